@@ -1,0 +1,3 @@
+"""paperstand: a self-hostable research-paper hub."""
+
+__version__ = "0.1.0"

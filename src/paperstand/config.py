@@ -1,0 +1,84 @@
+"""Every setting paperstand reads, in one place (environment prefix ``PAPERSTAND_``).
+
+Each field's description is the documentation: the README's settings table is checked against
+this class by a test, so a setting cannot be added without being documented.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, read from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="PAPERSTAND_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("var"),
+        description="Folder for local state: the SQLite database and later mail and indexes.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL. Unset means SQLite at `$PAPERSTAND_DATA_DIR/paperstand.db`; "
+        "use `postgresql+psycopg://user@host/db` for PostgreSQL.",
+    )
+    host: str = Field("127.0.0.1", description="Address `paperstand serve` binds to.")
+    port: int = Field(8000, description="Port `paperstand serve` listens on.")
+    base_url: str | None = Field(
+        None,
+        description="Public address used in absolute links. Unset means `http://127.0.0.1:$PAPERSTAND_PORT`.",
+    )
+    harvest_on_start: bool = Field(
+        True,
+        description="When the database is empty, `serve` starts a first harvest in the background.",
+    )
+    harvest_categories: str = Field(
+        "cs.AI,cs.CL,cs.CV,cs.LG",
+        description="Comma-separated arXiv categories that `harvest` fetches by default.",
+    )
+    harvest_days: int = Field(
+        3, description="How many days back a harvest without `--since` reaches."
+    )
+    arxiv_oai_url: str = Field(
+        "https://oaipmh.arxiv.org/oai",
+        description="arXiv OAI-PMH endpoint used by `harvest`.",
+    )
+    hf_api_url: str = Field(
+        "https://huggingface.co",
+        description="Hugging Face endpoint whose `/api/daily_papers` `harvest` reads.",
+    )
+    http_timeout: float = Field(30.0, description="Seconds before an outgoing HTTP request gives up.")
+    http_retries: int = Field(
+        4, description="How many times a failed or rate-limited harvest request is retried."
+    )
+    arxiv_delay: float = Field(
+        3.0, description="Seconds between arXiv requests (arXiv asks for one request every 3 s)."
+    )
+    log_level: str = Field("INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        """The database URL to connect to, defaulting to SQLite in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'paperstand.db').resolve()}"
+
+    @cached_property
+    def effective_base_url(self) -> str:
+        """Absolute base for links, without a trailing slash."""
+        return (self.base_url or f"http://127.0.0.1:{self.port}").rstrip("/")
+
+    @property
+    def category_list(self) -> list[str]:
+        """`harvest_categories` split into a list."""
+        return [c.strip() for c in self.harvest_categories.split(",") if c.strip()]
+
+
+def get_settings() -> Settings:
+    """Read settings from the current environment."""
+    return Settings()

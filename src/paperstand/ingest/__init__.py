@@ -1,0 +1,1 @@
+"""Ingest: one parser per source format, all producing ``PaperRecord``; ``run`` stores them."""

@@ -1,0 +1,64 @@
+"""The supported input formats: name → parser, and detection from a file's first bytes."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+from paperstand.ingest.record import ParseItem
+
+Parser = Callable[[BinaryIO, str], Iterator[ParseItem]]
+
+# Format name → module under paperstand.ingest that defines ``parse(stream, name)``.
+FORMATS: dict[str, str] = {
+    "listing": "listing",
+    "hf-daily": "hf_daily",
+    "arxiv-atom": "arxiv_atom",
+    "arxiv-oai": "arxiv_oai",
+    "arxiv-rss": "arxiv_rss",
+    "arxiv-jsonl": "arxiv_jsonl",
+}
+
+
+class UnknownFormat(ValueError):
+    """The format could not be recognised from the file's content."""
+
+
+def parser_for(fmt: str) -> Parser:
+    """The ``parse`` function of a format."""
+    module = importlib.import_module(f"paperstand.ingest.{FORMATS[fmt]}")
+    parse: Parser = module.parse
+    return parse
+
+
+_XML_ROOT = re.compile(rb"<(?!\?|!)([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
+
+
+def detect(head: bytes) -> str:
+    """Guess the format from the first few KiB of a file."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"<"):
+        match = _XML_ROOT.search(text)
+        root = match.group(2).decode() if match else ""
+        if root == "OAI-PMH":
+            return "arxiv-oai"
+        if root == "feed":
+            return "arxiv-atom"
+        if root in ("rss", "RDF"):
+            return "arxiv-rss"
+        raise UnknownFormat(f"XML with root element <{root}> is not a supported format")
+    if text.startswith(b"["):
+        return "hf-daily"
+    if text.startswith(b"{"):
+        first = text.split(b"\n", 1)[0]
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            return "hf-daily"  # a JSON document spread over many lines
+        return "arxiv-jsonl" if isinstance(obj, dict) and "id" in obj and "title" in obj else "hf-daily"
+    if text:
+        return "listing"
+    raise UnknownFormat("the file is empty")

@@ -1,0 +1,111 @@
+"""The one normalized record every parser produces, and the helpers they share."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass
+class PaperRecord:
+    """A paper as one source describes it; ``None`` means "this source does not say"."""
+
+    source: str
+    title: str
+    arxiv_id: str | None = None
+    version: int | None = None
+    authors: list[str] = field(default_factory=list)
+    abstract: str | None = None
+    categories: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    # [(version number, created timestamp or None)], oldest first.
+    versions: list[tuple[int, datetime | None]] = field(default_factory=list)
+    doi: str | None = None
+    journal_ref: str | None = None
+    comments: str | None = None
+    license: str | None = None
+    pdf_url: str | None = None
+    github_repo: str | None = None
+    project_page: str | None = None
+    withdrawn: bool | None = None
+    ai_summary: str | None = None
+    ai_keywords: list[str] | None = None
+    organization: dict[str, object] | None = None
+    # External signals, when the source carries them.
+    hf_upvotes: int | None = None
+    hf_comments: int | None = None
+    github_stars: int | None = None
+    # Featuring ("papers of the day"), when the source carries it.
+    featured_on: date | None = None
+    submitted_by: str | None = None
+    submitted_by_name: str | None = None
+    # Order among the papers featured that day (1 = first); set by the import run.
+    position: int | None = None
+    # Where in the input this record was (for messages): "record 12", "line 40".
+    location: str = ""
+
+
+@dataclass
+class Rejection:
+    """Input that could not become a record: where it was and why."""
+
+    location: str
+    reason: str
+
+
+@dataclass
+class Notice:
+    """Something worth telling the user that is not an error (e.g. an empty OAI-PMH result)."""
+
+    location: str
+    message: str
+
+
+ParseItem = PaperRecord | Rejection | Notice
+
+_WS = re.compile(r"\s+")
+# New-style ids (0704.0001 … 2607.12345) and old-style ids (hep-th/9901001), optional version.
+ARXIV_ID_RE = re.compile(
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?", re.IGNORECASE
+)
+
+
+def clean_text(value: str | None) -> str | None:
+    """Collapse runs of whitespace (arXiv wraps lines and indents them); ``None`` stays ``None``."""
+    if value is None:
+        return None
+    text = _WS.sub(" ", value).strip()
+    return text or None
+
+
+def title_key(title: str) -> str:
+    """A stable hash of a title that ignores case, accents, punctuation and spacing."""
+    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", folded)
+    return hashlib.sha1(" ".join(words).encode()).hexdigest()[:24]
+
+
+def local_key_for(title: str) -> str:
+    """Public key for a paper with no arXiv id yet, derived from its title so it is stable."""
+    return "ps-" + title_key(title)[:12]
+
+
+def split_arxiv_id(text: str) -> tuple[str, int | None] | None:
+    """Find an arXiv id in an id, abs/pdf URL or ``oai:arXiv.org:...`` string; return (id, version)."""
+    match = ARXIV_ID_RE.search(text)
+    if not match:
+        return None
+    version = int(match.group("v")) if match.group("v") else None
+    return match.group("id"), version
+
+
+def withdrawn_from_comments(comments: str | None) -> bool:
+    """arXiv marks withdrawals in the comments field ("This paper has been withdrawn ...")."""
+    if not comments:
+        return False
+    low = comments.lower()
+    return "has been withdrawn" in low or low.startswith("withdrawn")

@@ -1,0 +1,1 @@
+"""Papers: the model, and the services that store and list them."""

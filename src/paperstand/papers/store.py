@@ -1,0 +1,248 @@
+"""Idempotent upserts of normalized records: merge by arXiv id, else by title key.
+
+Rows are written with SQLAlchemy Core in batches (one SELECT to find existing papers, one
+executemany per kind of write) because imports reach millions of records; the ORM's per-object
+bookkeeping would dominate the cost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
+
+from paperstand.ingest.record import PaperRecord, local_key_for, title_key
+from paperstand.papers.models import DailyPick, ExternalSignal, Paper
+
+# Columns whose value a newer record replaces (when the record says something).
+OVERLAY_FIELDS = (
+    "title", "abstract", "primary_category", "published_at", "updated_at", "doi", "journal_ref",
+    "comments", "license", "pdf_url", "github_repo", "project_page", "withdrawn", "ai_summary",
+    "ai_keywords", "organization",
+)
+HASHED_FIELDS = (*OVERLAY_FIELDS, "arxiv_id", "local_key", "authors", "categories", "latest_version",
+                 "versions", "sources")
+SIGNALS = (("hf_upvotes", "hf_upvotes"), ("hf_comments", "hf_comments"), ("github_stars", "github_stars"))
+T = Paper.__table__
+
+
+@dataclass
+class StoreResult:
+    """What one batch did: counts of new, updated and unchanged records."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _content_hash(row: dict[str, Any]) -> str:
+    payload = json.dumps([row.get(f) for f in HASHED_FIELDS], default=str, sort_keys=True)
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+def _merge_versions(old: list[dict[str, Any]], rec: PaperRecord) -> list[dict[str, Any]]:
+    by_num = {int(v["version"]): v.get("created") for v in old}
+    for num, created in rec.versions:
+        if created is not None or num not in by_num:
+            by_num[num] = created.isoformat() if isinstance(created, datetime) else by_num.get(num)
+    if rec.version is not None and rec.version not in by_num:
+        by_num[rec.version] = None
+    return [{"version": n, "created": by_num[n]} for n in sorted(by_num)]
+
+
+def merge_record(old: dict[str, Any] | None, rec: PaperRecord) -> dict[str, Any]:
+    """The paper row after applying ``rec`` to ``old`` (``None`` for a new paper). Pure."""
+    row: dict[str, Any] = dict(old) if old else {
+        "arxiv_id": None, "local_key": None, "authors": [], "categories": [], "versions": [],
+        "sources": [], "latest_version": None, "withdrawn": False,
+        **{f: None for f in OVERLAY_FIELDS if f != "withdrawn"},
+    }
+    versions = _merge_versions(row["versions"] or [], rec)
+    newest = versions[-1]["version"] if versions else None
+    # An older version of a paper we already hold only fills gaps; it never overwrites.
+    stale = rec.version is not None and row["latest_version"] is not None and rec.version < row[
+        "latest_version"]
+    values: dict[str, Any] = {f: getattr(rec, f) for f in OVERLAY_FIELDS if f != "primary_category"}
+    values["primary_category"] = rec.categories[0] if rec.categories else None
+    values["authors"] = rec.authors or None
+    values["categories"] = rec.categories or None
+    for key, value in values.items():
+        if value is None or (stale and row.get(key) not in (None, [], "")):
+            continue
+        row[key] = value
+    if rec.arxiv_id and not row["arxiv_id"]:
+        row["arxiv_id"] = rec.arxiv_id
+    if not row["arxiv_id"] and not row["local_key"]:
+        row["local_key"] = local_key_for(rec.title)
+    row["versions"], row["latest_version"] = versions, newest
+    row["abstract"] = row["abstract"] or ""
+    row["sources"] = [*row["sources"], rec.source] if rec.source not in row["sources"] else row["sources"]
+    row["title_key"] = title_key(row["title"])
+    row["content_hash"] = _content_hash(row)
+    return row
+
+
+class _Index:
+    """Rows of one batch, reachable by arXiv id and by title key (existing and just-merged)."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.by_id: dict[str, dict[str, Any]] = {}
+        self.by_title: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            self.add(row)
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Make ``row`` findable; an arXiv row wins the title slot over an id-less one."""
+        if row["arxiv_id"]:
+            self.by_id[row["arxiv_id"]] = row
+        current = self.by_title.get(row["title_key"])
+        if current is None or not current["arxiv_id"]:
+            self.by_title[row["title_key"]] = row
+
+    def find(self, rec: PaperRecord) -> dict[str, Any] | None:
+        """The row a record belongs to, or ``None`` for a new paper."""
+        key = title_key(rec.title)
+        if rec.arxiv_id:
+            row = self.by_id.get(rec.arxiv_id)
+            if row is None:
+                # An id-less twin (e.g. from a listing) merges with the first arXiv record of its title.
+                twin = self.by_title.get(key)
+                row = twin if twin is not None and not twin["arxiv_id"] else None
+            return row
+        return self.by_title.get(key)
+
+
+def _existing_rows(conn: Connection, recs: Sequence[PaperRecord]) -> list[dict[str, Any]]:
+    """Rows the batch may touch: same arXiv id, or a title twin that can merge."""
+    ids = list({r.arxiv_id for r in recs if r.arxiv_id})
+    with_id = list({title_key(r.title) for r in recs if r.arxiv_id})
+    without_id = list({title_key(r.title) for r in recs if not r.arxiv_id})
+    cond = or_(T.c.arxiv_id.in_(ids), and_(T.c.arxiv_id.is_(None), T.c.title_key.in_(with_id)),
+               T.c.title_key.in_(without_id))
+    return [dict(row) for row in conn.execute(select(T).where(cond)).mappings()]
+
+
+def store_batch(conn: Connection, recs: Sequence[PaperRecord], now: datetime | None = None) -> tuple[
+        StoreResult, list[int]]:
+    """Upsert a batch of records in the caller's transaction; return counts and each record's paper id."""
+    now = now or datetime.now(UTC)
+    index = _Index(_existing_rows(conn, recs))
+    outcome, inserts, updates, rows = [], [], {}, []
+    for rec in recs:
+        old = index.find(rec)
+        row = merge_record(old, rec)
+        if old is not None and row["content_hash"] == old["content_hash"]:
+            outcome.append("unchanged")
+            rows.append(old)
+            continue
+        if old is None:
+            row.update(first_seen_at=now, last_changed_at=now, _new=True)
+            inserts.append(row)
+            outcome.append("new")
+        else:
+            outcome.append("updated")
+            old.update(row, last_changed_at=now)
+            row = old
+            if not row.get("_new"):
+                updates[id(row)] = row
+        index.add(row)
+        rows.append(row)
+    _write(conn, inserts, list(updates.values()))
+    _read_back_ids(conn, inserts)
+    ids = [int(r["id"]) for r in rows]
+    changed = _store_signals(conn, recs, ids, now) | _store_picks(conn, recs, ids)
+    result = StoreResult()
+    for i, status in enumerate(outcome):
+        status = "updated" if status == "unchanged" and i in changed else status
+        setattr(result, status, getattr(result, status) + 1)
+    return result, ids
+
+
+def _write(conn: Connection, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
+    cols = [c.name for c in T.columns if c.name != "id"]
+    if inserts:
+        conn.execute(insert(T), [{c: r.get(c) for c in cols} for r in inserts])
+    if updates:
+        stmt = update(T).where(T.c.id == bindparam("_id")).values({c: bindparam(c) for c in cols})
+        conn.execute(stmt, [{"_id": r["id"], **{c: r.get(c) for c in cols}} for r in updates])
+
+
+def _read_back_ids(conn: Connection, inserted: list[dict[str, Any]]) -> None:
+    """Fill in the ids the database gave rows inserted just now (one SELECT per batch)."""
+    if not inserted:
+        return
+    ids = [r["arxiv_id"] for r in inserted if r["arxiv_id"]]
+    lks = [r["local_key"] for r in inserted if not r["arxiv_id"]]
+    stmt = select(T.c.id, T.c.arxiv_id, T.c.local_key).where(
+        or_(T.c.arxiv_id.in_(ids), and_(T.c.arxiv_id.is_(None), T.c.local_key.in_(lks))))
+    by_key = {a or "lk:" + lk: i for i, a, lk in conn.execute(stmt)}
+    for row in inserted:
+        row["id"] = by_key[row["arxiv_id"] or "lk:" + row["local_key"]]
+
+
+def _store_signals(conn: Connection, recs: Sequence[PaperRecord], ids: list[int], now: datetime) -> set[int]:
+    """Upsert external signals; return the indexes of records whose signals changed."""
+    wanted = {(ids[i], name): (i, getattr(r, attr)) for i, r in enumerate(recs)
+              for attr, name in SIGNALS if getattr(r, attr) is not None}
+    if not wanted:
+        return set()
+    S = ExternalSignal.__table__
+    stmt = select(S.c.id, S.c.paper_id, S.c.name, S.c.value).where(S.c.paper_id.in_({p for p, _ in wanted}))
+    have = {(p, n): (sid, v) for sid, p, n, v in conn.execute(stmt)}
+    changed, ins, upd = set(), [], []
+    for (pid, name), (i, value) in wanted.items():
+        if (pid, name) not in have:
+            ins.append({"paper_id": pid, "name": name, "value": value, "observed_at": now})
+        elif have[(pid, name)][1] != value:
+            upd.append({"_id": have[(pid, name)][0], "value": value, "observed_at": now})
+        else:
+            continue
+        changed.add(i)
+    if ins:
+        conn.execute(insert(S), ins)
+    if upd:
+        conn.execute(update(S).where(S.c.id == bindparam("_id")).values(
+            value=bindparam("value"), observed_at=bindparam("observed_at")), upd)
+    return changed
+
+
+def _store_picks(conn: Connection, recs: Sequence[PaperRecord], ids: list[int]) -> set[int]:
+    """Record featured days; position is the record's order among that day's records in the batch."""
+    D = DailyPick.__table__
+    days = {r.featured_on for r in recs if r.featured_on}
+    if not days:
+        return set()
+    have = {(d, p): (pid, pos, by) for pid, d, p, pos, by in conn.execute(
+        select(D.c.id, D.c.day, D.c.paper_id, D.c.position, D.c.submitted_by).where(D.c.day.in_(days)))}
+    next_pos = {d: 1 + max((pos for (dd, _), (_, pos, _) in have.items() if dd == d), default=0)
+                for d in days}
+    changed, ins, upd = set(), [], []
+    for i, rec in enumerate(recs):
+        if rec.featured_on is None:
+            continue
+        key = (rec.featured_on, ids[i])
+        if key in have:
+            pick_id, _, by = have[key]
+            if rec.submitted_by and rec.submitted_by != by:
+                upd.append({"_id": pick_id, "submitted_by": rec.submitted_by,
+                            "submitted_by_name": rec.submitted_by_name})
+                changed.add(i)
+            continue
+        pos = rec.position or next_pos[rec.featured_on]
+        next_pos[rec.featured_on] = max(next_pos[rec.featured_on], pos) + 1
+        ins.append({"day": rec.featured_on, "paper_id": ids[i], "position": pos, "source": rec.source,
+                    "submitted_by": rec.submitted_by, "submitted_by_name": rec.submitted_by_name})
+        have[key] = (0, pos, rec.submitted_by)
+        changed.add(i)
+    if ins:
+        conn.execute(insert(D), ins)
+    if upd:
+        conn.execute(update(D).where(D.c.id == bindparam("_id")).values(
+            submitted_by=bindparam("submitted_by"), submitted_by_name=bindparam("submitted_by_name")), upd)
+    return changed
+
