@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,3 +89,63 @@ def seed_listing(shared: Path) -> Path:
     if not path.exists():
         pytest.skip("seed capture absent")
     return path
+
+
+class LiveServer:
+    """A ``paperstand serve`` process on a free port, with its own database."""
+
+    def __init__(self, url: str, db_url: str, env: dict[str, str]) -> None:
+        self.url = url
+        self.db_url = db_url
+        self.env = env
+
+    def run_cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a ``paperstand`` command against the same database."""
+        return subprocess.run([sys.executable, "-m", "paperstand", *args], env=self.env, text=True,
+                              capture_output=True, timeout=300)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(db_url: str, data_dir: Path) -> Iterator[LiveServer]:
+    """Start ``paperstand serve`` as a real process and wait until it answers."""
+    port = _free_port()
+    env = {**os.environ, "PAPERSTAND_DATABASE_URL": db_url, "PAPERSTAND_DATA_DIR": str(data_dir),
+           "PAPERSTAND_PORT": str(port), "PAPERSTAND_HARVEST_ON_START": "false",
+           "PAPERSTAND_LOG_LEVEL": "WARNING"}
+    # Migrate before serving so tests can import data while the server starts.
+    subprocess.run([sys.executable, "-m", "paperstand", "migrate"], env=env, check=True,
+                   capture_output=True, timeout=120)
+    proc = subprocess.Popen([sys.executable, "-m", "paperstand", "serve"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            with urllib.request.urlopen(url + "/api/daily_papers?limit=1", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start in 30 s")
+    try:
+        yield LiveServer(url, db_url, env)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def live_server(db_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    """A running server on an empty database (SQLite and PostgreSQL)."""
+    yield from start_server(db_url, tmp_path / "var")

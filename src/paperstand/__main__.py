@@ -1,0 +1,5 @@
+"""``python -m paperstand``."""
+
+from paperstand.cli import main
+
+main()

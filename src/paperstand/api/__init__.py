@@ -1,0 +1,1 @@
+"""JSON API compatible with Hugging Face's papers endpoints."""

@@ -1,0 +1,76 @@
+"""The web application: settings, database, templates, routers, security headers, error pages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from paperstand import __version__
+from paperstand.config import Settings
+from paperstand.db import make_engine, make_sessionmaker, migrate
+from paperstand.errors import install_error_handlers
+
+HERE = Path(__file__).parent
+log = logging.getLogger("paperstand")
+
+# No inline scripts or styles anywhere: pages work without JavaScript, and what little there is
+# lives in /static, so the policy can forbid everything else.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def create_app(settings: Settings | None = None, *, background_harvest: bool = False) -> FastAPI:
+    """Build the app; ``background_harvest`` starts a first harvest when the database is empty."""
+    settings = settings or Settings()
+    engine = make_engine(settings.effective_database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate(engine)
+        if background_harvest:
+            _start_first_harvest(app)
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="paperstand", version=__version__, lifespan=lifespan,
+                  description="Daily research papers: pages, and a JSON API compatible with Hugging Face's.")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.harvest_status = None
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    install_error_handlers(app)
+    _install_routers(app)
+    app.middleware("http")(_security_headers)
+    return app
+
+
+def _install_routers(app: FastAPI) -> None:
+    from paperstand.api.routes import router as api_router
+    from paperstand.web.routes import router as web_router
+
+    app.include_router(api_router)
+    app.include_router(web_router)
+
+
+async def _security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    response = await call_next(request)
+    if response.headers.get("content-type", "").startswith("text/html") and not request.url.path.startswith(
+            "/docs"):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    return response
+
+
+def _start_first_harvest(app: FastAPI) -> None:
+    from paperstand.ingest.harvest import first_harvest_in_background
+
+    app.state.harvest_thread = first_harvest_in_background(app.state.engine, app.state.settings, log)

@@ -1,0 +1,139 @@
+"""The ``paperstand`` command: serve, migrate, import and harvest."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from paperstand.config import Settings
+from paperstand.db import make_engine, migrate
+
+app = typer.Typer(
+    help="paperstand — a self-hostable research-paper hub.\n\n"
+    "Start with `paperstand serve`, then `paperstand import FILE` or `paperstand harvest`.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
+console = Console(stderr=True)
+out = Console()
+
+
+class Format(str, Enum):
+    """Input formats accepted by ``import``."""
+
+    auto = "auto"
+    listing = "listing"
+    hf_daily = "hf-daily"
+    arxiv_atom = "arxiv-atom"
+    arxiv_oai = "arxiv-oai"
+    arxiv_rss = "arxiv-rss"
+    arxiv_jsonl = "arxiv-jsonl"
+
+
+def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    engine = make_engine(settings.effective_database_url)
+    migrate(engine)
+    return engine
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=option) from None
+
+
+@app.command("migrate")
+def migrate_cmd() -> None:
+    """Create or upgrade the database schema (safe to run any time)."""
+    settings = Settings()
+    _engine(settings)
+    console.print(f"[green]Database is up to date[/] ({_safe_url(settings.effective_database_url)})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default PAPERSTAND_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default PAPERSTAND_PORT, 8000).")] = None,
+    harvest: Annotated[bool, typer.Option(help="Harvest in the background when the database is empty.")] = True,
+) -> None:
+    """Serve the site and the API (http://127.0.0.1:8000 by default)."""
+    import uvicorn
+
+    from paperstand.app import create_app
+
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
+    application = create_app(settings, background_harvest=harvest and settings.harvest_on_start)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    console.print(f"paperstand serving on [bold]http://{bind_host}:{bind_port}[/] "
+                  f"({_safe_url(settings.effective_database_url)})")
+    uvicorn.run(application, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
+
+
+@app.command("import")
+def import_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Files to import; the format is detected from content.")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Force a format instead of detecting it.")] = (
+        Format.auto),
+    featured_on: Annotated[str | None, typer.Option(
+        help="Feature every imported paper on this day (YYYY-MM-DD), in file order.")] = None,
+) -> None:
+    """Import papers from files: listing captures, Hugging Face JSON, arXiv Atom/OAI-PMH/RSS/JSON lines.
+
+    Importing the same file twice changes nothing. Bad records are reported with file, record/line
+    and reason; valid records still land; the exit code is 1 when anything was rejected.
+    """
+    from paperstand.ingest.run import ImportSummary, import_file
+
+    day = _parse_date(featured_on, "--featured-on")
+    engine = _engine(Settings())
+    summary = ImportSummary()
+    with _progress() as progress:
+        for path in files:
+            size = path.stat().st_size if path.is_file() else None
+            task = progress.add_task(path.name, total=size)
+            import_file(engine, path, fmt.value, featured_on=day, summary=summary,
+                        progress=lambda pos, t=task: progress.update(t, completed=pos))
+            progress.update(task, completed=size)
+    _print_summary(summary)
+    if summary.rejected:
+        raise typer.Exit(1)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
+                    TimeRemainingColumn(), console=console, transient=False)
+
+
+def _print_summary(summary: object) -> None:
+    for line in getattr(summary, "notices", []):
+        console.print(f"[yellow]note[/] {line}", highlight=False, markup=False)
+    for line in getattr(summary, "rejections", []):
+        console.print(f"rejected: {line}", style="red", highlight=False, markup=False)
+    table = Table(title="Import summary", show_header=True)
+    for col in ("new", "updated", "unchanged", "rejected"):
+        table.add_column(col, justify="right")
+    table.add_row(*(str(getattr(summary, c)) for c in ("new", "updated", "unchanged", "rejected")))
+    console.print(table)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    """Entry point for ``python -m paperstand``."""
+    app()

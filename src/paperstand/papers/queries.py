@@ -1,0 +1,125 @@
+"""Read side of papers: the one data layer behind the pages, the JSON API and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from paperstand.ingest.record import split_arxiv_id
+from paperstand.papers.models import DailyPick, ExternalSignal, Paper
+from paperstand.papers.periods import Period
+
+Sort = Literal["publishedAt", "trending"]
+
+
+@dataclass
+class PaperCard:
+    """A paper with what lists show beside it: signals and, when featured, the pick."""
+
+    paper: Paper
+    upvotes: int = 0
+    num_comments: int = 0
+    github_stars: int | None = None
+    pick: DailyPick | None = None
+
+
+def _signals(session: Session, paper_ids: list[int]) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = {}
+    if paper_ids:
+        rows = session.execute(select(ExternalSignal.paper_id, ExternalSignal.name, ExternalSignal.value)
+                               .where(ExternalSignal.paper_id.in_(paper_ids)))
+        for pid, name, value in rows:
+            out.setdefault(pid, {})[name] = value
+    return out
+
+
+def _cards(session: Session, rows: list[tuple[Paper, DailyPick | None]]) -> list[PaperCard]:
+    signals = _signals(session, [p.id for p, _ in rows])
+    cards = []
+    for paper, pick in rows:
+        sig = signals.get(paper.id, {})
+        cards.append(PaperCard(paper, upvotes=sig.get("hf_upvotes", 0), num_comments=sig.get("hf_comments", 0),
+                               github_stars=sig.get("github_stars"), pick=pick))
+    return cards
+
+
+def _upvotes() -> Select[tuple[int, int]]:
+    return select(ExternalSignal.paper_id, ExternalSignal.value).where(ExternalSignal.name == "hf_upvotes")
+
+
+def featured(session: Session, period: Period | None = None, *, sort: Sort = "publishedAt",
+             submitter: str | None = None, offset: int = 0, limit: int = 50) -> list[PaperCard]:
+    """Papers featured in a period (all periods when ``None``), curated order within a day."""
+    votes = _upvotes().subquery()
+    stmt = select(Paper, DailyPick).join(DailyPick, DailyPick.paper_id == Paper.id).outerjoin(
+        votes, votes.c.paper_id == Paper.id)
+    if period is not None:
+        stmt = stmt.where(DailyPick.day >= period.start, DailyPick.day < period.end)
+    if submitter:
+        stmt = stmt.where(DailyPick.submitted_by == submitter)
+    order = [DailyPick.day.desc(), DailyPick.position, DailyPick.id]
+    if sort == "trending":
+        order.insert(0, func.coalesce(votes.c.value, 0).desc())
+    rows = session.execute(stmt.order_by(*order).offset(offset).limit(limit)).tuples().all()
+    return _cards(session, list(rows))
+
+
+def count_featured(session: Session, period: Period | None = None) -> int:
+    """How many picks a period holds."""
+    stmt = select(func.count()).select_from(DailyPick)
+    if period is not None:
+        stmt = stmt.where(DailyPick.day >= period.start, DailyPick.day < period.end)
+    return int(session.execute(stmt).scalar_one())
+
+
+def latest_day(session: Session) -> date | None:
+    """The most recent day with featured papers."""
+    return session.execute(select(func.max(DailyPick.day))).scalar_one()
+
+
+def neighbour_days(session: Session, day: date) -> tuple[date | None, date | None]:
+    """The nearest earlier and later days that have featured papers."""
+    prev = session.execute(select(func.max(DailyPick.day)).where(DailyPick.day < day)).scalar_one()
+    nxt = session.execute(select(func.min(DailyPick.day)).where(DailyPick.day > day)).scalar_one()
+    return prev, nxt
+
+
+def count_papers(session: Session) -> int:
+    """How many papers are stored, featured or not."""
+    return int(session.execute(select(func.count()).select_from(Paper)).scalar_one())
+
+
+def find_paper(session: Session, public_id: str) -> Paper | None:
+    """A paper by arXiv id (with or without version, or an abs URL) or by local key."""
+    if public_id.startswith("ps-"):
+        return session.execute(select(Paper).where(Paper.local_key == public_id)).scalar_one_or_none()
+    parsed = split_arxiv_id(public_id)
+    if parsed is None:
+        return None
+    return session.execute(select(Paper).where(Paper.arxiv_id == parsed[0])).scalar_one_or_none()
+
+
+def paper_card(session: Session, paper: Paper) -> PaperCard:
+    """The card of one paper, with its most recent pick if it was ever featured."""
+    pick = session.execute(select(DailyPick).where(DailyPick.paper_id == paper.id)
+                           .order_by(DailyPick.day.desc()).limit(1)).scalar_one_or_none()
+    return _cards(session, [(paper, pick)])[0]
+
+
+def search_simple(session: Session, query: str, *, offset: int = 0, limit: int = 20) -> list[PaperCard]:
+    """Papers whose title or abstract contains every word of the query (case-insensitive)."""
+    words = [w for w in query.lower().split() if w][:8]
+    if not words:
+        return []
+    conds = [or_(func.lower(Paper.title).contains(w, autoescape=True),
+                 func.lower(Paper.abstract).contains(w, autoescape=True)) for w in words]
+    title_hit = func.lower(Paper.title).contains(words[0], autoescape=True)
+    stmt = (select(Paper).where(and_(*conds))
+            .order_by(title_hit.desc(), Paper.published_at.desc(), Paper.id.desc())
+            .offset(offset).limit(limit))
+    papers = session.execute(stmt).scalars().all()
+    return _cards(session, [(p, None) for p in papers])

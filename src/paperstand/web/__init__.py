@@ -1,0 +1,1 @@
+"""Server-rendered pages: thin routes over paperstand.papers.queries."""
