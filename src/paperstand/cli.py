@@ -118,9 +118,9 @@ def _progress() -> Progress:
 
 def _print_summary(summary: object) -> None:
     for line in getattr(summary, "notices", []):
-        console.print(f"[yellow]note[/] {line}", highlight=False, markup=False)
+        console.print(f"[yellow]note[/] {line}", highlight=False, markup=False, soft_wrap=True)
     for line in getattr(summary, "rejections", []):
-        console.print(f"rejected: {line}", style="red", highlight=False, markup=False)
+        console.print(f"rejected: {line}", style="red", highlight=False, markup=False, soft_wrap=True)
     table = Table(title="Import summary", show_header=True)
     for col in ("new", "updated", "unchanged", "rejected"):
         table.add_column(col, justify="right")

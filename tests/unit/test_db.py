@@ -1,0 +1,28 @@
+"""Database setup: SQLite pragmas, migrations that match the models, on both databases."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, text
+
+import paperstand.papers.models  # noqa: F401
+from paperstand.db import Base, make_engine, migrate
+
+
+def test_sqlite_pragmas(tmp_path) -> None:
+    """Every SQLite connection uses WAL, a busy timeout and enforced foreign keys."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'sub' / 'p.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert (tmp_path / "sub" / "p.db").exists()
+
+
+def test_migrations_match_models_and_rerun(engine: Engine) -> None:
+    """After upgrading, the schema equals the models; upgrading again is a no-op."""
+    migrate(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
