@@ -6,7 +6,7 @@ import logging
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from rich.table import Table
 
 from paperstand.config import Settings
 from paperstand.db import make_engine, migrate
+
+if TYPE_CHECKING:
+    from paperstand.ingest.harvest import HarvestReport
 
 app = typer.Typer(
     help="paperstand — a self-hostable research-paper hub.\n\n"
@@ -109,6 +112,46 @@ def import_cmd(
     _print_summary(summary)
     if summary.rejected:
         raise typer.Exit(1)
+
+
+@app.command()
+def harvest(
+    since: Annotated[str | None, typer.Option(
+        help="First day to fetch (YYYY-MM-DD); default PAPERSTAND_HARVEST_DAYS days ago.")] = None,
+    until: Annotated[str | None, typer.Option(help="Last day to fetch (YYYY-MM-DD); default today.")] = None,
+    categories: Annotated[str | None, typer.Option(
+        help="Comma-separated arXiv categories, e.g. cs.LG,cs.CL (default PAPERSTAND_HARVEST_CATEGORIES).")] = None,
+) -> None:
+    """Fetch new papers from arXiv (OAI-PMH) and Hugging Face daily papers for a date range.
+
+    arXiv's rate limit (one request every 3 s) and Retry-After answers are honoured, and failed
+    requests are retried. Every page is stored as it arrives, so an interrupted harvest keeps
+    what it fetched; running it again changes nothing that is already current.
+    """
+    from datetime import timedelta
+
+    from paperstand.ingest.harvest import harvest as run_harvest
+
+    settings = Settings()
+    start = _parse_date(since, "--since") or date.today() - timedelta(days=settings.harvest_days)
+    end = _parse_date(until, "--until")
+    cats = [c.strip() for c in categories.split(",") if c.strip()] if categories else settings.category_list
+    engine = _engine(settings)
+    with _progress() as progress:
+        task = progress.add_task("harvest", total=None)
+        report = run_harvest(engine, settings, since=start, until=end, categories=cats,
+                             progress=lambda msg: progress.update(task, description=str(msg)))
+    _print_harvest(report)
+    if report.offline or not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_harvest(report: HarvestReport) -> None:
+    if report.offline:
+        console.print(f"arXiv and Hugging Face are unreachable ({report.offline_reason}): "
+                      "import a file instead: paperstand import FILE", style="yellow", soft_wrap=True)
+    for line in report.lines():
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def _progress() -> Progress:

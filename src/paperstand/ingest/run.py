@@ -16,7 +16,7 @@ from paperstand.papers.store import store_batch
 
 # Records per transaction: large enough to amortise the lookups, small enough that a crash or a
 # concurrent writer never waits long, and far below SQLite's bound-parameter limit.
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 
 
 @dataclass
@@ -27,6 +27,8 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    # Valid records left out by the caller's filter (e.g. a harvest's categories); not in ``total``.
+    skipped: int = 0
     rejections: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
@@ -55,8 +57,9 @@ def _featured(items: Iterable[ParseItem], featured_on: date | None) -> Iterator[
 
 def import_stream(engine: Engine, stream: BinaryIO, name: str, fmt: str = "auto", *,
                   featured_on: date | None = None, progress: Progress | None = None,
-                  summary: ImportSummary | None = None) -> ImportSummary:
-    """Import one open binary stream; ``name`` is used in messages."""
+                  summary: ImportSummary | None = None,
+                  keep: Callable[[PaperRecord], bool] | None = None) -> ImportSummary:
+    """Import one open binary stream; ``name`` is used in messages; ``keep`` drops unwanted records."""
     summary = summary or ImportSummary()
     if fmt == "auto":
         head = stream.peek(8192) if hasattr(stream, "peek") else b""
@@ -73,6 +76,8 @@ def import_stream(engine: Engine, stream: BinaryIO, name: str, fmt: str = "auto"
             summary.rejections.append(f"{name}: {item.location}: {item.reason}")
         elif isinstance(item, Notice):
             summary.notices.append(f"{name}: {item.location}: {item.message}")
+        elif keep is not None and not keep(item):
+            summary.skipped += 1
         else:
             batch.append(item)
             if len(batch) >= BATCH_SIZE:
@@ -115,5 +120,5 @@ def import_file(engine: Engine, path: Path, fmt: str = "auto", *, featured_on: d
         summary.rejections.append(f"{path}: cannot open: {exc.strerror or exc}")
         return summary
     with stream:
-        return import_stream(engine, stream, str(path), fmt, featured_on=featured_on,  # type: ignore[arg-type]
+        return import_stream(engine, stream, str(path), fmt, featured_on=featured_on,
                              progress=progress, summary=summary)

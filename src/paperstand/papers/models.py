@@ -56,8 +56,6 @@ class Paper(Base):
     organization: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Source names that contributed ("arxiv-oai", "hf-daily", ...), in first-seen order.
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # Hash of every stored field: an import whose hash matches changes nothing.
-    content_hash: Mapped[str] = mapped_column(String(32))
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -7,8 +7,7 @@ bookkeeping would dominate the cost.
 
 from __future__ import annotations
 
-import hashlib
-import json
+import orjson
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,8 +24,11 @@ OVERLAY_FIELDS = (
     "comments", "license", "pdf_url", "github_repo", "project_page", "withdrawn", "ai_summary",
     "ai_keywords", "organization",
 )
-HASHED_FIELDS = (*OVERLAY_FIELDS, "arxiv_id", "local_key", "authors", "categories", "latest_version",
-                 "versions", "sources")
+# Every stored field a record can change: a merge that leaves all of them equal changes nothing.
+COMPARED_FIELDS = (*OVERLAY_FIELDS, "arxiv_id", "local_key", "authors", "categories", "latest_version",
+                   "versions", "sources")
+JSON_COLUMNS = frozenset(c.name for c in Paper.__table__.columns if c.type.__class__.__name__ == "JSON")
+TIME_COLUMNS = frozenset(c.name for c in Paper.__table__.columns if c.type.__class__.__name__ == "UTCDateTime")
 SIGNALS = (("hf_upvotes", "hf_upvotes"), ("hf_comments", "hf_comments"), ("github_stars", "github_stars"))
 T = Paper.__table__
 
@@ -40,9 +42,9 @@ class StoreResult:
     unchanged: int = 0
 
 
-def _content_hash(row: dict[str, Any]) -> str:
-    payload = json.dumps([row.get(f) for f in HASHED_FIELDS], default=str, sort_keys=True)
-    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+def same_content(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """True when merging changed no stored field."""
+    return all(old.get(f) == new.get(f) for f in COMPARED_FIELDS)
 
 
 def _merge_versions(old: list[dict[str, Any]], rec: PaperRecord) -> list[dict[str, Any]]:
@@ -83,7 +85,6 @@ def merge_record(old: dict[str, Any] | None, rec: PaperRecord) -> dict[str, Any]
     row["abstract"] = row["abstract"] or ""
     row["sources"] = [*row["sources"], rec.source] if rec.source not in row["sources"] else row["sources"]
     row["title_key"] = title_key(row["title"])
-    row["content_hash"] = _content_hash(row)
     return row
 
 
@@ -136,7 +137,7 @@ def store_batch(conn: Connection, recs: Sequence[PaperRecord], now: datetime | N
     for rec in recs:
         old = index.find(rec)
         row = merge_record(old, rec)
-        if old is not None and row["content_hash"] == old["content_hash"]:
+        if old is not None and same_content(old, row):
             outcome.append("unchanged")
             rows.append(old)
             continue
@@ -166,10 +167,45 @@ def store_batch(conn: Connection, recs: Sequence[PaperRecord], now: datetime | N
 def _write(conn: Connection, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
     cols = [c.name for c in T.columns if c.name != "id"]
     if inserts:
-        conn.execute(insert(T), [{c: r.get(c) for c in cols} for r in inserts])
+        _insert_fast(conn, cols, inserts)
     if updates:
         stmt = update(T).where(T.c.id == bindparam("_id")).values({c: bindparam(c) for c in cols})
         conn.execute(stmt, [{"_id": r["id"], **{c: r.get(c) for c in cols}} for r in updates])
+
+
+def _insert_fast(conn: Connection, cols: list[str], rows: list[dict[str, Any]]) -> None:
+    """Insert new papers with one driver-level executemany.
+
+    Converting values here (JSON text, naive UTC times) instead of through SQLAlchemy's per-value
+    type processors more than halves the cost of a large import; both drivers accept these forms.
+    """
+    sqlite = conn.dialect.name == "sqlite"
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO papers ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
+    json_at = [i for i, c in enumerate(cols) if c in JSON_COLUMNS]
+    time_at = [i for i, c in enumerate(cols) if c in TIME_COLUMNS]
+    bool_at = [i for i, c in enumerate(cols) if c == "withdrawn"] if sqlite else []
+    params, times = [], {}  # many rows share a timestamp (the batch's "now"): convert each once
+    for row in rows:
+        values = [row.get(c) for c in cols]
+        for i in json_at:
+            if values[i] is not None:
+                values[i] = orjson.dumps(values[i]).decode()
+        for i in time_at:
+            t = values[i]
+            if t is not None:
+                values[i] = times[t] if t in times else times.setdefault(t, _naive_utc(t, sqlite))
+        for i in bool_at:
+            values[i] = int(values[i]) if values[i] is not None else None
+        params.append(tuple(values))
+    conn.exec_driver_sql(sql, params)
+
+
+def _naive_utc(value: datetime, as_text: bool) -> datetime | str:
+    """UTC without a zone, as SQLAlchemy stores it (text on SQLite)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if as_text else value
 
 
 def _read_back_ids(conn: Connection, inserted: list[dict[str, Any]]) -> None:

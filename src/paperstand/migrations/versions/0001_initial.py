@@ -46,7 +46,6 @@ def upgrade() -> None:
     sa.Column('ai_keywords', sa.JSON(), nullable=True),
     sa.Column('organization', sa.JSON(), nullable=True),
     sa.Column('sources', sa.JSON(), nullable=False),
-    sa.Column('content_hash', sa.String(length=32), nullable=False),
     sa.Column('first_seen_at', paperstand.db.UTCDateTime(), nullable=False),
     sa.Column('last_changed_at', paperstand.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
