@@ -102,7 +102,7 @@ def _flush(engine: Engine, batch: list[PaperRecord], summary: ImportSummary) -> 
         return
     # One transaction per batch: a failure rolls the whole batch back, never half of it.
     with engine.begin() as conn:
-        result, _ = store_batch(conn, batch)
+        result = store_batch(conn, batch)
     summary.new += result.new
     summary.updated += result.updated
     summary.unchanged += result.unchanged

@@ -128,9 +128,8 @@ def _existing_rows(conn: Connection, recs: Sequence[PaperRecord]) -> list[dict[s
     return [dict(row) for row in conn.execute(select(T).where(cond)).mappings()]
 
 
-def store_batch(conn: Connection, recs: Sequence[PaperRecord], now: datetime | None = None) -> tuple[
-        StoreResult, list[int]]:
-    """Upsert a batch of records in the caller's transaction; return counts and each record's paper id."""
+def store_batch(conn: Connection, recs: Sequence[PaperRecord], now: datetime | None = None) -> StoreResult:
+    """Upsert a batch of records in the caller's transaction; return what changed."""
     now = now or datetime.now(UTC)
     index = _Index(_existing_rows(conn, recs))
     outcome, inserts, updates, rows = [], [], {}, []
@@ -154,14 +153,18 @@ def store_batch(conn: Connection, recs: Sequence[PaperRecord], now: datetime | N
         index.add(row)
         rows.append(row)
     _write(conn, inserts, list(updates.values()))
-    _read_back_ids(conn, inserts)
-    ids = [int(r["id"]) for r in rows]
-    changed = _store_signals(conn, recs, ids, now) | _store_picks(conn, recs, ids)
+    changed: set[int] = set()
+    # Paper ids are only needed to attach signals and picks; plain arXiv records skip the read-back.
+    if any(r.featured_on or r.hf_upvotes is not None or r.hf_comments is not None
+           or r.github_stars is not None for r in recs):
+        _read_back_ids(conn, inserts)
+        ids = [int(r["id"]) for r in rows]
+        changed = _store_signals(conn, recs, ids, now) | _store_picks(conn, recs, ids)
     result = StoreResult()
     for i, status in enumerate(outcome):
         status = "updated" if status == "unchanged" and i in changed else status
         setattr(result, status, getattr(result, status) + 1)
-    return result, ids
+    return result
 
 
 def _write(conn: Connection, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:

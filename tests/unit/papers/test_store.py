@@ -13,7 +13,7 @@ from paperstand.papers.store import store_batch
 
 def _store(engine: Engine, *recs: PaperRecord):
     with engine.begin() as conn:
-        return store_batch(conn, list(recs))[0]
+        return store_batch(conn, list(recs))
 
 
 def _rec(**kw) -> PaperRecord:
