@@ -65,6 +65,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(request, exc.status_code, title, message,
                               headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        # Runs in Starlette's outermost middleware, which re-raises ``exc`` afterwards so the server
+        # logs it; the security-headers middleware is inside that one, hence the headers here.
+        from paperstand.app import CSP
+
+        headers = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
+        return error_response(request, 500, "Server error",
+                              "Something went wrong on our side. The error has been logged; "
+                              "please try again in a moment.", headers=headers)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         return error_response(request, 400, "Bad request", _describe(exc.errors()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -47,7 +47,7 @@ def _cards(session: Session, rows: list[tuple[Paper, DailyPick | None]]) -> list
     return cards
 
 
-def _upvotes() -> Select[tuple[int, int]]:
+def _upvotes() -> Select[int, int]:
     return select(ExternalSignal.paper_id, ExternalSignal.value).where(ExternalSignal.name == "hf_upvotes")
 
 
@@ -64,7 +64,7 @@ def featured(session: Session, period: Period | None = None, *, sort: Sort = "pu
     order = [DailyPick.day.desc(), DailyPick.position, DailyPick.id]
     if sort == "trending":
         order.insert(0, func.coalesce(votes.c.value, 0).desc())
-    rows = session.execute(stmt.order_by(*order).offset(offset).limit(limit)).tuples().all()
+    rows = session.execute(stmt.order_by(*order).offset(offset).limit(limit)).all()
     return _cards(session, list(rows))
 
 
@@ -123,3 +123,36 @@ def search_simple(session: Session, query: str, *, offset: int = 0, limit: int =
             .offset(offset).limit(limit))
     papers = session.execute(stmt).scalars().all()
     return _cards(session, [(p, None) for p in papers])
+
+
+@dataclass
+class PeriodPage:
+    """One page of the papers featured in a period, and the nearest featured days outside it."""
+
+    period: Period
+    cards: list[PaperCard]
+    total: int
+    page: int
+    per_page: int
+    prev_day: date | None
+    next_day: date | None
+
+    @property
+    def pages(self) -> int:
+        """How many pages the period fills (at least one, so an empty period still has page 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def period_page(session: Session, period: Period, *, page: int = 1, per_page: int = 50) -> PeriodPage:
+    """Page ``page`` (1-based) of a period's featured papers, with the featured days just before and after."""
+    cards = featured(session, period, offset=(page - 1) * per_page, limit=per_page)
+    prev_day, _ = neighbour_days(session, period.start)
+    # ``end`` is exclusive: the last day inside the period is the day before it.
+    _, next_day = neighbour_days(session, period.end - timedelta(days=1))
+    return PeriodPage(period, cards, count_featured(session, period), page, per_page, prev_day, next_day)
+
+
+def find_card(session: Session, public_id: str) -> PaperCard | None:
+    """The card (paper, signals, latest pick) of the paper an id names, or ``None``."""
+    paper = find_paper(session, public_id)
+    return paper_card(session, paper) if paper is not None else None

@@ -1,5 +1,11 @@
-"""Page routes (placeholder until the pages land)."""
+"""Page routes: thin handlers (parse → one query → render) split by page, mounted in match order."""
 
 from fastapi import APIRouter
 
+from paperstand.web import info, listing, paper
+
 router = APIRouter()
+router.include_router(info.router)
+router.include_router(listing.router)
+# Last: its ``{paper_id:path}`` pattern would otherwise swallow /papers/date/..., /week/..., /month/...
+router.include_router(paper.router)

@@ -1,0 +1,44 @@
+"""The paper page: everything stored about one paper, under its canonical id."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from paperstand.deps import db_session
+from paperstand.errors import NotFound
+from paperstand.ingest.record import split_arxiv_id
+from paperstand.papers.bibtex import bibtex
+from paperstand.papers.queries import find_card
+from paperstand.web.render import absolute, render
+from paperstand.web.templating import paper_url
+
+router = APIRouter(include_in_schema=False)
+
+_ID_HINT = ("Paper ids are arXiv ids such as 2403.01234 (the version suffix is optional) or local keys "
+            "such as ps-1a2b3c4d5e6f. To find a paper by its title, browse the daily pages or search "
+            "arXiv at https://arxiv.org/search/.")
+
+
+# ``:path`` because old-style arXiv ids contain a slash (hep-th/9901001); this route is included
+# last so the day, week and month pages match first.
+@router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
+def paper_page(request: Request, paper_id: str, session: Session = Depends(db_session)) -> Response:
+    """One paper: authors, abstract, links, versions, signals, where it came from, and BibTeX."""
+    card = find_card(session, paper_id)
+    if card is None:
+        raise NotFound(f"No paper with id {paper_id!r} is stored here.", hint=_not_found_hint(paper_id))
+    # One address per paper: versioned ids, URLs and merged-away local keys move to the canonical one.
+    if paper_id != card.paper.public_id:
+        return RedirectResponse(paper_url(card.paper), status_code=301)
+    return render(request, "paper.html", card=card, paper=card.paper, bibtex=bibtex(card.paper),
+                  canonical=absolute(request, paper_url(card.paper)))
+
+
+def _not_found_hint(paper_id: str) -> str:
+    parsed = split_arxiv_id(paper_id)
+    if parsed is None or paper_id.startswith("ps-"):
+        return _ID_HINT
+    return (f"{_ID_HINT} If it is on arXiv (https://arxiv.org/abs/{parsed[0]}), it has not been imported "
+            "yet: `paperstand harvest` or `paperstand import FILE` brings it in.")

@@ -1,0 +1,48 @@
+"""Turning a page's context into an HTML response, and the small checks every listing page shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from itertools import groupby
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from paperstand.errors import BadRequest, NotFound
+from paperstand.papers.periods import BadPeriod, Period
+from paperstand.papers.queries import PaperCard, PeriodPage
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page template with ``context``."""
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request, template, context, status_code=status)
+    return response
+
+
+def absolute(request: Request, path: str) -> str:
+    """``path`` on the public base URL (for canonical links)."""
+    base: str = request.app.state.settings.effective_base_url
+    return base + path
+
+
+def parse_period(parse: Callable[[str], Period], text: str, fmt: str, example: str) -> Period:
+    """Run a period parser, turning a bad value into a 400 page that shows the expected format."""
+    try:
+        return parse(text)
+    except BadPeriod as exc:
+        raise BadRequest(str(exc), hint=f"The address takes {fmt}, for example {example}.") from None
+
+
+def check_page(listing: PeriodPage) -> None:
+    """A page number past the last page is a 404, naming how many pages there are."""
+    if listing.page > listing.pages:
+        raise NotFound(f"page {listing.page} does not exist: this listing has {listing.pages} "
+                       f"page{'s' if listing.pages != 1 else ''}.", hint="Go back to page 1.")
+
+
+def by_day(cards: list[PaperCard]) -> list[tuple[date | None, list[PaperCard]]]:
+    """Cards grouped by the day they were featured, keeping their (newest day first) order."""
+    return [(day, list(group)) for day, group in groupby(cards, key=lambda c: c.pick.day if c.pick else None)]

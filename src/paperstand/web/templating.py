@@ -1,0 +1,116 @@
+"""Jinja filters the page templates share: dates, author lines, safe outbound links, paper links."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment
+
+from paperstand.papers.models import Paper
+from paperstand.papers.periods import Period
+
+# Cards list this many authors before "et al."; the paper page lists them all.
+CARD_AUTHORS = 3
+
+
+def day_label(day: date) -> str:
+    """``Mar 11, 2025``: the date header of a day page."""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def short_day(day: date) -> str:
+    """``Mar 11``: a day inside a week or month page."""
+    return f"{day:%b} {day.day}"
+
+
+def when(value: datetime | date | str | None) -> str:
+    """A stored timestamp (or ISO string, as in version histories) as ``Mar 11, 2025``; ``""`` if unknown."""
+    if isinstance(value, str):
+        try:
+            return day_label(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return day_label(value) if value is not None else ""
+
+
+def period_title(period: Period) -> str:
+    """``Mar 11, 2025``, ``Week 11 of 2025`` or ``March 2025``."""
+    if period.kind == "day":
+        return day_label(period.start)
+    if period.kind == "week":
+        year, week, _ = period.start.isocalendar()
+        return f"Week {week} of {year}"
+    return f"{period.start:%B} {period.start.year}"
+
+
+def period_range(period: Period) -> str:
+    """``Mar 10 – Mar 16, 2025``: the first and last day of a period."""
+    last = period.end - timedelta(days=1)
+    return f"{short_day(period.start)} – {day_label(last)}"
+
+
+def author_line(authors: list[str] | None, limit: int = CARD_AUTHORS) -> str:
+    """The first few authors, then "et al." and the total when there are more."""
+    authors = authors or []
+    if len(authors) <= limit + 1:
+        return ", ".join(authors)
+    return f"{', '.join(authors[:limit])} et al. ({len(authors)} authors)"
+
+
+def http_url(url: str | None) -> str | None:
+    """The URL if it is http(s), else ``None``: stored links come from outside and may be ``javascript:``."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def repo_label(url: str) -> str:
+    """``owner/repo`` for a GitHub URL, else the URL without its scheme."""
+    parts = urlsplit(url)
+    path = parts.path.strip("/").removesuffix(".git")
+    return path if parts.netloc.endswith("github.com") and path else f"{parts.netloc}{parts.path}".rstrip("/")
+
+
+def paper_url(paper: Paper) -> str:
+    """The address of a paper's page on this site."""
+    return f"/papers/{paper.public_id}"
+
+
+def abs_url(paper: Paper) -> str | None:
+    """The arXiv abstract page, when the paper has an arXiv id."""
+    return f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None
+
+
+def pdf_url(paper: Paper) -> str | None:
+    """The PDF: the stored link when there is a safe one, else arXiv's."""
+    stored = http_url(paper.pdf_url)
+    if stored:
+        return stored
+    return f"https://arxiv.org/pdf/{paper.arxiv_id}" if paper.arxiv_id else None
+
+
+def plural(count: int, word: str) -> str:
+    """``1 paper``, ``3 papers``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def period_url(period: Period, page: int = 1) -> str:
+    """The page of a period on this site, optionally at page ``page``."""
+    base = f"/papers/{'date' if period.kind == 'day' else period.kind}/{period.label}"
+    return base if page <= 1 else f"{base}?p={page}"
+
+
+FILTERS: dict[str, Any] = {
+    "day_label": day_label, "short_day": short_day, "when": when, "period_title": period_title,
+    "period_range": period_range,
+    "author_line": author_line, "http_url": http_url, "repo_label": repo_label, "paper_url": paper_url,
+    "abs_url": abs_url, "pdf_url": pdf_url, "plural": plural, "period_url": period_url,
+}
+
+
+def install(env: Environment) -> None:
+    """Register the filters on the app's template environment."""
+    env.filters.update(FILTERS)
