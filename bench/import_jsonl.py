@@ -22,7 +22,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import OUT, median, real_sentences_and_titles  # noqa: E402
-
 from paperstand.db import SQLITE_CACHE_KIB, make_engine, migrate  # noqa: E402
 from paperstand.ingest.run import import_file  # noqa: E402
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from enum import Enum
+from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
 from paperstand.config import Settings
 from paperstand.db import make_engine, migrate
@@ -29,7 +31,7 @@ console = Console(stderr=True)
 out = Console()
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Input formats accepted by ``import``."""
 
     auto = "auto"
@@ -41,7 +43,7 @@ class Format(str, Enum):
     arxiv_jsonl = "arxiv-jsonl"
 
 
-def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+def _engine(settings: Settings) -> Engine:
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
     return engine
@@ -107,7 +109,7 @@ def import_cmd(
             size = path.stat().st_size if path.is_file() else None
             task = progress.add_task(path.name, total=size)
             import_file(engine, path, fmt.value, featured_on=day, summary=summary,
-                        progress=lambda pos, t=task: progress.update(t, completed=pos))
+                        progress=partial(_advance, progress, task))
             progress.update(task, completed=size)
     _print_summary(summary)
     if summary.rejected:
@@ -152,6 +154,10 @@ def _print_harvest(report: HarvestReport) -> None:
                       "import a file instead: paperstand import FILE", style="yellow", soft_wrap=True)
     for line in report.lines():
         console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def _advance(progress: Progress, task: TaskID, position: int) -> None:
+    progress.update(task, completed=position)
 
 
 def _progress() -> Progress:

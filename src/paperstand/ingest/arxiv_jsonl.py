@@ -6,11 +6,12 @@ files work. Files reach hundreds of megabytes: lines are read and decoded one at
 
 from __future__ import annotations
 
-import orjson
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, BinaryIO
+
+import orjson
 
 from paperstand.ingest.record import (
     PaperRecord,

@@ -41,12 +41,11 @@ def _paragraphs(stream: BinaryIO) -> list[_Paragraph]:
     out: list[_Paragraph] = []
     current: _Paragraph | None = None
     for number, raw in enumerate(stream, start=1):
+        bad: str | None = None
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             line, bad = raw.decode("utf-8", "replace"), f"not valid UTF-8 (byte {exc.start + 1} of line {number})"
-        else:
-            bad = None
         if not line.strip():
             current = None
             continue

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 
 @dataclass(slots=True)

@@ -7,14 +7,15 @@ bookkeeping would dominate the cost.
 
 from __future__ import annotations
 
-import orjson
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
+import orjson
+from sqlalchemy import JSON, Connection, Table, and_, bindparam, insert, or_, select, update
 
+from paperstand.db import UTCDateTime
 from paperstand.ingest.record import PaperRecord, local_key_for, title_key
 from paperstand.papers.models import DailyPick, ExternalSignal, Paper
 
@@ -27,10 +28,12 @@ OVERLAY_FIELDS = (
 # Every stored field a record can change: a merge that leaves all of them equal changes nothing.
 COMPARED_FIELDS = (*OVERLAY_FIELDS, "arxiv_id", "local_key", "authors", "categories", "latest_version",
                    "versions", "sources")
-JSON_COLUMNS = frozenset(c.name for c in Paper.__table__.columns if c.type.__class__.__name__ == "JSON")
-TIME_COLUMNS = frozenset(c.name for c in Paper.__table__.columns if c.type.__class__.__name__ == "UTCDateTime")
+T: Table = Paper.__table__  # type: ignore[assignment]
+JSON_COLUMNS = frozenset(c.name for c in T.columns if isinstance(c.type, JSON))
+TIME_COLUMNS = frozenset(c.name for c in T.columns if isinstance(c.type, UTCDateTime))
 SIGNALS = (("hf_upvotes", "hf_upvotes"), ("hf_comments", "hf_comments"), ("github_stars", "github_stars"))
-T = Paper.__table__
+S: Table = ExternalSignal.__table__  # type: ignore[assignment]
+D: Table = DailyPick.__table__  # type: ignore[assignment]
 
 
 @dataclass
@@ -188,7 +191,8 @@ def _insert_fast(conn: Connection, cols: list[str], rows: list[dict[str, Any]]) 
     json_at = [i for i, c in enumerate(cols) if c in JSON_COLUMNS]
     time_at = [i for i, c in enumerate(cols) if c in TIME_COLUMNS]
     bool_at = [i for i, c in enumerate(cols) if c == "withdrawn"] if sqlite else []
-    params, times = [], {}  # many rows share a timestamp (the batch's "now"): convert each once
+    params: list[tuple[Any, ...]] = []
+    times: dict[datetime, datetime | str] = {}  # many rows share a timestamp (the batch's "now"): convert each once
     for row in rows:
         values = [row.get(c) for c in cols]
         for i in json_at:
@@ -199,7 +203,7 @@ def _insert_fast(conn: Connection, cols: list[str], rows: list[dict[str, Any]]) 
             if t is not None:
                 values[i] = times[t] if t in times else times.setdefault(t, _naive_utc(t, sqlite))
         for i in bool_at:
-            values[i] = int(values[i]) if values[i] is not None else None
+            values[i] = None if values[i] is None else int(bool(values[i]))
         params.append(tuple(values))
     conn.exec_driver_sql(sql, params)
 
@@ -230,7 +234,6 @@ def _store_signals(conn: Connection, recs: Sequence[PaperRecord], ids: list[int]
               for attr, name in SIGNALS if getattr(r, attr) is not None}
     if not wanted:
         return set()
-    S = ExternalSignal.__table__
     stmt = select(S.c.id, S.c.paper_id, S.c.name, S.c.value).where(S.c.paper_id.in_({p for p, _ in wanted}))
     have = {(p, n): (sid, v) for sid, p, n, v in conn.execute(stmt)}
     changed, ins, upd = set(), [], []
@@ -252,7 +255,6 @@ def _store_signals(conn: Connection, recs: Sequence[PaperRecord], ids: list[int]
 
 def _store_picks(conn: Connection, recs: Sequence[PaperRecord], ids: list[int]) -> set[int]:
     """Record featured days; position is the record's order among that day's records in the batch."""
-    D = DailyPick.__table__
     days = {r.featured_on for r in recs if r.featured_on}
     if not days:
         return set()

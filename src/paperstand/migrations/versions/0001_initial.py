@@ -1,7 +1,7 @@
 """papers, daily picks and external signals
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-27 00:34:00.738077
 """
 
