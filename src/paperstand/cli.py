@@ -167,7 +167,7 @@ def _progress() -> Progress:
 
 def _print_summary(summary: object) -> None:
     for line in getattr(summary, "notices", []):
-        console.print(f"[yellow]note[/] {line}", highlight=False, markup=False, soft_wrap=True)
+        console.print(f"note: {line}", style="yellow", highlight=False, markup=False, soft_wrap=True)
     for line in getattr(summary, "rejections", []):
         console.print(f"rejected: {line}", style="red", highlight=False, markup=False, soft_wrap=True)
     table = Table(title="Import summary", show_header=True)

@@ -25,6 +25,11 @@ OVERLAY_FIELDS = (
     "comments", "license", "pdf_url", "github_repo", "project_page", "withdrawn", "ai_summary",
     "ai_keywords", "organization",
 )
+# Which source's bibliographic values win when two disagree: arXiv's own metadata over feeds,
+# feeds over Hugging Face's copy, anything over a page capture.
+SOURCE_RANK = {"arxiv-oai": 6, "arxiv-atom": 5, "arxiv-jsonl": 4, "arxiv-rss": 3, "hf-daily": 2, "listing": 1}
+# Fields only Hugging Face supplies: its latest value always wins.
+HF_FIELDS = frozenset({"github_repo", "project_page", "ai_summary", "ai_keywords", "organization"})
 # Every stored field a record can change: a merge that leaves all of them equal changes nothing.
 COMPARED_FIELDS = (*OVERLAY_FIELDS, "arxiv_id", "local_key", "authors", "categories", "latest_version",
                    "versions", "sources")
@@ -60,6 +65,20 @@ def _merge_versions(old: list[dict[str, Any]], rec: PaperRecord) -> list[dict[st
     return [{"version": n, "created": by_num[n]} for n in sorted(by_num)]
 
 
+def _fills_only(row: dict[str, Any], rec: PaperRecord) -> bool:
+    """Whether ``rec`` may only fill empty bibliographic fields of ``row``.
+
+    A newer arXiv version always updates. Otherwise the most authoritative source seen so far keeps
+    its values, so importing several overlapping files in any order, any number of times, converges
+    instead of flip-flopping between their slightly different renderings of the same paper.
+    """
+    latest = row["latest_version"]
+    if rec.version is not None and latest is not None and rec.version != latest:
+        return rec.version < latest
+    best = max((SOURCE_RANK.get(s, 0) for s in row["sources"]), default=0)
+    return SOURCE_RANK.get(rec.source, 0) < best
+
+
 def merge_record(old: dict[str, Any] | None, rec: PaperRecord) -> dict[str, Any]:
     """The paper row after applying ``rec`` to ``old`` (``None`` for a new paper). Pure."""
     row: dict[str, Any] = dict(old) if old else {
@@ -69,15 +88,15 @@ def merge_record(old: dict[str, Any] | None, rec: PaperRecord) -> dict[str, Any]
     }
     versions = _merge_versions(row["versions"] or [], rec)
     newest = versions[-1]["version"] if versions else None
-    # An older version of a paper we already hold only fills gaps; it never overwrites.
-    stale = rec.version is not None and row["latest_version"] is not None and rec.version < row[
-        "latest_version"]
     values: dict[str, Any] = {f: getattr(rec, f) for f in OVERLAY_FIELDS if f != "primary_category"}
     values["primary_category"] = rec.categories[0] if rec.categories else None
     values["authors"] = rec.authors or None
     values["categories"] = rec.categories or None
+    fills_only = _fills_only(row, rec)
     for key, value in values.items():
-        if value is None or (stale and row.get(key) not in (None, [], "")):
+        if value is None:
+            continue
+        if fills_only and key not in HF_FIELDS and row.get(key) not in (None, [], ""):
             continue
         row[key] = value
     if rec.arxiv_id and not row["arxiv_id"]:

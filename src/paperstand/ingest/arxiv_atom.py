@@ -1,0 +1,77 @@
+"""arXiv API (``export.arxiv.org/api/query``) Atom responses, legacy (≤2024) and current layouts.
+
+The API reports errors as a feed whose single entry has an ``/api/errors#...`` id; that becomes a
+rejection carrying the API's message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import BinaryIO
+from xml.etree.ElementTree import Element
+
+from paperstand.ingest.record import (
+    PaperRecord,
+    ParseItem,
+    Rejection,
+    split_arxiv_id,
+    withdrawn_from_comments,
+)
+from paperstand.ingest.xmlparse import closed_elements, text_of
+
+SOURCE = "arxiv-atom"
+ATOM = "{http://www.w3.org/2005/Atom}"
+ARXIV = "{http://arxiv.org/schemas/atom}"
+
+
+def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
+    """Yield a record per ``<entry>``; an API error entry becomes a rejection."""
+    number = 0
+    for elem in closed_elements(stream, frozenset({ATOM + "entry"})):
+        if isinstance(elem, Rejection):
+            yield elem
+            continue
+        number += 1
+        yield _entry(elem, number)
+
+
+def _entry(entry: Element, number: int) -> ParseItem:
+    ident = text_of(entry.find(ATOM + "id")) or ""
+    where = f"entry {number}" + (f" ({ident})" if ident else "")
+    if "/api/errors" in ident:
+        return Rejection(where, f"arXiv API error: {text_of(entry.find(ATOM + 'summary')) or 'unknown'}")
+    title = text_of(entry.find(ATOM + "title"))
+    parsed = split_arxiv_id(ident.rsplit("/abs/", 1)[-1]) if "/abs/" in ident else None
+    if not title:
+        return Rejection(where, "no title")
+    if parsed is None:
+        return Rejection(where, f"no arXiv id in <id> ({ident!r})")
+    arxiv_id, version = parsed
+    published, updated = _when(entry.find(ATOM + "published")), _when(entry.find(ATOM + "updated"))
+    primary = entry.find(ARXIV + "primary_category")
+    categories = [c.get("term", "") for c in entry.findall(ATOM + "category") if c.get("term")]
+    if primary is not None and primary.get("term"):
+        categories = [primary.get("term", ""), *[c for c in categories if c != primary.get("term")]]
+    comments = text_of(entry.find(ARXIV + "comment"))
+    versions = [(version, updated if version > 1 else published)] if version else []
+    pdf = next((link.get("href") for link in entry.findall(ATOM + "link") if link.get("title") == "pdf"), None)
+    return PaperRecord(
+        source=SOURCE, title=title, arxiv_id=arxiv_id, version=version, versions=versions,
+        authors=[n for a in entry.findall(ATOM + "author") if (n := text_of(a.find(ATOM + "name")))],
+        abstract=text_of(entry.find(ATOM + "summary")), categories=categories,
+        published_at=published, updated_at=updated, doi=text_of(entry.find(ARXIV + "doi")),
+        journal_ref=text_of(entry.find(ARXIV + "journal_ref")), comments=comments, pdf_url=pdf,
+        withdrawn=withdrawn_from_comments(comments), location=where,
+    )
+
+
+def _when(elem: Element | None) -> datetime | None:
+    text = text_of(elem)
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)

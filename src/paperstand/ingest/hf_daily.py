@@ -1,0 +1,129 @@
+"""Hugging Face papers JSON: ``/api/daily_papers``, ``/api/papers/search`` and ``/api/papers/{id}``.
+
+Also reads the PaperExplorer history export (a dict keyed by arXiv id with ``title``, ``authors``,
+``abstract``, ``publication_date`` and ``upvotes``), whose papers were scraped from Hugging Face day
+pages: the exact feature day is not recorded, so the arXiv publication day stands in for it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, BinaryIO
+
+from paperstand.ingest.record import PaperRecord, ParseItem, Rejection, clean_text, split_arxiv_id
+
+SOURCE = "hf-daily"
+
+
+def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
+    """Yield a record per paper in the document, or a rejection naming the record and reason."""
+    data = stream.read()
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        yield Rejection(f"byte {exc.start + 1}", "not valid UTF-8")
+        return
+    except json.JSONDecodeError as exc:
+        yield Rejection(f"line {exc.lineno} column {exc.colno}", f"invalid JSON ({exc.msg})")
+        return
+    if isinstance(doc, dict) and "id" not in doc and "paper" not in doc:
+        yield from _explorer(doc)
+        return
+    items = doc if isinstance(doc, list) else [doc]
+    for number, item in enumerate(items, start=1):
+        yield _item(item, f"record {number}")
+
+
+def _item(item: Any, where: str) -> ParseItem:
+    if not isinstance(item, dict):
+        return Rejection(where, f"expected a JSON object, found {type(item).__name__}")
+    nested = item.get("paper")
+    paper: dict[str, Any] = nested if isinstance(nested, dict) else item
+    ident = str(paper.get("id") or "")
+    where = f"{where} (id {ident})" if ident else where
+    title = clean_text(_str(paper.get("title")) or _str(item.get("title")))
+    if not title:
+        return Rejection(where, "no title")
+    parsed = split_arxiv_id(ident) if ident else None
+    if parsed is None:
+        return Rejection(where, f"no arXiv id (id field is {ident!r})")
+    by = paper.get("submittedOnDailyBy") or item.get("submittedBy") or {}
+    daily_at = _when(paper.get("submittedOnDailyAt"))
+    org = item.get("organization") or paper.get("organization")
+    return PaperRecord(
+        source=SOURCE, title=title, arxiv_id=parsed[0],
+        authors=[clean_text(a.get("name")) or "" for a in paper.get("authors") or []
+                 if isinstance(a, dict) and a.get("name") and not a.get("hidden")],
+        abstract=clean_text(_str(paper.get("summary")) or _str(item.get("summary"))),
+        published_at=_when(paper.get("publishedAt")),
+        github_repo=_str(paper.get("githubRepo") or item.get("githubRepo")),
+        project_page=_str(paper.get("projectPage") or item.get("projectPage")),
+        ai_summary=_str(paper.get("ai_summary")), ai_keywords=_keywords(paper.get("ai_keywords")),
+        organization=org if isinstance(org, dict) else None,
+        hf_upvotes=_int(paper.get("upvotes")), hf_comments=_int(item.get("numComments")),
+        github_stars=_int(paper.get("githubStars", item.get("githubStars"))),
+        featured_on=daily_at.date() if daily_at else None,
+        submitted_by=_str(by.get("user") or by.get("name")) if daily_at and isinstance(by, dict) else None,
+        submitted_by_name=_str(by.get("fullname")) if daily_at and isinstance(by, dict) else None,
+        location=where,
+    )
+
+
+def _explorer(doc: dict[str, Any]) -> Iterator[ParseItem]:
+    for number, (key, item) in enumerate(doc.items(), start=1):
+        where = f"record {number} (id {key})"
+        if not isinstance(item, dict):
+            yield Rejection(where, f"expected a JSON object, found {type(item).__name__}")
+            continue
+        title, parsed = clean_text(_str(item.get("title"))), split_arxiv_id(str(key))
+        if not title:
+            yield Rejection(where, "no title")
+            continue
+        if parsed is None:
+            yield Rejection(where, "key is not an arXiv id")
+            continue
+        published = _when(item.get("publication_date"))
+        yield PaperRecord(
+            source=SOURCE, title=title, arxiv_id=parsed[0], version=parsed[1], authors=_names(item.get("authors")),
+            abstract=clean_text(_str(item.get("abstract"))), published_at=published,
+            hf_upvotes=_int(item.get("upvotes")), featured_on=published.date() if published else None,
+            location=where,
+        )
+
+
+def _names(value: Any) -> list[str]:
+    """Authors as a list, or as the text of a Python list ("['A', 'B']") as the export stores them."""
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    if isinstance(value, str):
+        text = value.strip().strip("[]")
+        return [part.strip().strip("'\"").strip() for part in text.split("',") if part.strip().strip("'\"")]
+    return []
+
+
+def _keywords(value: Any) -> list[str] | None:
+    return [str(v) for v in value] if isinstance(value, list) else None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _when(value: Any) -> datetime | None:
+    """Parse "2026-07-28T00:00:00.000Z" style timestamps as aware UTC."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
