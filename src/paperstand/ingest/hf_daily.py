@@ -54,8 +54,9 @@ def _item(item: Any, where: str) -> ParseItem:
     org = item.get("organization") or paper.get("organization")
     return PaperRecord(
         source=SOURCE, title=title, arxiv_id=parsed[0],
+        # "hidden" marks an author who hid the paper from their profile; they still wrote it.
         authors=[clean_text(a.get("name")) or "" for a in paper.get("authors") or []
-                 if isinstance(a, dict) and a.get("name") and not a.get("hidden")],
+                 if isinstance(a, dict) and a.get("name")],
         abstract=clean_text(_str(paper.get("summary")) or _str(item.get("summary"))),
         published_at=_when(paper.get("publishedAt")),
         github_repo=_str(paper.get("githubRepo") or item.get("githubRepo")),
