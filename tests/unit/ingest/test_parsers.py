@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from io import BytesIO
 
+from ingest_samples import ATOM, ATOM_ENTRY2, OAI, OAI_RECORD2, RSS, RSS_ITEM2, hf_item, kaggle_line
+
 from paperstand.ingest import arxiv_atom, arxiv_jsonl, arxiv_oai, arxiv_rss, hf_daily
 from paperstand.ingest.formats import detect
 from paperstand.ingest.record import PaperRecord
-
-from ingest_samples import ATOM, ATOM_ENTRY2, OAI, OAI_RECORD2, RSS, RSS_ITEM2, hf_item, kaggle_line
 
 
 def _records(module, text: str) -> list[PaperRecord]:

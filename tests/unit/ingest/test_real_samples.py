@@ -74,7 +74,8 @@ def test_hf_daily_reproduces_the_day(engine: Engine, real: Path, name: str) -> N
             row = conn.execute(select(Paper.id, Paper.title, Paper.authors).where(Paper.arxiv_id == p["id"])).one()
             assert row.title == " ".join(p["title"].split())
             assert row.authors == [a["name"] for a in p["authors"]]
-            pick = conn.execute(select(DailyPick).where(DailyPick.paper_id == row.id, DailyPick.day == day)).scalar_one()
+            pick = conn.execute(select(DailyPick).where(
+                DailyPick.paper_id == row.id, DailyPick.day == day)).scalar_one()
             assert pick.submitted_by == p["submittedOnDailyBy"]["user"]
             votes = conn.execute(select(ExternalSignal.value).where(
                 ExternalSignal.paper_id == row.id, ExternalSignal.name == "hf_upvotes")).scalar_one()
