@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from paperstand import __version__
+from paperstand.api.docs import install_docs
 from paperstand.config import Settings
 from paperstand.db import make_engine, make_sessionmaker, migrate
 from paperstand.errors import install_error_handlers
@@ -38,7 +39,8 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
         yield
         engine.dispose()
 
-    app = FastAPI(title="paperstand", version=__version__, lifespan=lifespan,
+    # docs_url=None: FastAPI's /docs loads Swagger UI from a CDN; install_docs serves it locally.
+    app = FastAPI(title="paperstand", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Daily research papers: pages, and a JSON API compatible with Hugging Face's.")
     app.state.settings = settings
     app.state.engine = engine
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
     app.state.harvest_status = None
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app)
+    install_docs(app)
     _install_routers(app)
     app.middleware("http")(_security_headers)
     return app

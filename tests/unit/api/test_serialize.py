@@ -1,0 +1,31 @@
+"""Pure serialisation helpers of the Hugging Face-compatible API."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from paperstand.api.serialize import hf_time, highlight, user
+
+
+def test_hf_time_matches_the_real_format() -> None:
+    assert hf_time(date(2026, 7, 28)) == "2026-07-28T00:00:00.000Z"
+    assert hf_time(datetime(2020, 6, 19, 17, 24, 44, 123456, tzinfo=UTC)) == "2020-06-19T17:24:44.123Z"
+    east = timezone(timedelta(hours=2))
+    assert hf_time(datetime(2025, 1, 1, 1, 0, tzinfo=east)) == "2024-12-31T23:00:00.000Z"
+
+
+def test_user_sends_login_as_user_and_name() -> None:
+    assert user("ada", "Ada L.") == {"fullname": "Ada L.", "user": "ada", "name": "ada", "type": "user"}
+    assert user("ada", None) == {"fullname": "ada", "user": "ada", "name": "ada", "type": "user"}
+    assert user(None, "Ada L.") == {"fullname": "Ada L.", "type": "user"}
+    assert user(None, None) is None
+
+
+def test_highlight_marks_every_word_any_case_and_keeps_the_text() -> None:
+    runs = highlight("Denoising Diffusion Models diffuse", "diffusion MODELS")
+    assert runs == [{"type": "text", "text": "Denoising "}, {"type": "highlight", "text": "Diffusion"},
+                    {"type": "text", "text": " "}, {"type": "highlight", "text": "Models"},
+                    {"type": "text", "text": " diffuse"}]
+    assert highlight("Plain", "") == [{"type": "text", "text": "Plain"}]
+    assert highlight("", "x") == []
+    assert highlight("a+b (c)", "(c)") == [{"type": "text", "text": "a+b "}, {"type": "highlight", "text": "(c)"}]
