@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
-    app.state.harvest_status = None
+    app.state.harvest_thread = None
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app)
     install_docs(app)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from html import unescape
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -113,7 +114,7 @@ def test_day_navigation_links_nearest_days_week_and_month(loaded: TestClient) ->
 
 
 def test_front_page_is_the_latest_day_with_canonical_link(loaded: TestClient) -> None:
-    loaded.app.state.harvest_status = "Harvest running: 3 of 4 categories"  # type: ignore[attr-defined]
+    loaded.app.state.harvest_thread = SimpleNamespace(status="Harvest running: 3 of 4 categories")
     html = loaded.get("/").text
     assert _titles(html) == ["Lighthouses as Distributed Clocks"]
     assert "Harvest running: 3 of 4 categories" in html
@@ -265,7 +266,7 @@ def test_empty_database_front_page_welcomes(client: TestClient) -> None:
     html = client.get("/").text
     assert "Welcome to paperstand" in html
     assert "paperstand import FILE" in html and "paperstand harvest" in html
-    client.app.state.harvest_status = "Harvesting arXiv cs.LG: 120 papers so far"  # type: ignore[attr-defined]
+    client.app.state.harvest_thread = SimpleNamespace(status="Harvesting arXiv cs.LG: 120 papers so far")
     assert "Harvesting arXiv cs.LG: 120 papers so far" in client.get("/").text
 
 

@@ -12,6 +12,7 @@ from typing import BinaryIO
 from xml.etree.ElementTree import Element
 
 from paperstand.ingest.record import (
+    Notice,
     PaperRecord,
     ParseItem,
     Rejection,
@@ -31,15 +32,18 @@ def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
     for elem in closed_elements(stream, frozenset({ATOM + "entry"})):
         if isinstance(elem, Rejection):
             yield elem
-            continue
+            return
         number += 1
         yield _entry(elem, number)
+    if number == 0:
+        # An id that does not exist, or a page past the end, is an empty feed, not a failure.
+        yield Notice("feed", "no entries (the query matched nothing)")
 
 
 def _entry(entry: Element, number: int) -> ParseItem:
     ident = text_of(entry.find(ATOM + "id")) or ""
     where = f"entry {number}" + (f" ({ident})" if ident else "")
-    if "/api/errors" in ident:
+    if "/api/errors" in ident:  # the API answers a bad query with one entry titled "Error"
         return Rejection(where, f"arXiv API error: {text_of(entry.find(ATOM + 'summary')) or 'unknown'}")
     title = text_of(entry.find(ATOM + "title"))
     parsed = split_arxiv_id(ident.rsplit("/abs/", 1)[-1]) if "/abs/" in ident else None
@@ -54,7 +58,7 @@ def _entry(entry: Element, number: int) -> ParseItem:
     if primary is not None and primary.get("term"):
         categories = [primary.get("term", ""), *[c for c in categories if c != primary.get("term")]]
     comments = text_of(entry.find(ARXIV + "comment"))
-    versions = [(version, updated if version > 1 else published)] if version else []
+    versions = _versions(version, published, updated)
     pdf = next((link.get("href") for link in entry.findall(ATOM + "link") if link.get("title") == "pdf"), None)
     return PaperRecord(
         source=SOURCE, title=title, arxiv_id=arxiv_id, version=version, versions=versions,
@@ -64,6 +68,14 @@ def _entry(entry: Element, number: int) -> ParseItem:
         journal_ref=text_of(entry.find(ARXIV + "journal_ref")), comments=comments, pdf_url=pdf,
         withdrawn=withdrawn_from_comments(comments), location=where,
     )
+
+
+def _versions(version: int | None, published: datetime | None,
+              updated: datetime | None) -> list[tuple[int, datetime | None]]:
+    """<published> is when v1 appeared and <updated> when the version named in <id> did."""
+    if version is None:
+        return []
+    return [(1, published), (version, updated)] if version > 1 else [(1, published)]
 
 
 def _when(elem: Element | None) -> datetime | None:

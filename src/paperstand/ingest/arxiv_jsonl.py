@@ -28,6 +28,8 @@ SOURCE = "arxiv-jsonl"
 def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
     """Yield one record per non-blank line, or a rejection naming the line and the reason."""
     for number, raw in enumerate(stream, start=1):
+        if number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark some editors write
         if not raw.strip():
             continue
         where = f"line {number}"

@@ -34,6 +34,9 @@ def parser_for(fmt: str) -> Parser:
     return parse
 
 
+# Keys of a Hugging Face paper object that no arXiv JSON-lines schema has.
+_HF_KEYS = ("paper", "upvotes", "discussionId", "submittedOnDailyAt")
+_JSONL_START = re.compile(rb'\{ ?"id" ?: ?"')
 _XML_ROOT = re.compile(rb"<(?!\?|!)([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
 
 
@@ -57,8 +60,13 @@ def detect(head: bytes) -> str:
         try:
             obj = json.loads(first)
         except ValueError:
+            # A first line cut off by the head's end (a paper with thousands of authors) or broken
+            # still starts like a record; a one-line /api/papers/{id} object shows its "_id" keys.
+            if _JSONL_START.match(first) and b'"_id"' not in first:
+                return "arxiv-jsonl"
             return "hf-daily"  # a JSON document spread over many lines
-        return "arxiv-jsonl" if isinstance(obj, dict) and "id" in obj and "title" in obj else "hf-daily"
+        is_paper = isinstance(obj, dict) and "id" in obj and "title" in obj
+        return "arxiv-jsonl" if is_paper and not any(k in obj for k in _HF_KEYS) else "hf-daily"
     if text:
         return "listing"
     raise UnknownFormat("the file is empty")

@@ -233,6 +233,16 @@ class HarvestThread(threading.Thread):
         self.engine, self.settings, self.log, self.fetcher = engine, settings, log, fetcher
         self.report: HarvestReport | None = None
 
+    @property
+    def status(self) -> str | None:
+        """One sentence for the front page while harvesting, or after an offline attempt."""
+        if self.is_alive():
+            return (f"Fetching the last {self.settings.harvest_days} days of papers from arXiv and "
+                    "Hugging Face in the background; reload in a minute.")
+        if self.report is not None and self.report.offline:
+            return "arXiv and Hugging Face could not be reached, so nothing was harvested."
+        return None
+
     def run(self) -> None:
         """Harvest the last ``harvest_days`` days and log the outcome in as few lines as possible."""
         log = self.log

@@ -21,12 +21,16 @@ def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
     """Yield a record per paper in the document, or a rejection naming the record and reason."""
     data = stream.read()
     try:
-        doc = json.loads(data.decode("utf-8"))
+        doc = json.loads(data.decode("utf-8-sig"))  # tolerate a byte-order mark
     except UnicodeDecodeError as exc:
-        yield Rejection(f"byte {exc.start + 1}", "not valid UTF-8")
+        line = data.count(b"\n", 0, exc.start) + 1
+        yield Rejection(f"byte {exc.start + 1} (line {line})", "not valid UTF-8")
         return
     except json.JSONDecodeError as exc:
         yield Rejection(f"line {exc.lineno} column {exc.colno}", f"invalid JSON ({exc.msg})")
+        return
+    if isinstance(doc, dict) and isinstance(doc.get("error"), str):
+        yield Rejection("response", f"Hugging Face API error: {doc['error']}")
         return
     if isinstance(doc, dict) and "id" not in doc and "paper" not in doc:
         yield from _explorer(doc)
@@ -85,6 +89,8 @@ def _explorer(doc: dict[str, Any]) -> Iterator[ParseItem]:
         if parsed is None:
             yield Rejection(where, "key is not an arXiv id")
             continue
+        # The export only kept the arXiv publication time; its papers were scraped from HF day pages,
+        # usually a day or two later, but the exact feature day is unknown: the publication day stands in.
         published = _when(item.get("publication_date"))
         yield PaperRecord(
             source=SOURCE, title=title, arxiv_id=parsed[0], version=parsed[1], authors=_names(item.get("authors")),

@@ -7,6 +7,7 @@ defusedxml refuses entity expansion and external references (billion laughs, XXE
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError
@@ -15,6 +16,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from paperstand.ingest.record import Rejection
+
+# A UTF-8 lead byte read as Latin-1 ("Ã", "Å", ...) followed by a continuation byte read the same way.
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
 
 
 def closed_elements(stream: BinaryIO, tags: frozenset[str]) -> Iterator[Element | Rejection]:
@@ -33,9 +37,23 @@ def closed_elements(stream: BinaryIO, tags: frozenset[str]) -> Iterator[Element 
         yield Rejection("document", f"refused unsafe XML ({exc})")
 
 
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 text that was decoded as Latin-1 once ("JosÃ©" → "José").
+
+    Some recorders of arXiv API responses saved them that way. The round trip only succeeds when
+    every non-ASCII character fits the pattern, so correctly encoded text is never changed.
+    """
+    if not _MOJIBAKE.search(text):
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return text
+
+
 def text_of(elem: Element | None) -> str | None:
     """All text inside an element, whitespace collapsed; ``None`` when absent or empty."""
     if elem is None:
         return None
     text = " ".join("".join(elem.itertext()).split())
-    return text or None
+    return repair_mojibake(text) if text else None

@@ -93,5 +93,7 @@ def _enclosing(period: Period, day: date | None) -> Period | None:
 
 
 def _harvest_status(request: Request) -> str | None:
-    status = getattr(request.app.state, "harvest_status", None)
+    """What the background first harvest is doing, for the front page (``None`` when nothing)."""
+    thread = getattr(request.app.state, "harvest_thread", None)
+    status = getattr(thread, "status", None) if thread is not None else None
     return status if isinstance(status, str) and status.strip() else None

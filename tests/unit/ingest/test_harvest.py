@@ -180,6 +180,7 @@ def test_first_harvest_offline_logs_one_clear_line(engine: Engine, caplog: pytes
     assert message.startswith("harvest: arXiv/Hugging Face unreachable (")
     assert message.endswith("); import a file instead: paperstand import FILE")
     assert thread.report is not None and thread.report.offline
+    assert thread.status is not None and "could not be reached" in thread.status
 
 
 def test_first_harvest_stores_papers_in_the_background(engine: Engine, caplog: pytest.LogCaptureFixture,
