@@ -26,8 +26,9 @@ chromium:
 	  (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) \
 	  || echo "could not install chromium: browser tests will be skipped"; }
 
+# pytest exits 5 when it collected nothing: that is a broken suite, never a pass.
 test: $(STAMP) chromium
-	$(BIN)/pytest
+	@$(BIN)/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
