@@ -79,6 +79,7 @@ def serve(
 
     settings = Settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter on every start
     application = create_app(settings, background_harvest=harvest and settings.harvest_on_start)
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"paperstand serving on [bold]http://{bind_host}:{bind_port}[/] "
