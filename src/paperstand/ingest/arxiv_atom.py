@@ -41,6 +41,7 @@ def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
 
 
 def _entry(entry: Element, number: int) -> ParseItem:
+    """One ``<entry>``: a record, or a rejection for an API error or a missing title or id."""
     ident = text_of(entry.find(ATOM + "id")) or ""
     where = f"entry {number}" + (f" ({ident})" if ident else "")
     if "/api/errors" in ident:  # the API answers a bad query with one entry titled "Error"
@@ -79,6 +80,7 @@ def _versions(version: int | None, published: datetime | None,
 
 
 def _when(elem: Element | None) -> datetime | None:
+    """An Atom timestamp as aware UTC."""
     text = text_of(elem)
     if not text:
         return None

@@ -41,10 +41,16 @@ def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
         if not isinstance(obj, dict):
             yield Rejection(where, f"expected a JSON object, found {type(obj).__name__}")
             continue
-        yield _record(obj, where)
+        try:
+            item = _record(obj, where)
+        except (AttributeError, TypeError, ValueError) as exc:
+            # A field of the wrong JSON type (a number where text belongs) spoils this line only.
+            item = Rejection(where, f"unexpected value in a field ({exc})")
+        yield item
 
 
 def _decode_error(raw: bytes, exc: Exception) -> str:
+    """Why a line did not load: bad UTF-8 (with its byte) or bad JSON."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as bad:
@@ -53,6 +59,7 @@ def _decode_error(raw: bytes, exc: Exception) -> str:
 
 
 def _record(obj: dict[str, Any], where: str) -> ParseItem:
+    """One decoded line: a record of either schema, or a rejection."""
     ident = str(obj.get("id") or "")
     title = clean_text(obj.get("title") if isinstance(obj.get("title"), str) else None)
     if not title:
@@ -66,6 +73,7 @@ def _record(obj: dict[str, Any], where: str) -> ParseItem:
 
 
 def _kaggle(obj: dict[str, Any], parsed: tuple[str, int | None], title: str, where: str) -> PaperRecord:
+    """A Kaggle snapshot line."""
     versions = _versions(obj.get("versions") or [])
     comments = clean_text(obj.get("comments"))
     return PaperRecord(
@@ -76,26 +84,30 @@ def _kaggle(obj: dict[str, Any], parsed: tuple[str, int | None], title: str, whe
         published_at=versions[0][1] if versions else None,
         updated_at=versions[-1][1] if versions else None, versions=versions,
         doi=clean_text(obj.get("doi")), journal_ref=clean_text(obj.get("journal-ref")),
-        comments=comments, license=obj.get("license") or None,
+        comments=comments, license=clean_text(obj.get("license")),
         withdrawn=withdrawn_from_comments(comments), location=where,
     )
 
 
 def _daily(obj: dict[str, Any], parsed: tuple[str, int | None], title: str, where: str) -> PaperRecord:
+    """A daily-arXiv line (``summary`` is the abstract)."""
     comments = clean_text(obj.get("comment"))
     categories = obj.get("categories") or []
     if isinstance(categories, str):
         categories = categories.split()
+    pdf = obj.get("pdf")
     return PaperRecord(
         source=SOURCE, title=title, arxiv_id=parsed[0], version=parsed[1],
         authors=[a.strip() for a in obj.get("authors") or [] if isinstance(a, str) and a.strip()],
-        abstract=clean_text(obj.get("summary") or obj.get("abstract")), categories=list(categories),
-        comments=comments, pdf_url=obj.get("pdf") or None,
+        abstract=clean_text(obj.get("summary") or obj.get("abstract")),
+        categories=[c for c in categories if isinstance(c, str)],
+        comments=comments, pdf_url=pdf if isinstance(pdf, str) and pdf else None,
         withdrawn=withdrawn_from_comments(comments), location=where,
     )
 
 
 def _versions(raw: list[Any]) -> list[tuple[int, datetime | None]]:
+    """Snapshot versions ('v1' with its created date) as [(1, datetime)], oldest first."""
     out = []
     for v in raw:
         try:
@@ -111,6 +123,7 @@ _MONTHS = {m: i for i, m in enumerate(
 
 
 def _rfc2822(text: object) -> datetime | None:
+    """A snapshot date as aware UTC, fast for its fixed layout."""
     if not isinstance(text, str):
         return None
     # Fast path for the snapshot's fixed layout, "Mon, 2 Apr 2007 19:18:42 GMT".
@@ -129,15 +142,22 @@ def _rfc2822(text: object) -> datetime | None:
 
 
 def _kaggle_authors(obj: dict[str, Any]) -> list[str]:
+    """Names from ``authors_parsed`` ([last, first, suffix]), else the string split."""
     parsed = obj.get("authors_parsed")
     if isinstance(parsed, list) and parsed:
         names = []
         for parts in parsed:
-            # [last, first, suffix]; any part may be empty.
-            if isinstance(parts, list) and parts:
-                name = " ".join([p for p in (parts[1:2] + parts[:1] + parts[2:3]) if p]).strip()
-                if name:
-                    names.append(name)
+            # [last, first, suffix]; any part may be empty. Plain concatenation: this runs for every
+            # author of every line of a multi-million-line snapshot.
+            if not isinstance(parts, list) or not parts:
+                continue
+            first = parts[1] if len(parts) > 1 else ""
+            name = first + " " + parts[0] if first else parts[0]
+            if len(parts) > 2 and parts[2]:
+                name += " " + parts[2]
+            name = name.strip()
+            if name:
+                names.append(name)
         return names
     text = clean_text(obj.get("authors")) or ""
     return [a.strip() for a in text.replace(" and ", ", ").split(",") if a.strip()]

@@ -62,6 +62,7 @@ def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
 
 
 def _record(elem: Element, number: int) -> ParseItem:
+    """One ``<record>``: a record in its metadata format, or a notice or rejection."""
     header = elem.find(OAI + "header")
     ident = text_of(header.find(OAI + "identifier")) if header is not None else None
     where = f"record {number}" + (f" ({ident})" if ident else "")
@@ -93,6 +94,7 @@ def _common(meta: Element, ns: str, where: str) -> tuple[str, str | None, dict[s
 
 
 def _arxiv_raw(meta: Element, where: str) -> ParseItem:
+    """arXivRaw: every version with its RFC 2822 date, and the author string."""
     ident, title, fields = _common(meta, RAW, where)
     parsed = split_arxiv_id(ident)
     if not title or parsed is None:
@@ -111,6 +113,7 @@ def _arxiv_raw(meta: Element, where: str) -> ParseItem:
 
 
 def _arxiv(meta: Element, where: str) -> ParseItem:
+    """The arXiv format: structured author names, created and updated days."""
     ident, title, fields = _common(meta, ARX, where)
     parsed = split_arxiv_id(ident)
     if not title or parsed is None:
@@ -128,6 +131,7 @@ def _arxiv(meta: Element, where: str) -> ParseItem:
 
 
 def _oai_dc(meta: Element, ident: str, where: str) -> ParseItem:
+    """Dublin Core: 'Last, First' creators, abstract and comment descriptions, dates."""
     title = text_of(meta.find(DC + "title"))
     ids = [text_of(e) or "" for e in meta.findall(DC + "identifier")]
     parsed = next((p for p in map(split_arxiv_id, [*ids, ident]) if p), None)
@@ -180,6 +184,7 @@ def _first_last(name: str) -> str:
 
 
 def _rfc2822(text: str | None) -> datetime | None:
+    """A version date ('Mon, 2 Apr 2007 19:18:42 GMT') as aware UTC."""
     try:
         return parsedate_to_datetime(text).astimezone(UTC) if text else None
     except (TypeError, ValueError):
@@ -187,6 +192,7 @@ def _rfc2822(text: str | None) -> datetime | None:
 
 
 def _day(text: str | None) -> datetime | None:
+    """A 'YYYY-MM-DD' day as midnight UTC."""
     try:
         return datetime.fromisoformat(text[:10]).replace(tzinfo=UTC) if text else None
     except ValueError:

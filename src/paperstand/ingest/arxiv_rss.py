@@ -23,7 +23,7 @@ from paperstand.ingest.record import (
     clean_text,
     split_arxiv_id,
 )
-from paperstand.ingest.xmlparse import closed_elements, text_of
+from paperstand.ingest.xmlparse import closed_elements, repair_mojibake, text_of
 
 SOURCE = "arxiv-rss"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -56,10 +56,12 @@ def _child(item: Element, tag: str) -> Element | None:
 
 
 def _item(item: Element, number: int) -> ParseItem:
+    """One ``<item>``: a record, or a rejection for a missing title or id."""
     link = text_of(_child(item, "link")) or item.get(RDF + "about") or ""
     where = f"item {number}" + (f" ({link})" if link else "")
     title, rdf = _split_title(text_of(_child(item, "title")))
-    head, _, abstract = _plain(_child(item, "description")).partition("Abstract:")
+    is_html = item.tag == RSS1 + "item"  # only RDF feeds put HTML in descriptions and creators
+    head, _, abstract = _plain(_child(item, "description"), is_html).partition("Abstract:")
     if not abstract:  # RDF (and anything else): the whole description is the abstract
         head, abstract = "", head
     # The description and guid carry the version; the RDF title suffix too; the link never does.
@@ -74,7 +76,7 @@ def _item(item: Element, number: int) -> ParseItem:
     categories = [c for e in item.findall("category") if (c := text_of(e))]
     return PaperRecord(
         source=SOURCE, title=title, arxiv_id=parsed[0], version=parsed[1],
-        authors=[a for a in _AUTHOR_SEP.split(_plain(item.find(DC + "creator"))) if a],
+        authors=[a.strip() for a in _AUTHOR_SEP.split(_plain(item.find(DC + "creator"), is_html)) if a.strip()],
         abstract=clean_text(abstract), categories=categories or ([rdf["cat"]] if rdf else []),
         # pubDate is the announcement day: a paper's first appearance only for "new" items.
         published_at=when if kind == "new" else None,
@@ -93,14 +95,14 @@ def _split_title(text: str | None) -> tuple[str | None, dict[str, str] | None]:
     return text[:match.start()].strip() or None, match.groupdict()
 
 
-def _plain(elem: Element | None) -> str:
-    """Element text with HTML markup (RDF feeds escape it into descriptions and creators) removed."""
+def _plain(elem: Element | None, is_html: bool) -> str:
+    """Element text, whitespace collapsed; HTML markup removed when the feed escapes HTML into it."""
     if elem is None:
         return ""
     text = "".join(elem.itertext())
-    if "<" in text:
-        text = html.unescape(_HTML_TAG.sub(" ", text))
-    return " ".join(text.split())
+    if is_html:  # never for RSS 2.0, whose abstracts may say "p < 0.05 and q > 1"
+        text = html.unescape(_HTML_TAG.sub("", text))
+    return repair_mojibake(" ".join(text.split()))
 
 
 def _announce_type(head: str, rdf: dict[str, str] | None) -> str:
@@ -112,6 +114,7 @@ def _announce_type(head: str, rdf: dict[str, str] | None) -> str:
 
 
 def _date(text: str | None) -> datetime | None:
+    """An RFC 822 pubDate (or an ISO dc:date) as aware UTC."""
     if not text:
         return None
     try:

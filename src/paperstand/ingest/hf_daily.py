@@ -41,6 +41,7 @@ def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
 
 
 def _item(item: Any, where: str) -> ParseItem:
+    """One daily-papers, search or detail item: a record, or a rejection naming it."""
     if not isinstance(item, dict):
         return Rejection(where, f"expected a JSON object, found {type(item).__name__}")
     nested = item.get("paper")
@@ -59,8 +60,8 @@ def _item(item: Any, where: str) -> ParseItem:
     return PaperRecord(
         source=SOURCE, title=title, arxiv_id=parsed[0],
         # "hidden" marks an author who hid the paper from their profile; they still wrote it.
-        authors=[clean_text(a.get("name")) or "" for a in paper.get("authors") or []
-                 if isinstance(a, dict) and a.get("name")],
+        authors=[clean_text(a["name"]) or "" for a in paper.get("authors") or []
+                 if isinstance(a, dict) and _str(a.get("name"))],
         abstract=clean_text(_str(paper.get("summary")) or _str(item.get("summary"))),
         published_at=_when(paper.get("publishedAt")),
         github_repo=_str(paper.get("githubRepo") or item.get("githubRepo")),
@@ -77,6 +78,7 @@ def _item(item: Any, where: str) -> ParseItem:
 
 
 def _explorer(doc: dict[str, Any]) -> Iterator[ParseItem]:
+    """Records of the PaperExplorer export, keyed by arXiv id."""
     for number, (key, item) in enumerate(doc.items(), start=1):
         where = f"record {number} (id {key})"
         if not isinstance(item, dict):
@@ -111,14 +113,17 @@ def _names(value: Any) -> list[str]:
 
 
 def _keywords(value: Any) -> list[str] | None:
+    """A list of keywords, or ``None`` when the source has none."""
     return [str(v) for v in value] if isinstance(value, list) else None
 
 
 def _str(value: Any) -> str | None:
+    """A non-blank string, else ``None``."""
     return value if isinstance(value, str) and value.strip() else None
 
 
 def _int(value: Any) -> int | None:
+    """An integer (the API sometimes quotes numbers), else ``None``."""
     try:
         return int(value) if value is not None and not isinstance(value, bool) else None
     except (TypeError, ValueError):
