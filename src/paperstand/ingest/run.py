@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from paperstand.ingest.formats import UnknownFormat, detect, parser_for
 from paperstand.ingest.record import Notice, PaperRecord, ParseItem, Rejection
@@ -17,6 +18,8 @@ from paperstand.papers.store import store_batch
 # Records per transaction: large enough to amortise the lookups, small enough that a crash or a
 # concurrent writer never waits long, and far below SQLite's bound-parameter limit.
 BATCH_SIZE = 2000
+# Times a batch is retried after losing a race with a concurrent writer on a unique key.
+CONFLICT_RETRIES = 2
 
 
 @dataclass
@@ -100,9 +103,17 @@ def _position(stream: BinaryIO) -> int:
 def _flush(engine: Engine, batch: list[PaperRecord], summary: ImportSummary) -> None:
     if not batch:
         return
-    # One transaction per batch: a failure rolls the whole batch back, never half of it.
-    with engine.begin() as conn:
-        result = store_batch(conn, batch)
+    # One transaction per batch: a failure rolls the whole batch back, never half of it. Another
+    # writer (a harvest beside an import) may insert one of our papers between our read and our
+    # insert; the unique key stops the duplicate, and a retry reads that paper and merges into it.
+    for attempt in range(CONFLICT_RETRIES + 1):
+        try:
+            with engine.begin() as conn:
+                result = store_batch(conn, batch)
+            break
+        except IntegrityError:
+            if attempt == CONFLICT_RETRIES:
+                raise
     summary.new += result.new
     summary.updated += result.updated
     summary.unchanged += result.unchanged
