@@ -99,6 +99,11 @@ def import_cmd(
 
     Importing the same file twice changes nothing. Bad records are reported with file, record/line
     and reason; valid records still land; the exit code is 1 when anything was rejected.
+
+    Examples:
+
+    * `paperstand import daily-papers-listing.txt --featured-on 2025-03-11`
+    * `paperstand import daily_papers.json arxiv-page.xml arxiv-metadata-oai-snapshot.json`
     """
     from paperstand.ingest.run import ImportSummary, import_file
 
