@@ -35,6 +35,8 @@ def closed_elements(stream: BinaryIO, tags: frozenset[str]) -> Iterator[Element 
                         f"malformed XML ({reason}); records before this point were kept")
     except DefusedXmlException as exc:
         yield Rejection("document", f"refused unsafe XML ({exc})")
+    except LookupError as exc:  # an encoding declaration Python does not know
+        yield Rejection("XML declaration", f"unsupported encoding ({exc})")
 
 
 def repair_mojibake(text: str) -> str:
