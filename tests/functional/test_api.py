@@ -129,6 +129,11 @@ def test_bad_parameters_are_400_json_errors(client: TestClient, params: dict[str
     assert body["status"] == 400 and isinstance(body["error"], str) and body["error"]
 
 
+def test_empty_period_parameters_mean_not_given(client: TestClient) -> None:
+    """``?date=&month=`` (as forms send it) is the unfiltered list, not an error."""
+    assert _ids(client, date="", month="") == _ids(client)
+
+
 @pytest.mark.parametrize("paper_id", ["2503.00201", "2503.00201v3", "arXiv:2503.00201"])
 def test_paper_detail(client: TestClient, paper_id: str) -> None:
     response = client.get(f"/api/papers/{paper_id}")

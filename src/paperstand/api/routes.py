@@ -28,8 +28,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 def _period(date: str | None, week: str | None, month: str | None) -> Period | None:
     """The one period the query names, if any; two or more, or a malformed one, is a 400."""
+    # An empty value (``?date=``) means "not given", as HTML forms and many clients send it.
     given = [(text, parse) for text, parse in ((date, parse_day), (week, parse_week), (month, parse_month))
-             if text is not None]
+             if text]
     if len(given) > 1:
         raise BadRequest("give at most one of date, week and month")
     if not given:
