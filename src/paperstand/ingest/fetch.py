@@ -6,6 +6,7 @@ Clock and sleep are injectable so tests can check the waits without waiting.
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -110,6 +111,8 @@ class HttpFetcher:
                 connect = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
                 failure = FetchError(f"GET {url}: cannot reach {host}: {_describe(exc)}",
                                      connect_failed=connect)
+                if _name_unresolvable(exc):
+                    break  # no DNS answer means no network (or a typo): retrying only makes offline slow
                 wait = self._backoff(attempt)
                 continue
             self._last[host] = self.clock()
@@ -120,7 +123,7 @@ class HttpFetcher:
             if response.status_code < 500 and response.status_code not in RATE_LIMITED:
                 raise failure  # a 4xx will not get better by asking again
             wait = self._retry_wait(response, attempt)
-        attempts = self.retries + 1
+        attempts = attempt + 1
         raise FetchError(f"{failure} (gave up after {attempts} attempt{'s' * (attempts > 1)})",
                          connect_failed=failure.connect_failed, status=failure.status)
 
@@ -156,3 +159,13 @@ def fetcher_for(settings: Settings, *, clock: Callable[[], float] | None = None,
     return HttpFetcher(timeout=settings.http_timeout, retries=settings.http_retries,
                        agent=user_agent(settings), clock=clock, sleep=sleep,
                        intervals={urlsplit(settings.arxiv_oai_url).netloc: settings.arxiv_delay})
+
+
+def _name_unresolvable(exc: Exception) -> bool:
+    """True when the host name did not resolve (socket.gaierror under httpx's ConnectError)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return "Name or service not known" in str(exc) or "Temporary failure in name resolution" in str(exc)

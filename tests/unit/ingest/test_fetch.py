@@ -101,6 +101,16 @@ def test_connection_refused_is_a_connect_failure() -> None:
     assert clock.sleeps == [1.0]
 
 
+def test_unresolvable_host_is_not_retried() -> None:
+    """A name that does not resolve (offline, or a typo) fails at once instead of backing off."""
+    clock = FakeClock()
+    with pytest.raises(FetchError, match="cannot reach") as info:
+        _fetcher(clock, retries=3).get("http://paperstand-test.invalid/oai", {})
+    assert info.value.connect_failed
+    assert "gave up after 1 attempt" in str(info.value)
+    assert clock.sleeps == []
+
+
 def test_timeouts_are_retried_and_reported() -> None:
     def slow(path: str, params: dict[str, str]) -> Reply:
         time.sleep(0.5)
