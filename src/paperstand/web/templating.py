@@ -103,11 +103,17 @@ def period_url(period: Period, page: int = 1) -> str:
     return base if page <= 1 else f"{base}?p={page}"
 
 
+def feed_url(period: Period, fmt: str = "rss") -> str:
+    """The RSS or Atom feed of a period's page."""
+    return f"/feeds/{'date' if period.kind == 'day' else period.kind}/{period.label}.{fmt}"
+
+
 FILTERS: dict[str, Any] = {
     "day_label": day_label, "short_day": short_day, "when": when, "period_title": period_title,
     "period_range": period_range,
     "author_line": author_line, "http_url": http_url, "repo_label": repo_label, "paper_url": paper_url,
     "abs_url": abs_url, "pdf_url": pdf_url, "plural": plural, "period_url": period_url,
+    "feed_url": feed_url,
 }
 
 

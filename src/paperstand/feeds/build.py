@@ -1,0 +1,65 @@
+"""Turn a list of paper cards into an RSS 2.0 or Atom document (feedgen). Pure: no database, no request."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+
+from feedgen.feed import FeedGenerator
+
+from paperstand.papers.queries import PaperCard
+
+FORMATS = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+
+
+@dataclass(frozen=True)
+class FeedMeta:
+    """What a feed is about: its title, the page it mirrors and its own address (both absolute)."""
+
+    title: str
+    page_url: str
+    feed_url: str
+    description: str
+
+
+def _entry_time(card: PaperCard) -> datetime:
+    """When the paper entered this list: its featured day, else its arXiv date, else first seen."""
+    if card.pick is not None:
+        return datetime.combine(card.pick.day, time(0, 0), tzinfo=UTC)
+    return card.paper.published_at or card.paper.first_seen_at
+
+
+def build_feed(meta: FeedMeta, cards: Sequence[PaperCard], base_url: str, fmt: str) -> bytes:
+    """The feed document in ``fmt`` ("rss" or "atom") for ``cards``, newest first as given."""
+    fg = FeedGenerator()
+    fg.id(meta.feed_url)
+    fg.title(meta.title)
+    fg.subtitle(meta.description)
+    fg.link(href=meta.page_url, rel="alternate")
+    fg.link(href=meta.feed_url, rel="self")
+    fg.language("en")
+    fg.generator("paperstand")
+    times = [_entry_time(c) for c in cards]
+    fg.updated(max(times) if times else datetime(1970, 1, 1, tzinfo=UTC))
+    # feedgen prepends each added entry; add in reverse so the document keeps the list's order.
+    for card, when in reversed(list(zip(cards, times, strict=True))):
+        _add_entry(fg, card, when, base_url)
+    return fg.rss_str(pretty=True) if fmt == "rss" else fg.atom_str(pretty=True)
+
+
+def _add_entry(fg: FeedGenerator, card: PaperCard, when: datetime, base_url: str) -> None:
+    paper = card.paper
+    url = f"{base_url}/papers/{paper.public_id}"
+    entry = fg.add_entry()
+    entry.id(url)
+    entry.guid(url, permalink=True)
+    entry.title(paper.title)
+    entry.link(href=url)
+    entry.published(when)
+    entry.updated(when)
+    entry.summary(paper.abstract or paper.title)
+    for name in paper.authors[:20]:
+        entry.author(name=name)
+    for category in paper.categories:
+        entry.category(term=category)

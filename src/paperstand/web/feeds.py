@@ -1,0 +1,78 @@
+"""Feed routes: RSS 2.0 and Atom for the latest day, any day, week and month, and keyword search."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from paperstand.deps import db_session
+from paperstand.errors import NotFound
+from paperstand.feeds.build import FORMATS, FeedMeta, build_feed
+from paperstand.papers.periods import Period, day_period, parse_day, parse_month, parse_week
+from paperstand.papers.queries import PaperCard, featured, latest_day, search_simple
+from paperstand.web.render import parse_period
+from paperstand.web.templating import period_url
+
+router = APIRouter(include_in_schema=False)
+
+# The most entries one feed carries: a month of picks fits; readers only need what is new.
+FEED_LIMIT = 200
+KINDS: dict[str, tuple[Callable[[str], Period], str, str]] = {
+    "date": (parse_day, "a date as YYYY-MM-DD", "/feeds/date/2025-03-11.rss"),
+    "week": (parse_week, "an ISO week as YYYY-Www", "/feeds/week/2025-W11.rss"),
+    "month": (parse_month, "a month as YYYY-MM", "/feeds/month/2025-03.rss"),
+}
+
+
+def _format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise NotFound(f"there is no .{fmt} feed", hint="Feeds end in .rss or .atom.")
+    return fmt
+
+
+def _respond(request: Request, meta: FeedMeta, cards: list[PaperCard], fmt: str) -> Response:
+    base: str = request.app.state.settings.effective_base_url
+    return Response(build_feed(meta, cards, base, fmt), media_type=FORMATS[fmt])
+
+
+def _period_feed(request: Request, session: Session, period: Period, fmt: str) -> Response:
+    base: str = request.app.state.settings.effective_base_url
+    label = {"day": "Papers of", "week": "Papers of week", "month": "Papers of"}[period.kind]
+    meta = FeedMeta(title=f"{label} {period.label} · paperstand", page_url=base + period_url(period),
+                    feed_url=str(request.url), description=f"Papers featured in {period.label}")
+    return _respond(request, meta, featured(session, period, limit=FEED_LIMIT), fmt)
+
+
+@router.get("/feeds/latest.{fmt}")
+def latest_feed(request: Request, fmt: str, session: Session = Depends(db_session)) -> Response:
+    """The most recently featured papers, across days."""
+    base: str = request.app.state.settings.effective_base_url
+    day = latest_day(session)
+    if day is not None:
+        return _period_feed(request, session, day_period(day), _format(fmt))
+    meta = FeedMeta("Daily Papers · paperstand", base + "/", str(request.url), "Papers of the day")
+    return _respond(request, meta, [], _format(fmt))
+
+
+@router.get("/feeds/search.{fmt}")
+def search_feed(request: Request, fmt: str, q: str = Query("", max_length=500),
+                session: Session = Depends(db_session)) -> Response:
+    """Papers matching a keyword query (newest first)."""
+    base: str = request.app.state.settings.effective_base_url
+    meta = FeedMeta(f"Search: {q} · paperstand", f"{base}/api/papers/search?{urlencode({'q': q})}", str(request.url),
+                    f"Papers matching {q!r}")
+    return _respond(request, meta, search_simple(session, q, limit=50), _format(fmt))
+
+
+@router.get("/feeds/{kind}/{label}.{fmt}")
+def period_feed(request: Request, kind: str, label: str, fmt: str,
+                session: Session = Depends(db_session)) -> Response:
+    """Papers featured on a day, in an ISO week or in a month."""
+    if kind not in KINDS:
+        raise NotFound(f"there is no {kind} feed", hint="Feeds exist for date, week and month.")
+    parse, expected, example = KINDS[kind]
+    return _period_feed(request, session, parse_period(parse, label, expected, example), _format(fmt))
