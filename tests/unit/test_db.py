@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 
-import paperstand.papers.models  # noqa: F401
+import paperstand.models  # noqa: F401
 from paperstand.db import Base, make_engine, migrate
 
 

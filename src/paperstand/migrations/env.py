@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import paperstand.papers.models  # noqa: F401  (registers the tables)
+import paperstand.models  # noqa: F401  (registers every table)
 from paperstand.db import Base
 
 config = context.config

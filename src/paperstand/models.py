@@ -1,0 +1,6 @@
+"""Imports every table module, so ``Base.metadata`` is complete (for migrations and their tests)."""
+
+from paperstand.papers import models as papers_models
+from paperstand.subscriptions import models as subscriptions_models
+
+__all__ = ["papers_models", "subscriptions_models"]

@@ -1,0 +1,1 @@
+"""Email subscriptions: double opt-in, preferences, suppression."""

@@ -1,0 +1,116 @@
+"""Subscribe with double opt-in: request, confirm, unsubscribe; who may receive mail."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from paperstand.errors import DomainError
+from paperstand.subscriptions.models import OptInToken, Subscriber, Suppression
+
+# How long a confirmation link works (RELIABILITY 4: single-use, expires in 72 h).
+OPT_IN_TTL = timedelta(hours=72)
+# Suppressions that also block a new opt-in mail: mailing a bounced or complaining address is harmful.
+BLOCKING_REASONS = frozenset({"hard-bounce", "complaint"})
+MAX_EMAIL_LENGTH = 254
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+class InvalidEmail(DomainError):
+    """The address cannot be a deliverable email address."""
+
+
+class InvalidToken(DomainError):
+    """A confirmation link that is unknown, used or expired."""
+
+    status = 400
+    title = "This link does not work"
+
+
+@dataclass(frozen=True)
+class OptIn:
+    """A confirmation mail to send: to whom, and the raw token for its link."""
+
+    email: str
+    token: str
+
+
+def hash_token(token: str) -> str:
+    """Tokens are stored hashed, so a database leak does not leak working links."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalize_email(text: str) -> str:
+    """The canonical (trimmed, lower-case) form of an address, or ``InvalidEmail``."""
+    email = text.strip().lower()
+    if not email or len(email) > MAX_EMAIL_LENGTH or not _EMAIL.match(email):
+        raise InvalidEmail(f"{text.strip()[:80]!r} is not an email address",
+                           hint="Use a full address such as ada@example.org.")
+    return email
+
+
+def _suppressions(session: Session, email: str) -> list[Suppression]:
+    return list(session.execute(select(Suppression).where(Suppression.email == email)).scalars())
+
+
+def request_subscription(session: Session, email_text: str, *, now: datetime | None = None) -> OptIn | None:
+    """Record a pending subscription and return the opt-in mail to send (``None``: send nothing).
+
+    The caller shows the same answer whatever happened, so the form never reveals who subscribes.
+    """
+    now = now or datetime.now(UTC)
+    email = normalize_email(email_text)
+    if any(s.reason in BLOCKING_REASONS for s in _suppressions(session, email)):
+        return None
+    subscriber = session.execute(select(Subscriber).where(Subscriber.email == email)).scalar_one_or_none()
+    if subscriber is None:
+        subscriber = Subscriber(email=email, status="pending", created_at=now, categories=[], keywords=[])
+        session.add(subscriber)
+        session.flush()
+    elif may_receive(session, subscriber):
+        return None  # already confirmed: nothing to do, and nothing to tell a stranger
+    token = secrets.token_urlsafe(32)
+    session.add(OptInToken(token_hash=hash_token(token), subscriber_id=subscriber.id,
+                           expires_at=now + OPT_IN_TTL))
+    return OptIn(email=email, token=token)
+
+
+def confirm_subscription(session: Session, token: str, *, now: datetime | None = None) -> Subscriber:
+    """Spend a confirmation token; the subscriber becomes confirmed."""
+    now = now or datetime.now(UTC)
+    row = session.execute(select(OptInToken).where(OptInToken.token_hash == hash_token(token))
+                          .with_for_update()).scalar_one_or_none()
+    if row is None:
+        raise InvalidToken("this confirmation link is not valid", hint="Subscribe again to get a new link.")
+    if row.used_at is not None:
+        raise InvalidToken("this confirmation link was already used", hint="Your subscription is confirmed.")
+    if row.expires_at <= now:
+        raise InvalidToken("this confirmation link has expired", hint="Subscribe again to get a new link.")
+    row.used_at = now
+    subscriber = session.get(Subscriber, row.subscriber_id)
+    assert subscriber is not None  # the foreign key guarantees it
+    subscriber.status, subscriber.confirmed_at, subscriber.unsubscribed_at = "confirmed", now, None
+    return subscriber
+
+
+def suppress(session: Session, email: str, reason: str, *, now: datetime | None = None) -> None:
+    """Add an address to the append-only suppression list."""
+    session.add(Suppression(email=normalize_email(email), reason=reason, created_at=now or datetime.now(UTC)))
+
+
+def may_receive(session: Session, subscriber: Subscriber) -> bool:
+    """Whether digests may go to this subscriber: confirmed, and no suppression since confirming.
+
+    Comparing with the confirmation time (not the status column) keeps an unsubscribe in force even
+    after restoring a backup taken before it, once the suppression list is re-applied.
+    """
+    if subscriber.status != "confirmed" or subscriber.confirmed_at is None:
+        return False
+    return all(s.created_at < subscriber.confirmed_at and s.reason not in BLOCKING_REASONS
+               for s in _suppressions(session, subscriber.email))
