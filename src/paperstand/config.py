@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     arxiv_delay: float = Field(
         3.0, description="Seconds between arXiv requests (arXiv asks for one request every 3 s)."
     )
+    mail_url: str | None = Field(
+        None,
+        description="Where mail goes: `smtp://[user:password@]host[:port][?starttls=1]`, `smtps://…`, "
+        "`file://DIR` (one `.eml` per message), `console:` or `memory:`. "
+        "Unset means `file://$PAPERSTAND_DATA_DIR/mail`.",
+    )
+    mail_from: str = Field(
+        "paperstand <papers@localhost>",
+        description="`From` address of the mail paperstand sends.",
+    )
     log_level: str = Field("INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
 
     @cached_property
@@ -67,6 +77,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'paperstand.db').resolve()}"
+
+    @cached_property
+    def effective_mail_url(self) -> str:
+        """The mail backend URL, defaulting to `.eml` files in the data folder."""
+        if self.mail_url:
+            return self.mail_url
+        return f"file://{(self.data_dir / 'mail').resolve()}"
 
     @cached_property
     def effective_base_url(self) -> str:

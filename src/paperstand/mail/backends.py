@@ -1,0 +1,133 @@
+"""The MailBackend protocol and the backends that need no network: file, console, memory."""
+
+from __future__ import annotations
+
+import email.message
+import os
+import re
+import sys
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+from urllib.parse import urlsplit, urlunsplit
+
+
+@runtime_checkable
+class MailBackend(Protocol):
+    """Something that delivers an EmailMessage; raises TransientMailError or PermanentMailError."""
+
+    def send(self, message: email.message.EmailMessage) -> None:
+        """Deliver one message to the recipients named in its headers."""
+
+    def close(self) -> None:
+        """Release connections or files; the backend may be used again afterwards."""
+
+
+class FileBackend:
+    """Writes each message as one ``.eml`` file in a folder (the development default)."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+
+    def send(self, message: email.message.EmailMessage) -> None:
+        """Write the message atomically: a reader never sees a half-written file."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = self.directory / f"{eml_name(message)}.eml"
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".eml")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(message.as_bytes())
+                fh.flush()
+                os.fsync(fh.fileno())
+            # Same folder, so the rename is atomic; a re-send with the same Message-ID replaces
+            # the earlier file instead of duplicating it.
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def eml_name(message: email.message.EmailMessage) -> str:
+    """A safe file name from the Message-ID, or a random one when there is none."""
+    msgid = str(message.get("Message-ID", "")).strip().strip("<>")
+    name = re.sub(r"[^A-Za-z0-9._@+-]", "_", msgid).lstrip(".")[:150]
+    return name or uuid.uuid4().hex
+
+
+class ConsoleBackend:
+    """Prints each message to standard output, for development."""
+
+    def send(self, message: email.message.EmailMessage) -> None:
+        """Print the message with a separator line."""
+        # Look stdout up on each call so redirection (and pytest's capsys) is honoured.
+        out = sys.stdout
+        out.write(message.as_string())
+        out.write("\n" + "-" * 72 + "\n")
+        out.flush()
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+_outboxes: dict[str, list[email.message.EmailMessage]] = {}
+_outboxes_lock = threading.Lock()
+
+
+class MemoryBackend:
+    """Keeps messages in ``outbox``; backends made from the same ``memory:NAME`` share it."""
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+        with _outboxes_lock:
+            self.outbox = _outboxes.setdefault(name, [])
+
+    def send(self, message: email.message.EmailMessage) -> None:
+        """Append the message to the shared outbox."""
+        with _outboxes_lock:
+            self.outbox.append(message)
+
+    def close(self) -> None:
+        """Nothing to release; the outbox stays readable."""
+
+
+def clear_memory_outboxes() -> None:
+    """Empty every ``memory:`` outbox (for test isolation)."""
+    with _outboxes_lock:
+        for box in _outboxes.values():
+            box.clear()
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ``***``, safe to log or show in errors."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{netloc}"))
+
+
+def backend_from_url(url: str) -> MailBackend:
+    """Build the backend a mail URL names: smtp://, smtps://, file://DIR, console: or memory:[NAME]."""
+    scheme, _, rest = url.partition(":")
+    scheme = scheme.lower()
+    if scheme in ("smtp", "smtps"):
+        from paperstand.mail.smtp import SmtpBackend  # smtplib and ssl only when used
+
+        return SmtpBackend.from_url(url)
+    if scheme == "file":
+        path = rest[2:] if rest.startswith("//") else rest
+        if not path:
+            raise ValueError(f"mail: file URL {redact_url(url)!r} names no folder")
+        return FileBackend(path)
+    if scheme == "console":
+        return ConsoleBackend()
+    if scheme == "memory":
+        return MemoryBackend(rest.lstrip("/"))
+    raise ValueError(
+        f"mail: unknown mail URL {redact_url(url)!r}; expected smtp://, smtps://, file://DIR, console: or memory:"
+    )

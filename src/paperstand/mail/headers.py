@@ -1,0 +1,31 @@
+"""Header safety: values that could inject extra header lines are refused (RELIABILITY 20)."""
+
+from __future__ import annotations
+
+import email.message
+import email.policy
+import re
+
+# Every character str.splitlines() breaks on, plus NUL: some mail software treats the
+# Unicode and ASCII separators as line ends too, so CR/LF alone is not enough to refuse.
+_LINE_BREAKS = frozenset("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\x00")
+# RFC 5322 field name: printable ASCII except the colon.
+_NAME = re.compile(r"[!-9;-~]+")
+
+
+def safe_header(value: str) -> str:
+    """Return ``value`` unchanged if it is a single-line header value; raise ValueError otherwise."""
+    bad = sorted({repr(c) for c in value if c in _LINE_BREAKS})
+    if bad:
+        raise ValueError(f"mail: header value contains line-break characters {', '.join(bad)}: {value[:60]!r}")
+    # Let the SMTP policy parse it as well, so the value we return is one it will serialise.
+    email.policy.SMTP.header_store_parse("X-Check", value)
+    return value
+
+
+def set_header(message: email.message.EmailMessage, name: str, value: str) -> None:
+    """Replace header ``name`` on ``message`` with a checked single-line value."""
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"mail: invalid header name {name!r}")
+    del message[name]
+    message[name] = safe_header(value)

@@ -1,0 +1,155 @@
+"""SMTP delivery over one persistent connection (smtp:// with optional STARTTLS, smtps://)."""
+
+from __future__ import annotations
+
+import email.message
+import logging
+import smtplib
+import ssl
+import threading
+from dataclasses import dataclass
+from typing import NoReturn
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from paperstand.mail.errors import classify
+
+log = logging.getLogger(__name__)
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where and how to connect, parsed from a mail URL."""
+
+    host: str
+    port: int
+    implicit_tls: bool = False
+    starttls: bool | None = None  # None: when offered and we are about to log in
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+    # Name we greet with; smtplib's default (socket.getfqdn) can mean a slow reverse-DNS lookup
+    # and receivers judge mail by whether it matches the sending host.
+    helo: str | None = None
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpConfig:
+        """Parse ``smtp[s]://[user:password@]host[:port][?starttls=1|0&timeout=S&helo=NAME]``."""
+        parts = urlsplit(url)
+        implicit = parts.scheme.lower() == "smtps"
+        if not parts.hostname:
+            raise ValueError(f"mail: SMTP URL names no host: {parts.scheme}://…")
+        query = {k: v[-1].lower() for k, v in parse_qs(parts.query).items()}
+        flag = query.get("starttls")
+        if flag is not None and flag not in _TRUE | _FALSE:
+            raise ValueError(f"mail: starttls must be 1 or 0, not {flag!r}")
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (465 if implicit else 25),
+            implicit_tls=implicit,
+            starttls=None if flag is None else flag in _TRUE,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            timeout=float(query.get("timeout", "30")),
+            helo=query.get("helo"),
+        )
+
+
+class SmtpBackend:
+    """Sends through an SMTP server, reusing one connection and reconnecting when it was dropped."""
+
+    def __init__(self, config: SmtpConfig, tls_context: ssl.SSLContext | None = None) -> None:
+        self.config = config
+        self.tls_context = tls_context or ssl.create_default_context()
+        self._conn: smtplib.SMTP | None = None
+        # smtplib connections are not thread-safe; one sender at a time per backend.
+        self._lock = threading.Lock()
+        self.connections_opened = 0
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpBackend:
+        """Build a backend from an ``smtp://`` or ``smtps://`` URL."""
+        return cls(SmtpConfig.from_url(url))
+
+    def send(self, message: email.message.EmailMessage) -> None:
+        """Deliver one message; raise TransientMailError or PermanentMailError on failure."""
+        with self._lock:
+            reused = self._conn is not None
+            try:
+                self._send_once(message)
+            except smtplib.SMTPServerDisconnected as exc:
+                if not reused:
+                    self._fail(exc)
+                # Servers drop idle connections (RFC 5321 lets them after a few minutes); the
+                # drop shows up at our first command, before the message was accepted, so one
+                # retry on a fresh connection is safe.
+                log.info("mail: SMTP connection to %s was closed; reconnecting", self.config.host)
+                self._drop()
+                try:
+                    self._send_once(message)
+                except (smtplib.SMTPException, OSError) as retry_exc:
+                    self._fail(retry_exc)
+            except (smtplib.SMTPException, OSError) as exc:
+                self._fail(exc)
+
+    def _fail(self, exc: BaseException) -> NoReturn:
+        """Forget a broken connection and raise the classified error."""
+        # A plain error answer leaves the session usable (smtplib sent RSET); anything else
+        # (timeout, reset, half-read reply) leaves it in an unknown state.
+        if not isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+            self._drop()
+        raise classify(exc) from exc
+
+    def _send_once(self, message: email.message.EmailMessage) -> None:
+        conn = self._conn or self._connect()
+        refused = conn.send_message(message)
+        if refused:
+            # Some recipients took it, so raising would make the caller re-send to them too.
+            log.warning("mail: %s refused some recipients of %s: %s",
+                        self.config.host, message.get("Message-ID"), refused)
+
+    def _connect(self) -> smtplib.SMTP:
+        cfg = self.config
+        conn: smtplib.SMTP
+        if cfg.implicit_tls:
+            conn = smtplib.SMTP_SSL(cfg.host, cfg.port, cfg.helo, timeout=cfg.timeout, context=self.tls_context)
+        else:
+            conn = smtplib.SMTP(cfg.host, cfg.port, cfg.helo, timeout=cfg.timeout)
+        try:
+            conn.ehlo()
+            if not cfg.implicit_tls and self._wants_starttls(conn):
+                conn.starttls(context=self.tls_context)
+                conn.ehlo()
+            if cfg.username:
+                conn.login(cfg.username, cfg.password or "")
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        self.connections_opened += 1
+        return conn
+
+    def _wants_starttls(self, conn: smtplib.SMTP) -> bool:
+        if self.config.starttls is not None:
+            return self.config.starttls
+        # Never send a password in clear text when the server could protect it.
+        return bool(self.config.username) and conn.has_extn("starttls")
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def close(self) -> None:
+        """Say QUIT and close the connection; the next send opens a new one."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+            if conn is None:
+                return
+            try:
+                conn.quit()
+            except (smtplib.SMTPException, OSError):
+                conn.close()
+
