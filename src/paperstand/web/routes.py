@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from paperstand.web import feeds, info, listing, paper
+from paperstand.web import feeds, listing, paper, subscribe
 
 router = APIRouter()
-router.include_router(info.router)
+router.include_router(subscribe.router)
 router.include_router(listing.router)
 router.include_router(feeds.router)
 # Last: its ``{paper_id:path}`` pattern would otherwise swallow /papers/date/..., /week/..., /month/...

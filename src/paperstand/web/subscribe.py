@@ -1,0 +1,79 @@
+"""Subscribe with an email address (double opt-in): the form, the sent page, the confirmation."""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from paperstand.config import Settings
+from paperstand.deps import db_session
+from paperstand.subscriptions.emails import opt_in_message
+from paperstand.subscriptions.service import InvalidEmail, confirm_subscription, request_subscription
+from paperstand.web.csrf import check_csrf, csrf_token, remember_csrf
+from paperstand.web.render import render
+
+router = APIRouter(include_in_schema=False)
+log = logging.getLogger("paperstand.subscriptions")
+
+
+def _page(request: Request, template: str, status: int = 200, **context: object) -> HTMLResponse:
+    response = render(request, template, status, csrf=csrf_token(request), **context)
+    remember_csrf(request, response)
+    return response
+
+
+@router.get("/subscribe", response_class=HTMLResponse)
+def subscribe_form(request: Request) -> HTMLResponse:
+    """The sign-up form: an email address is all it takes."""
+    return _page(request, "subscribe.html")
+
+
+@router.post("/subscribe", response_class=HTMLResponse)
+def subscribe(request: Request, background: BackgroundTasks, email: Annotated[str, Form(max_length=320)] = "",
+              csrf: Annotated[str, Form()] = "", session: Session = Depends(db_session)) -> HTMLResponse:
+    """Record the address and mail it a confirmation link; the answer never says whether it was known."""
+    check_csrf(request, csrf)
+    try:
+        with session.begin():
+            opt_in = request_subscription(session, email)
+    except InvalidEmail as exc:
+        return _page(request, "subscribe.html", 400, error=exc.message, email=email)
+    if opt_in is not None:
+        settings: Settings = request.app.state.settings
+        background.add_task(_send, settings, opt_in_message(settings, request.app.state.templates.env, opt_in))
+    return _page(request, "subscribe_sent.html", email=email.strip())
+
+
+@router.get("/subscribe/confirm", response_class=HTMLResponse)
+def confirm_form(request: Request, token: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+    """A button that confirms: mail scanners follow links, so only the POST changes anything."""
+    return _page(request, "subscribe_confirm.html", token=token)
+
+
+@router.post("/subscribe/confirm", response_class=HTMLResponse)
+def confirm(request: Request, token: Annotated[str, Form(max_length=200)] = "",
+            csrf: Annotated[str, Form()] = "", session: Session = Depends(db_session)) -> HTMLResponse:
+    """Spend the confirmation token; the subscription starts."""
+    check_csrf(request, csrf)
+    with session.begin():
+        subscriber = confirm_subscription(session, token)
+    return _page(request, "subscribed.html", email=subscriber.email)
+
+
+def _send(settings: Settings, message: EmailMessage) -> None:
+    """Deliver after the response; a failure is logged, and subscribing again sends a new link."""
+    from paperstand.mail.backends import backend_from_url
+
+    try:
+        backend = backend_from_url(settings.effective_mail_url)
+        try:
+            backend.send(message)
+        finally:
+            backend.close()
+    except Exception:  # the visitor already has their answer; the operator needs the reason
+        log.exception("could not send the confirmation mail to %s", message["To"])
