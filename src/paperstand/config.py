@@ -6,6 +6,8 @@ this class by a test, so a setting cannot be added without being documented.
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import cached_property
 from pathlib import Path
 
@@ -69,6 +71,11 @@ class Settings(BaseSettings):
         "paperstand <papers@localhost>",
         description="`From` address of the mail paperstand sends.",
     )
+    secret_key: str | None = Field(
+        None,
+        description="Key that signs unsubscribe and preference links. Unset means a random key kept in "
+        "`$PAPERSTAND_DATA_DIR/secret.key`; set it when several processes or machines serve the site.",
+    )
     log_level: str = Field("INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
 
     @cached_property
@@ -84,6 +91,24 @@ class Settings(BaseSettings):
         if self.mail_url:
             return self.mail_url
         return f"file://{(self.data_dir / 'mail').resolve()}"
+
+    @cached_property
+    def effective_secret_key(self) -> bytes:
+        """The signing key: the setting, or one generated once and kept (owner-only) in the data folder."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # O_EXCL: when two processes start at once, one creates the key and the other reads it.
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
 
     @cached_property
     def effective_base_url(self) -> str:

@@ -99,6 +99,18 @@ def confirm_subscription(session: Session, token: str, *, now: datetime | None =
     return subscriber
 
 
+def unsubscribe(session: Session, subscriber_id: int, *, now: datetime | None = None) -> Subscriber | None:
+    """Stop all mail to a subscriber: status, and a suppression row that outlives any backup restore."""
+    now = now or datetime.now(UTC)
+    subscriber = session.get(Subscriber, subscriber_id, with_for_update=True)
+    if subscriber is None:
+        return None
+    if subscriber.status != "unsubscribed":
+        subscriber.status, subscriber.unsubscribed_at = "unsubscribed", now
+        suppress(session, subscriber.email, "unsubscribed", now=now)
+    return subscriber
+
+
 def suppress(session: Session, email: str, reason: str, *, now: datetime | None = None) -> None:
     """Add an address to the append-only suppression list."""
     session.add(Suppression(email=normalize_email(email), reason=reason, created_at=now or datetime.now(UTC)))
