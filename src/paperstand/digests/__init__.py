@@ -1,0 +1,1 @@
+"""Email digests: who gets which papers and why (select), the message (render), delivery (send)."""

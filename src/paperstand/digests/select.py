@@ -1,0 +1,90 @@
+"""Digest selection: for one subscriber and one period, which featured papers, in which order, and why.
+
+Pure: it takes the period's candidates and the subscriber's topics, touches no database or clock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+# Papers ranked this high in the whole period say so, whatever else matched.
+TOP_N = 3
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A paper featured in the period, with what ranking and matching need."""
+
+    paper_id: int
+    title: str
+    abstract: str
+    categories: tuple[str, ...]
+    upvotes: int
+    day: date
+    position: int
+
+
+@dataclass(frozen=True)
+class Topics:
+    """What a subscriber asked for; both empty means "everything featured"."""
+
+    categories: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One paper of a digest and the reasons it is there, strongest first."""
+
+    candidate: Candidate
+    reasons: tuple[str, ...]
+
+
+def rank_key(c: Candidate) -> tuple[int, int, int, int]:
+    """The current ranking: most upvoted first, then the newer day, then the curated order."""
+    return (-c.upvotes, -c.day.toordinal(), c.position, c.paper_id)
+
+
+def category_matches(wanted: str, categories: Sequence[str]) -> str | None:
+    """The paper category a topic matches: exact ("cs.CL"), or a whole archive ("cs" ⊃ "cs.CL")."""
+    for cat in categories:
+        if cat == wanted or ("." not in wanted and cat.split(".", 1)[0] == wanted):
+            return cat
+    return None
+
+
+def keyword_matches(keyword: str, c: Candidate) -> bool:
+    """Whole-word, case-insensitive match in the title or abstract ("graph" does not match "paragraph")."""
+    pattern = r"(?<!\w)" + re.escape(keyword.strip()) + r"(?!\w)"
+    return bool(keyword.strip()) and re.search(pattern, f"{c.title}\n{c.abstract}", re.IGNORECASE) is not None
+
+
+def match_reasons(c: Candidate, topics: Topics) -> tuple[str, ...]:
+    """Why the paper matches the subscriber's topics (empty when it does not)."""
+    reasons = [f"matched {cat}" for wanted in topics.categories if (cat := category_matches(wanted, c.categories))]
+    reasons += [f"matched “{kw.strip()}”" for kw in topics.keywords if keyword_matches(kw, c)]
+    return tuple(dict.fromkeys(reasons))
+
+
+def select_digest(candidates: Sequence[Candidate], topics: Topics, limit: int, period_word: str) -> list[DigestItem]:
+    """The digest: matching papers in ranking order, at most ``limit``, each with its reasons.
+
+    ``period_word`` names the period in reasons: "today" or "this week".
+    """
+    ranked = sorted(candidates, key=rank_key)
+    top = {c.paper_id for c in ranked[:TOP_N]}
+    filtered = bool(topics.categories or topics.keywords)
+    items: list[DigestItem] = []
+    for c in ranked:
+        reasons = match_reasons(c, topics)
+        if filtered and not reasons:
+            continue
+        if c.paper_id in top:
+            reasons = (f"top {TOP_N} {period_word}", *reasons)
+        items.append(DigestItem(c, reasons or (f"featured {period_word}",)))
+        if len(items) >= limit:
+            break
+    return items
