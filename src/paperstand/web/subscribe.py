@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from paperstand.config import Settings
 from paperstand.deps import db_session
+from paperstand.mail.templates import mail_env
 from paperstand.subscriptions.emails import opt_in_message
 from paperstand.subscriptions.service import InvalidEmail, confirm_subscription, request_subscription
 from paperstand.web.csrf import check_csrf, csrf_token, remember_csrf
@@ -45,7 +46,7 @@ def subscribe(request: Request, background: BackgroundTasks, email: Annotated[st
         return _page(request, "subscribe.html", 400, error=exc.message, email=email)
     if opt_in is not None:
         settings: Settings = request.app.state.settings
-        background.add_task(_send, settings, opt_in_message(settings, request.app.state.templates.env, opt_in))
+        background.add_task(_send, settings, opt_in_message(settings, mail_env(), opt_in))
     return _page(request, "subscribe_sent.html", email=email.strip())
 
 

@@ -1,0 +1,58 @@
+"""Digest rendering: multipart structure, unsubscribe headers, stable Message-ID, inlined CSS, no escaping in text."""
+
+from __future__ import annotations
+
+from email import message_from_bytes
+from email.policy import default
+
+import pytest
+
+from paperstand.digests.render import DigestMail, DigestPaper, author_line, excerpt, message_id, render_digest
+from paperstand.mail.templates import mail_env
+
+BASE = "https://papers.example.org"
+PAPER = DigestPaper(
+    title="Bread & Butter: <Small> Models", authors=author_line(["A. One", "B. Two", "C. Three", "D. Four"]),
+    excerpt=excerpt("We bake bread. Then butter it. Then eat it."), reasons=("top 3 today", "matched cs.CL"),
+    url=f"{BASE}/papers/2603.00001", arxiv_url="https://arxiv.org/abs/2603.00001")
+MAIL = DigestMail(to="reader@example.org", subscriber_id=7, period="2026-03-02", period_phrase="today",
+                  papers=[PAPER], unsubscribe_url=f"{BASE}/unsubscribe/KEY", preferences_url=f"{BASE}/preferences/KEY")
+
+
+def _render():
+    message = render_digest(mail_env(), MAIL, sender="paperstand <papers@example.org>", base_url=BASE)
+    return message_from_bytes(message.as_bytes(), policy=default)
+
+
+def test_multipart_alternative_with_text_then_html() -> None:
+    """Text first, HTML second; the HTML has inlined styles and escaped markup, the text reads plainly."""
+    parsed = _render()
+    assert parsed.get_content_type() == "multipart/alternative"
+    text, html = (part.get_content() for part in parsed.iter_parts())
+    assert "1. Bread & Butter: <Small> Models" in text
+    assert "Why: top 3 today; matched cs.CL" in text and "We bake bread. Then butter it." in text
+    assert "Then eat it" not in text
+    assert "Bread &amp; Butter: &lt;Small&gt; Models" in html and 'style="' in html and "<style" not in html
+    assert "A. One, B. Two, C. Three et al." in text
+
+
+def test_headers_for_one_click_unsubscribe() -> None:
+    """List-Unsubscribe (HTTPS, opaque key), List-Unsubscribe-Post, List-Id, subject."""
+    parsed = _render()
+    assert parsed["List-Unsubscribe"] == f"<{BASE}/unsubscribe/KEY>"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert parsed["List-Id"] == "paperstand digests <digests.papers.example.org>"
+    assert parsed["Subject"] == "1 trending paper today: Bread & Butter: <Small> Models"
+
+
+def test_message_id_is_stable_per_subscriber_and_period() -> None:
+    """A re-send after a crash carries the same Message-ID."""
+    assert _render()["Message-ID"] == _render()["Message-ID"] == message_id(7, "2026-03-02", BASE)
+    assert message_id(7, "2026-W10", BASE) != message_id(7, "2026-03-02", BASE)
+
+
+def test_header_injection_is_refused() -> None:
+    """A CR/LF in an address never reaches the headers."""
+    bad = DigestMail(**{**MAIL.__dict__, "to": "reader@example.org\r\nBcc: all@example.org"})
+    with pytest.raises(ValueError):
+        render_digest(mail_env(), bad, sender="p <p@example.org>", base_url=BASE)
