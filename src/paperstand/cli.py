@@ -31,6 +31,15 @@ console = Console(stderr=True)
 out = Console()
 
 
+def _add_subcommands() -> None:
+    from paperstand.digests.cli import app as digest_app
+
+    app.add_typer(digest_app, name="digest")
+
+
+_add_subcommands()
+
+
 class Format(StrEnum):
     """Input formats accepted by ``import``."""
 

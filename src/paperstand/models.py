@@ -1,6 +1,7 @@
 """Imports every table module, so ``Base.metadata`` is complete (for migrations and their tests)."""
 
+from paperstand.digests import models as digests_models
 from paperstand.papers import models as papers_models
 from paperstand.subscriptions import models as subscriptions_models
 
-__all__ = ["papers_models", "subscriptions_models"]
+__all__ = ["digests_models", "papers_models", "subscriptions_models"]

@@ -44,7 +44,7 @@ class DigestMail:
     period_phrase: str  # "today", "this week", "for Mar 2, 2026"
     papers: Sequence[DigestPaper]
     unsubscribe_url: str
-    preferences_url: str
+    preferences_url: str | None = None  # the preferences page, once it exists
 
 
 def excerpt(abstract: str, sentences: int = EXCERPT_SENTENCES) -> str:

@@ -17,7 +17,7 @@ from paperstand.subscriptions.models import OptInToken, Subscriber, Suppression
 # How long a confirmation link works (RELIABILITY 4: single-use, expires in 72 h).
 OPT_IN_TTL = timedelta(hours=72)
 # Suppressions that also block a new opt-in mail: mailing a bounced or complaining address is harmful.
-BLOCKING_REASONS = frozenset({"hard-bounce", "complaint"})
+BLOCKING_REASONS = frozenset({"hard-bounce", "soft-bounces", "complaint"})
 MAX_EMAIL_LENGTH = 254
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
