@@ -111,12 +111,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db_url: str, data_dir: Path) -> Iterator[LiveServer]:
+def start_server(db_url: str, data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
     """Start ``paperstand serve`` as a real process and wait until it answers."""
     port = _free_port()
     env = {**os.environ, "PAPERSTAND_DATABASE_URL": db_url, "PAPERSTAND_DATA_DIR": str(data_dir),
            "PAPERSTAND_PORT": str(port), "PAPERSTAND_HARVEST_ON_START": "false",
-           "PAPERSTAND_LOG_LEVEL": "WARNING"}
+           "PAPERSTAND_LOG_LEVEL": "WARNING", **(extra_env or {})}
     # Migrate before serving so tests can import data while the server starts.
     subprocess.run([sys.executable, "-m", "paperstand", "migrate"], env=env, check=True,
                    capture_output=True, timeout=120)

@@ -60,8 +60,8 @@ def send(period: Annotated[str | None, typer.Option(
         report = send_period(engine, settings, chosen, backend)
     finally:
         backend.close()
-    console.print(f"{chosen.label}: {report.planned} planned, {report.sent} sent, {report.retried} to retry, "
-                  f"{report.suppressed} suppressed")
+    console.print(f"{chosen.label}: {report.planned} planned, {report.sent} sent, {report.skipped} skipped "
+                  f"(nothing matched), {report.retried} to retry, {report.suppressed} suppressed")
 
 
 @app.command("preview")

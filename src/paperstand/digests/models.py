@@ -27,7 +27,8 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(16))  # "2026-03-02" or "2026-W10"
-    # "pending" → "sent"; or "suppressed" (hard bounce, too many soft bounces, unsubscribed meanwhile).
+    # "pending" → "sent"; "skipped" when nothing matched the subscriber's topics (no empty mail);
+    # or "suppressed" (hard bounce, too many soft bounces, unsubscribed meanwhile).
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())

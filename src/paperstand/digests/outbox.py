@@ -32,6 +32,7 @@ class SendReport:
 
     planned: int = 0
     sent: int = 0
+    skipped: int = 0
     retried: int = 0
     suppressed: int = 0
 
@@ -77,6 +78,12 @@ def record_sent(conn: Connection, row_id: int, owner: str, now: datetime) -> Non
     """Mark a row sent, if this sender still holds it."""
     conn.execute(update(OUT).where(OUT.c.id == row_id, OUT.c.lease_owner == owner)
                  .values(status="sent", sent_at=now, lease_owner=None, lease_until=None, last_error=None))
+
+
+def record_skipped(conn: Connection, row_id: int, owner: str, reason: str) -> None:
+    """Close a row without mailing (nothing matched this subscriber's topics this period)."""
+    conn.execute(update(OUT).where(OUT.c.id == row_id, OUT.c.lease_owner == owner).values(
+        status="skipped", lease_owner=None, lease_until=None, last_error=reason))
 
 
 def record_retry(conn: Connection, row_id: int, owner: str, now: datetime, error: str) -> bool:

@@ -17,6 +17,7 @@ from paperstand.digests.outbox import (
     plan,
     record_retry,
     record_sent,
+    record_skipped,
     record_suppressed,
     utcnow,
 )
@@ -97,8 +98,13 @@ def _deliver_one(engine: Engine, settings: Settings, period: Period, backend: Ma
                 record_suppressed(conn, row_id, owner, "no longer subscribed")
             report.suppressed += 1
             return
-        message = render_digest(mail_env(), digest_mail(settings, subscriber, period, candidates, titles),
-                                sender=settings.mail_from, base_url=settings.effective_base_url)
+        mail = digest_mail(settings, subscriber, period, candidates, titles)
+        if not mail.papers:  # an empty digest is noise: close the row, send nothing
+            with engine.begin() as conn:
+                record_skipped(conn, row_id, owner, "nothing matched")
+            report.skipped += 1
+            return
+        message = render_digest(mail_env(), mail, sender=settings.mail_from, base_url=settings.effective_base_url)
         email = subscriber.email
     try:
         backend.send(message)  # no database lock is held while the mail server thinks

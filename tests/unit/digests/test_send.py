@@ -154,3 +154,15 @@ def test_two_concurrent_senders_send_one_each(engine: Engine, db_url: str, tmp_p
     recipients = sorted(m["To"] for m in backend.outbox)  # type: ignore[attr-defined]
     assert recipients == sorted(emails)
     assert sum(r.sent for r in reports) == 30
+
+
+def test_nothing_matched_sends_nothing(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    """A subscriber whose topics match no paper of the period gets no (empty) mail."""
+    _setup(engine, ["picky@example.org"])
+    with Session(engine) as s, s.begin():
+        s.execute(select(Subscriber)).scalar_one().categories = ["astro-ph"]
+    name = f"memory:picky-{uuid.uuid4().hex}"
+    report = send_period(engine, _settings(tmp_path, db_url), parse_day(DAY.isoformat()), backend_from_url(name),
+                         clock=lambda: T0)
+    assert (report.planned, report.sent, report.skipped) == (1, 0, 1)
+    assert backend_from_url(name).outbox == []  # type: ignore[attr-defined]
