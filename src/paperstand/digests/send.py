@@ -63,9 +63,10 @@ def digest_mail(settings: Settings, subscriber: Subscriber, period: Period,
                                   item.reasons, f"{base}/papers/{public}",
                                   f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None))
     key = make_key(settings.effective_secret_key, "unsubscribe", subscriber.id)
+    prefs = make_key(settings.effective_secret_key, "preferences", subscriber.id)
     return DigestMail(to=subscriber.email, subscriber_id=subscriber.id, period=period.label,
                       period_phrase="today" if period.kind == "day" else "this week", papers=papers,
-                      unsubscribe_url=f"{base}/unsubscribe/{key}")
+                      unsubscribe_url=f"{base}/unsubscribe/{key}", preferences_url=f"{base}/preferences/{prefs}")
 
 
 def send_period(engine: Engine, settings: Settings, period: Period, backend: MailBackend, *,

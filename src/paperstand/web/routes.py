@@ -2,11 +2,12 @@
 
 from fastapi import APIRouter
 
-from paperstand.web import feeds, listing, paper, subscribe, unsubscribe
+from paperstand.web import feeds, listing, paper, preferences, subscribe, unsubscribe
 
 router = APIRouter()
 router.include_router(subscribe.router)
 router.include_router(unsubscribe.router)
+router.include_router(preferences.router)
 router.include_router(listing.router)
 router.include_router(feeds.router)
 # Last: its ``{paper_id:path}`` pattern would otherwise swallow /papers/date/..., /week/..., /month/...

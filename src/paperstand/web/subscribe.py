@@ -14,6 +14,7 @@ from paperstand.config import Settings
 from paperstand.deps import db_session
 from paperstand.mail.templates import mail_env
 from paperstand.subscriptions.emails import opt_in_message
+from paperstand.subscriptions.links import make_key
 from paperstand.subscriptions.service import InvalidEmail, confirm_subscription, request_subscription
 from paperstand.web.csrf import check_csrf, csrf_token, remember_csrf
 from paperstand.web.render import render
@@ -63,7 +64,8 @@ def confirm(request: Request, token: Annotated[str, Form(max_length=200)] = "",
     check_csrf(request, csrf)
     with session.begin():
         subscriber = confirm_subscription(session, token)
-    return _page(request, "subscribed.html", email=subscriber.email)
+    key = make_key(request.app.state.settings.effective_secret_key, "preferences", subscriber.id)
+    return _page(request, "subscribed.html", email=subscriber.email, preferences=f"/preferences/{key}")
 
 
 def _send(settings: Settings, message: EmailMessage) -> None:
