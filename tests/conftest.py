@@ -10,6 +10,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,16 @@ def start_server(db_url: str, data_dir: Path, extra_env: dict[str, str] | None =
 def live_server(db_url: str, tmp_path: Path) -> Iterator[LiveServer]:
     """A running server on an empty database (SQLite and PostgreSQL)."""
     yield from start_server(db_url, tmp_path / "var")
+
+
+@contextmanager
+def smtp_server(handler: object) -> Iterator[str]:
+    """A real SMTP server (aiosmtpd) on a free loopback port, answering through ``handler``; yields its URL."""
+    controller_mod = pytest.importorskip("aiosmtpd.controller")
+    port = _free_port()
+    controller = controller_mod.Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield f"smtp://127.0.0.1:{port}?timeout=5&helo=client.test"
+    finally:
+        controller.stop()

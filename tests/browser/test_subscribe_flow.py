@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,9 +17,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from conftest import LiveServer, start_server
+from conftest import LiveServer, smtp_server, start_server
 
-controller_mod = pytest.importorskip("aiosmtpd.controller")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -51,14 +49,9 @@ class Inbox:
 @pytest.fixture
 def smtp_inbox() -> Iterator[tuple[Inbox, str]]:
     """A real SMTP server on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     inbox = Inbox()
-    controller = controller_mod.Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, f"smtp://127.0.0.1:{port}?timeout=5&helo=e2e.test"
-    controller.stop()
+    with smtp_server(inbox) as url:
+        yield inbox, url
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,14 @@ from email import message_from_bytes
 from email.policy import default
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from conftest import smtp_server
 from paperstand.ingest.record import PaperRecord
 from paperstand.papers.store import store_batch
 from paperstand.subscriptions.models import Subscriber
 
-controller_mod = pytest.importorskip("aiosmtpd.controller")
 SUBSCRIBERS, KILLS = 200, 20
 DAY = date(2026, 3, 2)
 
@@ -72,15 +70,9 @@ def _populate(engine: Engine) -> None:
 def test_sigkill_loses_nobody(engine: Engine, db_url: str) -> None:
     """Twenty kills at random points, then one clean run: all 200 served, at most one duplicate per kill."""
     _populate(engine)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     sink = Sink()
-    controller = controller_mod.Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    mail_url = f"smtp://127.0.0.1:{port}?timeout=5&helo=crash.test"
     rng = random.Random(2026)
-    try:
+    with smtp_server(sink) as mail_url:
         for run in range(KILLS):
             proc = subprocess.Popen([sys.executable, "-c", SENDER, db_url, mail_url, str(run)])
             time.sleep(rng.uniform(0.3, 1.2))
@@ -88,8 +80,6 @@ def test_sigkill_loses_nobody(engine: Engine, db_url: str) -> None:
             proc.wait()
         before_final = len(sink.received)
         subprocess.run([sys.executable, "-c", SENDER, db_url, mail_url, str(KILLS)], check=True, timeout=300)
-    finally:
-        controller.stop()
     assert before_final > 0, "the kills must land while digests are going out"
     per_recipient = Counter(rcpt for rcpt, _ in sink.received)
     assert set(per_recipient) == {f"r{i}@example.org" for i in range(SUBSCRIBERS)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from conftest import smtp_server
 from paperstand.config import Settings
 from paperstand.digests.models import OutboxMessage
 from paperstand.digests.send import send_period
@@ -27,7 +27,6 @@ from paperstand.papers.store import store_batch
 from paperstand.subscriptions.models import Subscriber
 from paperstand.subscriptions.service import confirm_subscription, may_receive, request_subscription
 
-controller_mod = pytest.importorskip("aiosmtpd.controller")
 DAY = date(2026, 3, 2)
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -51,14 +50,9 @@ class Script:
 @pytest.fixture
 def smtp() -> Iterator[tuple[Script, str]]:
     """A real SMTP server on a free loopback port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     script = Script()
-    controller = controller_mod.Controller(script, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield script, f"smtp://127.0.0.1:{port}?timeout=5&helo=client.test"
-    controller.stop()
+    with smtp_server(script) as url:
+        yield script, url
 
 
 def _setup(engine: Engine, emails: list[str]) -> None:
