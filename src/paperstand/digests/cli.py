@@ -13,7 +13,7 @@ from paperstand.config import Settings
 from paperstand.db import make_engine, migrate
 from paperstand.digests.outbox import frequency_of
 from paperstand.digests.render import render_digest
-from paperstand.digests.send import candidates_for, digest_mail, featured_titles, send_period
+from paperstand.digests.send import digest_mail, period_papers, send_period
 from paperstand.mail.backends import backend_from_url
 from paperstand.mail.templates import mail_env
 from paperstand.papers.periods import BadPeriod, Period, day_period, parse_day, parse_week
@@ -78,8 +78,7 @@ def preview(email: Annotated[str, typer.Option(help="The subscriber's address.")
         if subscriber is None:
             raise typer.BadParameter(f"no subscriber {email!r}", param_hint="--email")
         chosen = _period(period, session)
-        mail = digest_mail(settings, subscriber, chosen, candidates_for(session, chosen),
-                           featured_titles(session, chosen))
+        mail = digest_mail(settings, subscriber, chosen, *period_papers(session, chosen))
     message = render_digest(mail_env(), mail, sender=settings.mail_from, base_url=settings.effective_base_url)
     part = message.get_body(("html",) if html else ("plain",))
     print(f"Subject: {message['Subject']}\nTo: {message['To']}\n")

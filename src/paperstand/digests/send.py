@@ -36,21 +36,20 @@ from paperstand.subscriptions.service import may_receive, suppress
 MAX_CANDIDATES = 500
 
 
-def candidates_for(session: Session, period: Period) -> list[Candidate]:
-    """The period's featured papers as selection candidates."""
-    return [Candidate(c.paper.id, c.paper.title, c.paper.abstract, tuple(c.paper.categories), c.upvotes,
-                      c.pick.day, c.pick.position)
-            for c in featured(session, period, limit=MAX_CANDIDATES) if c.pick is not None]
+Titles = dict[int, tuple[str | None, list[str]]]
 
 
-def featured_titles(session: Session, period: Period) -> dict[int, tuple[str | None, list[str]]]:
-    """Public id and authors of each paper featured in the period, by paper id."""
-    return {c.paper.id: (c.paper.arxiv_id or c.paper.local_key, list(c.paper.authors))
-            for c in featured(session, period, limit=MAX_CANDIDATES)}
+def period_papers(session: Session, period: Period) -> tuple[list[Candidate], Titles]:
+    """The period's featured papers, read once: selection candidates, and public id + authors by paper id."""
+    cards = [c for c in featured(session, period, limit=MAX_CANDIDATES) if c.pick is not None]
+    candidates = [Candidate(c.paper.id, c.paper.title, c.paper.abstract, tuple(c.paper.categories), c.upvotes,
+                            c.pick.day, c.pick.position) for c in cards if c.pick is not None]
+    titles = {c.paper.id: (c.paper.arxiv_id or c.paper.local_key, list(c.paper.authors)) for c in cards}
+    return candidates, titles
 
 
 def digest_mail(settings: Settings, subscriber: Subscriber, period: Period,
-                candidates: list[Candidate], titles: dict[int, tuple[str | None, list[str]]]) -> DigestMail:
+                candidates: list[Candidate], titles: Titles) -> DigestMail:
     """What this subscriber's digest for ``period`` holds."""
     base = settings.effective_base_url
     items = select_digest(candidates, Topics(tuple(subscriber.categories), tuple(subscriber.keywords)),
@@ -75,8 +74,7 @@ def send_period(engine: Engine, settings: Settings, period: Period, backend: Mai
     owner, report = uuid.uuid4().hex, SendReport()
     with Session(engine) as session, session.begin():
         report.planned = plan(session, period, clock())
-        candidates = candidates_for(session, period)
-        titles = featured_titles(session, period)
+        candidates, titles = period_papers(session, period)
     while True:
         with engine.begin() as conn:
             ids = claim(conn, owner, clock())
@@ -89,7 +87,7 @@ def send_period(engine: Engine, settings: Settings, period: Period, backend: Mai
 
 
 def _deliver_one(engine: Engine, settings: Settings, period: Period, backend: MailBackend, row_id: int,
-                 owner: str, candidates: list[Candidate], titles: dict[int, tuple[str | None, list[str]]],
+                 owner: str, candidates: list[Candidate], titles: Titles,
                  clock: Callable[[], datetime], report: SendReport) -> None:
     with Session(engine) as session:
         row = session.get(OutboxMessage, row_id)

@@ -7,7 +7,7 @@ rejection carrying the API's message.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import BinaryIO
 from xml.etree.ElementTree import Element
 
@@ -16,6 +16,7 @@ from paperstand.ingest.record import (
     PaperRecord,
     ParseItem,
     Rejection,
+    iso_utc,
     split_arxiv_id,
     withdrawn_from_comments,
 )
@@ -53,7 +54,8 @@ def _entry(entry: Element, number: int) -> ParseItem:
     if parsed is None:
         return Rejection(where, f"no arXiv id in <id> ({ident!r})")
     arxiv_id, version = parsed
-    published, updated = _when(entry.find(ATOM + "published")), _when(entry.find(ATOM + "updated"))
+    published = iso_utc(text_of(entry.find(ATOM + "published")))
+    updated = iso_utc(text_of(entry.find(ATOM + "updated")))
     primary = entry.find(ARXIV + "primary_category")
     categories = [c.get("term", "") for c in entry.findall(ATOM + "category") if c.get("term")]
     if primary is not None and primary.get("term"):
@@ -78,14 +80,3 @@ def _versions(version: int | None, published: datetime | None,
         return []
     return [(1, published), (version, updated)] if version > 1 else [(1, published)]
 
-
-def _when(elem: Element | None) -> datetime | None:
-    """An Atom timestamp as aware UTC."""
-    text = text_of(elem)
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)

@@ -81,32 +81,33 @@ def _record(elem: Element, number: int) -> ParseItem:
     return Rejection(where, f"unsupported metadata format <{meta.tag}>")
 
 
-def _common(meta: Element, ns: str, where: str) -> tuple[str, str | None, dict[str, Any]]:
-    """Id, title and the fields arXivRaw and arXiv share (same element names, other namespace)."""
+def _common(meta: Element, ns: str, where: str) -> dict[str, Any] | Rejection:
+    """The record fields arXivRaw and arXiv share (same element names, other namespace), or why not."""
+    ident, title = text_of(meta.find(ns + "id")) or "", text_of(meta.find(ns + "title"))
+    parsed = split_arxiv_id(ident)
+    if not title or parsed is None:
+        return Rejection(where, "no title" if not title else f"no arXiv id ({ident!r})")
     comments = text_of(meta.find(ns + "comments"))
-    fields: dict[str, Any] = dict(
-        abstract=text_of(meta.find(ns + "abstract")),
+    return dict(
+        source=SOURCE, title=title, arxiv_id=parsed[0], abstract=text_of(meta.find(ns + "abstract")),
         categories=(text_of(meta.find(ns + "categories")) or "").split(),
         comments=comments, doi=text_of(meta.find(ns + "doi")), journal_ref=text_of(meta.find(ns + "journal-ref")),
         license=text_of(meta.find(ns + "license")), withdrawn=withdrawn_from_comments(comments), location=where,
     )
-    return text_of(meta.find(ns + "id")) or "", text_of(meta.find(ns + "title")), fields
 
 
 def _arxiv_raw(meta: Element, where: str) -> ParseItem:
     """arXivRaw: every version with its RFC 2822 date, and the author string."""
-    ident, title, fields = _common(meta, RAW, where)
-    parsed = split_arxiv_id(ident)
-    if not title or parsed is None:
-        return Rejection(where, "no title" if not title else f"no arXiv id ({ident!r})")
+    fields = _common(meta, RAW, where)
+    if isinstance(fields, Rejection):
+        return fields
     versions = []
     for v in meta.findall(RAW + "version"):
         num = (v.get("version") or "").lstrip("v")
         if num.isdigit():
             versions.append((int(num), _rfc2822(text_of(v.find(RAW + "date")))))
     versions.sort(key=lambda t: t[0])
-    return PaperRecord(source=SOURCE, title=title, arxiv_id=parsed[0],
-                       authors=split_authors(text_of(meta.find(RAW + "authors")) or ""),
+    return PaperRecord(authors=split_authors(text_of(meta.find(RAW + "authors")) or ""),
                        version=versions[-1][0] if versions else None, versions=versions,
                        published_at=versions[0][1] if versions else None,
                        updated_at=versions[-1][1] if versions else None, **fields)
@@ -114,10 +115,9 @@ def _arxiv_raw(meta: Element, where: str) -> ParseItem:
 
 def _arxiv(meta: Element, where: str) -> ParseItem:
     """The arXiv format: structured author names, created and updated days."""
-    ident, title, fields = _common(meta, ARX, where)
-    parsed = split_arxiv_id(ident)
-    if not title or parsed is None:
-        return Rejection(where, "no title" if not title else f"no arXiv id ({ident!r})")
+    fields = _common(meta, ARX, where)
+    if isinstance(fields, Rejection):
+        return fields
     authors = []
     for a in meta.iter(ARX + "author"):
         parts = [text_of(a.find(ARX + t)) for t in ("forenames", "keyname", "suffix")]
@@ -126,7 +126,7 @@ def _arxiv(meta: Element, where: str) -> ParseItem:
             authors.append(name)
     # This format carries no version history: only the first and the latest version's day.
     created = _day(text_of(meta.find(ARX + "created")))
-    return PaperRecord(source=SOURCE, title=title, arxiv_id=parsed[0], authors=authors, published_at=created,
+    return PaperRecord(authors=authors, published_at=created,
                        updated_at=_day(text_of(meta.find(ARX + "updated"))) or created, **fields)
 
 

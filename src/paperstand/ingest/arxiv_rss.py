@@ -21,6 +21,7 @@ from paperstand.ingest.record import (
     ParseItem,
     Rejection,
     clean_text,
+    iso_utc,
     split_arxiv_id,
 )
 from paperstand.ingest.xmlparse import closed_elements, repair_mojibake, text_of
@@ -120,8 +121,4 @@ def _date(text: str | None) -> datetime | None:
     try:
         return parsedate_to_datetime(text).astimezone(UTC)
     except (TypeError, ValueError):
-        try:
-            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return iso_utc(text)

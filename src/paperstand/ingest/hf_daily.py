@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
-from paperstand.ingest.record import PaperRecord, ParseItem, Rejection, clean_text, split_arxiv_id
+from paperstand.ingest.record import PaperRecord, ParseItem, Rejection, clean_text, iso_utc, split_arxiv_id
 
 SOURCE = "hf-daily"
 
@@ -55,7 +54,7 @@ def _item(item: Any, where: str) -> ParseItem:
     if parsed is None:
         return Rejection(where, f"no arXiv id (id field is {ident!r})")
     by = paper.get("submittedOnDailyBy") or item.get("submittedBy") or {}
-    daily_at = _when(paper.get("submittedOnDailyAt"))
+    daily_at = iso_utc(paper.get("submittedOnDailyAt"))
     org = item.get("organization") or paper.get("organization")
     return PaperRecord(
         source=SOURCE, title=title, arxiv_id=parsed[0],
@@ -63,7 +62,7 @@ def _item(item: Any, where: str) -> ParseItem:
         authors=[clean_text(a["name"]) or "" for a in paper.get("authors") or []
                  if isinstance(a, dict) and _str(a.get("name"))],
         abstract=clean_text(_str(paper.get("summary")) or _str(item.get("summary"))),
-        published_at=_when(paper.get("publishedAt")),
+        published_at=iso_utc(paper.get("publishedAt")),
         github_repo=_str(paper.get("githubRepo") or item.get("githubRepo")),
         project_page=_str(paper.get("projectPage") or item.get("projectPage")),
         ai_summary=_str(paper.get("ai_summary")), ai_keywords=_keywords(paper.get("ai_keywords")),
@@ -93,7 +92,7 @@ def _explorer(doc: dict[str, Any]) -> Iterator[ParseItem]:
             continue
         # The export only kept the arXiv publication time; its papers were scraped from HF day pages,
         # usually a day or two later, but the exact feature day is unknown: the publication day stands in.
-        published = _when(item.get("publication_date"))
+        published = iso_utc(item.get("publication_date"))
         yield PaperRecord(
             source=SOURCE, title=title, arxiv_id=parsed[0], version=parsed[1], authors=_names(item.get("authors")),
             abstract=clean_text(_str(item.get("abstract"))), published_at=published,
@@ -129,13 +128,3 @@ def _int(value: Any) -> int | None:
     except (TypeError, ValueError):
         return None
 
-
-def _when(value: Any) -> datetime | None:
-    """Parse "2026-07-28T00:00:00.000Z" style timestamps as aware UTC."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 
@@ -110,3 +110,14 @@ def withdrawn_from_comments(comments: str | None) -> bool:
         return False
     low = comments.lower()
     return "has been withdrawn" in low or low.startswith("withdrawn")
+
+
+def iso_utc(value: object) -> datetime | None:
+    """An ISO 8601 timestamp ("2026-07-28T00:00:00.000Z", zone optional) as aware UTC; ``None`` if not one."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -36,7 +36,8 @@ COMPARED_FIELDS = (*OVERLAY_FIELDS, "arxiv_id", "local_key", "authors", "categor
 T: Table = Paper.__table__  # type: ignore[assignment]
 JSON_COLUMNS = frozenset(c.name for c in T.columns if isinstance(c.type, JSON))
 TIME_COLUMNS = frozenset(c.name for c in T.columns if isinstance(c.type, UTCDateTime))
-SIGNALS = (("hf_upvotes", "hf_upvotes"), ("hf_comments", "hf_comments"), ("github_stars", "github_stars"))
+# External signals: the PaperRecord attribute and the external_signals row name are the same word.
+SIGNALS = ("hf_upvotes", "hf_comments", "github_stars")
 S: Table = ExternalSignal.__table__  # type: ignore[assignment]
 D: Table = DailyPick.__table__  # type: ignore[assignment]
 
@@ -177,8 +178,7 @@ def store_batch(conn: Connection, recs: Sequence[PaperRecord], now: datetime | N
     _write(conn, inserts, list(updates.values()))
     changed: set[int] = set()
     # Paper ids are only needed to attach signals and picks; plain arXiv records skip the read-back.
-    if any(r.featured_on or r.hf_upvotes is not None or r.hf_comments is not None
-           or r.github_stars is not None for r in recs):
+    if any(r.featured_on or any(getattr(r, name) is not None for name in SIGNALS) for r in recs):
         _read_back_ids(conn, inserts)
         ids = [int(r["id"]) for r in rows]
         changed = _store_signals(conn, recs, ids, now) | _store_picks(conn, recs, ids)
@@ -249,8 +249,8 @@ def _read_back_ids(conn: Connection, inserted: list[dict[str, Any]]) -> None:
 
 def _store_signals(conn: Connection, recs: Sequence[PaperRecord], ids: list[int], now: datetime) -> set[int]:
     """Upsert external signals; return the indexes of records whose signals changed."""
-    wanted = {(ids[i], name): (i, getattr(r, attr)) for i, r in enumerate(recs)
-              for attr, name in SIGNALS if getattr(r, attr) is not None}
+    wanted = {(ids[i], name): (i, getattr(r, name)) for i, r in enumerate(recs)
+              for name in SIGNALS if getattr(r, name) is not None}
     if not wanted:
         return set()
     stmt = select(S.c.id, S.c.paper_id, S.c.name, S.c.value).where(S.c.paper_id.in_({p for p, _ in wanted}))
