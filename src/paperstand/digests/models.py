@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from paperstand.db import Base, UTCDateTime
@@ -27,6 +27,10 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(16))  # "2026-03-02" or "2026-W10"
+    # The featured days the digest covers, fixed when the row is planned so that a retry after a
+    # crash re-sends the same papers under the same Message-ID.
+    first_day: Mapped[date | None] = mapped_column(Date)
+    last_day: Mapped[date | None] = mapped_column(Date)
     # "pending" → "sent"; "skipped" when nothing matched the subscriber's topics (no empty mail);
     # or "suppressed" (hard bounce, too many soft bounces, unsubscribed meanwhile).
     status: Mapped[str] = mapped_column(String(16), default="pending")
