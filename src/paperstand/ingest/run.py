@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from paperstand.ingest.formats import UnknownFormat, detect, parser_for
 from paperstand.ingest.record import Notice, PaperRecord, ParseItem, Rejection
 from paperstand.papers.store import store_batch
+from paperstand.search.sync import sync_database_index, sync_fast_index
 
 # Records per transaction: large enough to amortise the lookups, small enough that a crash or a
 # concurrent writer never waits long, and far below SQLite's bound-parameter limit.
@@ -73,6 +74,7 @@ def import_stream(engine: Engine, stream: BinaryIO, name: str, fmt: str = "auto"
             summary.rejections.append(f"{name}: cannot tell the format ({exc}); pass --format")
             return summary
     batch: list[PaperRecord] = []
+    changed: list[int] = []
     for item in _featured(parser_for(fmt)(stream, name), featured_on):
         if isinstance(item, Rejection):
             summary.rejected += 1
@@ -84,10 +86,13 @@ def import_stream(engine: Engine, stream: BinaryIO, name: str, fmt: str = "auto"
         else:
             batch.append(item)
             if len(batch) >= BATCH_SIZE:
-                _flush(engine, batch, summary)
+                _flush(engine, batch, summary, changed)
                 if progress:
                     progress(_position(stream))
-    _flush(engine, batch, summary)
+    _flush(engine, batch, summary, changed)
+    # The tantivy index (when one was built) is brought up to date once per run: see search/sync.py.
+    if summary.new or changed:
+        sync_fast_index(engine, changed)
     if progress:
         progress(_position(stream))
     return summary
@@ -100,7 +105,7 @@ def _position(stream: BinaryIO) -> int:
         return 0
 
 
-def _flush(engine: Engine, batch: list[PaperRecord], summary: ImportSummary) -> None:
+def _flush(engine: Engine, batch: list[PaperRecord], summary: ImportSummary, changed: list[int]) -> None:
     if not batch:
         return
     # One transaction per batch: a failure rolls the whole batch back, never half of it. Another
@@ -110,6 +115,7 @@ def _flush(engine: Engine, batch: list[PaperRecord], summary: ImportSummary) -> 
         try:
             with engine.begin() as conn:
                 result = store_batch(conn, batch)
+                sync_database_index(conn, result.changed_ids)
             break
         except IntegrityError:
             if attempt == CONFLICT_RETRIES:
@@ -117,6 +123,7 @@ def _flush(engine: Engine, batch: list[PaperRecord], summary: ImportSummary) -> 
     summary.new += result.new
     summary.updated += result.updated
     summary.unchanged += result.unchanged
+    changed.extend(result.changed_ids)
     batch.clear()
 
 

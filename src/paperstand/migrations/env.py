@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 
 import paperstand.models  # noqa: F401  (registers every table)
 from paperstand.db import Base
+from paperstand.search.sync import is_search_index_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -23,11 +24,17 @@ def run() -> None:
     _run_on(connection)
 
 
+def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Leave the keyword search index (FTS5 tables, the tsvector GIN index) out of autogenerate."""
+    return not is_search_index_object(name)
+
+
 def _run_on(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
         target_metadata=target_metadata,
         render_as_batch=True,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -8,7 +8,7 @@ bookkeeping would dominate the cost.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,6 +49,8 @@ class StoreResult:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Ids of papers stored before this batch whose row it rewrote (for the search index).
+    changed_ids: list[int] = field(default_factory=list)
 
 
 def same_content(old: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -182,7 +184,7 @@ def store_batch(conn: Connection, recs: Sequence[PaperRecord], now: datetime | N
         _read_back_ids(conn, inserts)
         ids = [int(r["id"]) for r in rows]
         changed = _store_signals(conn, recs, ids, now) | _store_picks(conn, recs, ids)
-    result = StoreResult()
+    result = StoreResult(changed_ids=[int(r["id"]) for r in updates.values()])
     for i, status in enumerate(outcome):
         status = "updated" if status == "unchanged" and i in changed else status
         setattr(result, status, getattr(result, status) + 1)

@@ -1,0 +1,1 @@
+"""Search: the query language, keyword search (database full-text or a tantivy index)."""

@@ -1,0 +1,75 @@
+"""Keyword search: one entry point over whichever engine serves this database.
+
+The tantivy index is used when one was built for this database (``paperstand search-index``); it is
+what meets the latency target at arXiv scale. Otherwise the database's own full-text index answers
+(SQLite FTS5 with BM25, PostgreSQL weighted tsvector), which is exact and needs no extra state but
+slows down on very common words in large collections. Both take the same ``ParsedQuery``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.orm import Session
+
+from paperstand.papers.models import Paper
+from paperstand.search.database import database_search
+from paperstand.search.highlight import highlight, match_stems, snippet
+from paperstand.search.query import ParsedQuery
+from paperstand.search.sync import default_index_dir, fast_index_ready
+from paperstand.search.tantivy_index import tantivy_search
+
+Source = Session | Connection | Engine
+EngineName = Literal["auto", "database", "tantivy"]
+# The most results one call may ask for; deeper pages cost every engine more than they are worth.
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: the paper, its score (higher is better; comparable only within one result list) and
+    its title and abstract snippet as HTML-safe text with matches in ``<mark>``."""
+
+    paper_id: int
+    score: float
+    title_html: str
+    snippet_html: str
+
+
+def ranked_ids(conn: Connection, query: ParsedQuery, *, limit: int, offset: int = 0,
+               index_dir: Path | None = None, engine: EngineName = "auto") -> list[tuple[int, float]]:
+    """(paper id, score) pairs, best first, without highlighting (what hybrid fusion needs)."""
+    limit = max(0, min(limit, MAX_LIMIT))
+    if query.is_empty or limit == 0:
+        return []
+    if engine != "database":
+        path = index_dir or default_index_dir()
+        if engine == "tantivy" or fast_index_ready(conn, path):
+            return tantivy_search(path, query, limit=limit, offset=offset)
+    return database_search(conn, query, limit=limit, offset=offset)
+
+
+def _hits(conn: Connection, query: ParsedQuery, ranked: list[tuple[int, float]]) -> list[Hit]:
+    if not ranked:
+        return []
+    rows = {pid: (title, abstract) for pid, title, abstract in conn.execute(
+        select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_([pid for pid, _ in ranked])))}
+    stems = match_stems(query)
+    # A paper deleted since the index saw it is simply left out.
+    return [Hit(pid, score, highlight(rows[pid][0], stems), snippet(rows[pid][1] or "", stems))
+            for pid, score in ranked if pid in rows]
+
+
+def keyword_search(source: Source, query: ParsedQuery, *, limit: int = 20, offset: int = 0,
+                   index_dir: Path | None = None, engine: EngineName = "auto") -> list[Hit]:
+    """Papers matching ``query``, best first, with highlighted title and abstract snippet."""
+    if isinstance(source, Engine):
+        with source.connect() as conn:
+            return _hits(conn, query, ranked_ids(conn, query, limit=limit, offset=offset,
+                                                 index_dir=index_dir, engine=engine))
+    conn = source.connection() if isinstance(source, Session) else source
+    return _hits(conn, query, ranked_ids(conn, query, limit=limit, offset=offset, index_dir=index_dir,
+                                         engine=engine))

@@ -1,0 +1,187 @@
+"""Keyword search in a tantivy index on disk: the engine that meets the latency target at 1M papers.
+
+Why a second engine: SQLite FTS5 (``ORDER BY rank``) and PostgreSQL (``ts_rank`` over a GIN match)
+score every matching row before taking the top k, so a query for "learning" over a million papers
+costs hundreds of milliseconds (see docs/PERFORMANCE.md). Tantivy keeps per-block score maxima and
+skips blocks that cannot enter the top k (block-max WAND), so common words cost about as much as rare
+ones. The index is derived from the ``papers`` table, lives under ``$PAPERSTAND_DATA_DIR/search/``,
+and is kept current by the ingest pipeline (``paperstand.search.sync``) once it has been built.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from paperstand.search.query import ParsedQuery
+
+# Score multipliers per field: a word in the title counts most, then in an author name, then the abstract.
+FIELD_BOOSTS = {"title": 3.0, "authors": 2.0, "abstract": 1.0}
+META_FILE = "paperstand.json"
+# Memory for the writer's in-RAM segment; tantivy splits it between threads and needs >= 15 MB each.
+WRITER_HEAP = 128_000_000
+WRITER_THREADS = 2
+_EPOCH = date(1970, 1, 1)
+
+_STEMMED = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
+            .filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.stemmer("english")).build())
+_PLAIN = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
+          .filter(tantivy.Filter.lowercase()).build())
+# Query words go through the analyzer the field was indexed with ("en_stem" and "default" below).
+_ANALYZERS = {"title": _STEMMED, "abstract": _STEMMED, "authors": _PLAIN}
+
+
+def build_schema() -> tantivy.Schema:
+    """Fields: paper id (indexed, and a fast field), three text fields, categories and publication day."""
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("id", stored=False, indexed=True, fast=True)
+    sb.add_text_field("title", tokenizer_name="en_stem")
+    sb.add_text_field("authors", tokenizer_name="default")
+    sb.add_text_field("abstract", tokenizer_name="en_stem")
+    sb.add_text_field("categories", tokenizer_name="raw", index_option="basic")
+    sb.add_integer_field("day", indexed=True, fast=True)
+    return sb.build()
+
+
+_SCHEMA = build_schema()
+_open: dict[Path, tuple[float, tantivy.Index]] = {}
+
+
+def read_meta(path: Path) -> dict[str, Any] | None:
+    """The index's bookkeeping (database fingerprint, highest indexed id), or ``None`` when absent."""
+    try:
+        return dict(json.loads((path / META_FILE).read_text()))
+    except (OSError, ValueError):
+        return None
+
+
+def write_meta(path: Path, meta: dict[str, Any]) -> None:
+    """Replace the bookkeeping file atomically."""
+    tmp = path / (META_FILE + ".tmp")
+    tmp.write_text(json.dumps(meta))
+    os.replace(tmp, path / META_FILE)
+
+
+def open_index(path: Path, create: bool = False) -> tantivy.Index:
+    """The index at ``path``, opened once per process (``create`` makes an empty one)."""
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+        _open.pop(path, None)
+        return tantivy.Index(_SCHEMA, path=str(path), reuse=True)
+    cached = _open.get(path)
+    if cached is None:
+        cached = (0.0, tantivy.Index.open(str(path)))
+        _open[path] = cached
+    return cached[1]
+
+
+def to_document(row: dict[str, Any]) -> tantivy.Document:
+    """One paper row (id, title, authors, abstract, categories, published_at) as a tantivy document."""
+    doc = tantivy.Document()
+    doc.add_integer("id", int(row["id"]))
+    doc.add_text("title", row["title"] or "")
+    doc.add_text("abstract", row["abstract"] or "")
+    for name in row["authors"] or []:
+        doc.add_text("authors", name)
+    for cat in row["categories"] or []:
+        doc.add_text("categories", cat)
+    published = row["published_at"]
+    if isinstance(published, datetime):
+        doc.add_integer("day", (published.astimezone(UTC).date() - _EPOCH).days)
+    return doc
+
+
+def _tokens(field: str, text: str) -> list[str]:
+    return list(_ANALYZERS[field].analyze(text))
+
+
+def _text_query(field: str, text: str) -> tantivy.Query | None:
+    toks = _tokens(field, text)
+    if not toks:
+        return None
+    if len(toks) == 1:
+        return tantivy.Query.term_query(_SCHEMA, field, toks[0])
+    words: list[str | tuple[int, str]] = list(toks)
+    return tantivy.Query.phrase_query(_SCHEMA, field, words)
+
+
+def _anywhere(text: str) -> tantivy.Query | None:
+    """``text`` in any field, weighted by field."""
+    parts = []
+    for field, boost in FIELD_BOOSTS.items():
+        q = _text_query(field, text)
+        if q is not None:
+            parts.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost) if boost != 1.0 else q))
+    return tantivy.Query.boolean_query(parts) if parts else None
+
+
+def build_query(q: ParsedQuery) -> tantivy.Query:
+    """The tantivy query for a parsed query: words should match, everything else must (or must not)."""
+    clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+    for term in q.terms:
+        # Flat SHOULD clauses (one per field and word) keep the query a plain union that tantivy
+        # evaluates with block-max WAND.
+        for field, boost in FIELD_BOOSTS.items():
+            tq = _text_query(field, term)
+            if tq is not None:
+                clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(tq, boost) if boost != 1.0 else tq))
+    for text in q.phrases:
+        pq = _anywhere(text)
+        clauses.append((tantivy.Occur.Must, pq if pq is not None else tantivy.Query.empty_query()))
+    for name in q.authors:
+        aq = _text_query("authors", name)
+        clauses.append((tantivy.Occur.Must, aq if aq is not None else tantivy.Query.empty_query()))
+    clauses += _filters(q)
+    if not any(occur != tantivy.Occur.MustNot for occur, _ in clauses):
+        clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+    # With filters beside them, at least one word must still match (as in the database engines).
+    return tantivy.Query.boolean_query(clauses, 1 if q.terms else None)
+
+
+def _filters(q: ParsedQuery) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+    out: list[tuple[tantivy.Occur, tantivy.Query]] = []
+    if q.categories:
+        cats = tantivy.Query.term_set_query(_SCHEMA, "categories", list(q.categories))
+        out.append((tantivy.Occur.Must, tantivy.Query.const_score_query(cats, 0.0)))
+    if q.date_from or q.date_to:
+        lo = (q.date_from - _EPOCH).days if q.date_from else None
+        hi = (q.date_to - _EPOCH).days if q.date_to else None
+        days = tantivy.Query.range_query(_SCHEMA, "day", tantivy.FieldType.Integer, lo, hi)
+        out.append((tantivy.Occur.Must, tantivy.Query.const_score_query(days, 0.0)))
+    for text in q.excluded:
+        xq = _anywhere(text)
+        if xq is not None:
+            out.append((tantivy.Occur.MustNot, xq))
+    return out
+
+
+def tantivy_search(path: Path, q: ParsedQuery, *, limit: int, offset: int) -> list[tuple[int, float]]:
+    """(paper id, score) pairs, best first; filter-only queries come newest first."""
+    searcher = open_index(path).searcher()
+    query = build_query(q)
+    if q.has_text:
+        # count=False: counting every match would disable block-max WAND's skipping.
+        result = searcher.search(query, limit=limit, offset=offset, count=False)
+        scores = [float(s) for s, _ in result.hits]
+    else:
+        result = searcher.search(query, limit=limit, offset=offset, count=False, order_by_field="day")
+        scores = [0.0] * len(result.hits)
+    ids = searcher.fast_field_values("id", [addr for _, addr in result.hits])
+    return [(int(i), s) for i, s in zip(ids, scores, strict=True) if i is not None]
+
+
+def add_rows(writer: tantivy.IndexWriter, rows: Iterable[dict[str, Any]], replace: bool) -> int:
+    """Add paper rows to an open writer (replacing any document with the same id); return how many."""
+    n = 0
+    for row in rows:
+        if replace:
+            writer.delete_documents_by_term("id", int(row["id"]))
+        writer.add_document(to_document(row))
+        n += 1
+    return n

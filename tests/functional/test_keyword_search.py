@@ -1,0 +1,172 @@
+"""Keyword search semantics, the same on SQLite FTS5, PostgreSQL tsvector and the tantivy index.
+
+Papers enter through the real import pipeline, so these tests also cover keeping the indexes in sync.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from paperstand.ingest.run import import_stream
+from paperstand.search.keyword import Hit, keyword_search
+from paperstand.search.query import parse_query
+from paperstand.search.sync import default_index_dir, reindex
+
+
+def paper(arxiv_id: str, title: str, abstract: str, *, authors: str = "Jane Doe", cats: str = "cs.LG",
+          day: str = "2024-01-10", version: int = 1) -> dict[str, object]:
+    """A Kaggle-snapshot record."""
+    created = datetime.fromisoformat(day).replace(hour=10, tzinfo=UTC)
+    return {"id": arxiv_id, "title": title, "abstract": abstract, "authors": authors, "categories": cats,
+            "versions": [{"version": f"v{v}", "created": format_datetime(created, usegmt=True)}
+                         for v in range(1, version + 1)]}
+
+
+CORPUS = [
+    paper("2401.00001", "Graph Neural Networks for Molecules", "We study message passing on molecular graphs.",
+          authors="Ada Lovelace, Alan Turing", cats="cs.LG q-bio.BM", day="2024-01-05"),
+    paper("2401.00002", "A Survey of Optimisation", "Neural methods on a graph of tasks; networks of graph "
+          "solvers are compared.", authors="Grace Hopper", cats="math.OC", day="2024-02-10"),
+    paper("2401.00003", "Speech Recognition at Scale", "Transformers for speech. Graph neural layers help.",
+          authors="Alan Kay", cats="cs.CL eess.AS", day="2024-03-15"),
+    paper("2401.00004", "<script>alert(1)</script> Transformers & Friends", "Tags like <b> stay text & safe.",
+          authors="Mallory Eve", cats="cs.CR", day="2023-12-31"),
+    paper("2401.00005", "Reinforcement Learning for Robots", "Policies learned by robots in the real world.",
+          authors="Ada Yonath", cats="cs.RO", day="2024-06-01"),
+]
+
+
+def load(engine: Engine, records: list[dict[str, object]]) -> None:
+    """Import records through the pipeline that keeps the indexes in sync."""
+    data = "".join(json.dumps(r) + "\n" for r in records).encode()
+    summary = import_stream(engine, io.BytesIO(data), "test", "arxiv-jsonl")
+    assert summary.rejected == 0, summary.rejections
+
+
+@pytest.fixture(params=["database", "tantivy"])
+def search_engine(request: pytest.FixtureRequest, engine: Engine, tmp_path: Path,
+                  monkeypatch: pytest.MonkeyPatch) -> str:
+    """Which engine answers: the database's own index, or a tantivy index built for this database."""
+    monkeypatch.setenv("PAPERSTAND_DATA_DIR", str(tmp_path / "var"))
+    load(engine, CORPUS)
+    if request.param == "tantivy":
+        assert reindex(engine) == len(CORPUS)
+    return str(request.param)
+
+
+def search(engine: Engine, which: str, query: str, **kw: int) -> list[Hit]:
+    """Hits for a query string on the chosen engine."""
+    return keyword_search(engine, parse_query(query), engine=which, **kw)  # type: ignore[arg-type]
+
+
+def arxiv_ids(engine: Engine, hits: list[Hit]) -> list[str]:
+    """The arXiv ids of the hits, in order."""
+    with engine.connect() as conn:
+        ids = dict(conn.execute(text("SELECT id, arxiv_id FROM papers")).all())
+    return [ids[h.paper_id] for h in hits]
+
+
+def test_title_match_outranks_abstract_only_match(engine: Engine, search_engine: str) -> None:
+    """A word in the title weighs more than the same word in the abstract."""
+    assert arxiv_ids(engine, search(engine, search_engine, "graph"))[:1] == ["2401.00001"]
+    got = arxiv_ids(engine, search(engine, search_engine, "speech"))
+    assert got == ["2401.00003"]
+
+
+def test_any_word_ranks_more_words_higher(engine: Engine, search_engine: str) -> None:
+    """Bare words are alternatives; a paper matching more of them comes first."""
+    got = arxiv_ids(engine, search(engine, search_engine, "robots speech molecules"))
+    assert set(got) == {"2401.00001", "2401.00003", "2401.00005"}
+    got = arxiv_ids(engine, search(engine, search_engine, "robots reinforcement"))
+    assert got == ["2401.00005"]
+
+
+def test_phrase_matches_only_adjacent_words(engine: Engine, search_engine: str) -> None:
+    """"graph neural" matches the two words side by side, in that order, nowhere else."""
+    got = arxiv_ids(engine, search(engine, search_engine, '"graph neural"'))
+    assert sorted(got) == ["2401.00001", "2401.00003"]
+    assert arxiv_ids(engine, search(engine, search_engine, '"neural graph"')) == []
+
+
+def test_author_filter(engine: Engine, search_engine: str) -> None:
+    """author: matches names (a surname, or a full name as a phrase), not titles or abstracts."""
+    assert sorted(arxiv_ids(engine, search(engine, search_engine, "author:ada"))) == ["2401.00001", "2401.00005"]
+    assert arxiv_ids(engine, search(engine, search_engine, 'author:"Ada Lovelace"')) == ["2401.00001"]
+    assert arxiv_ids(engine, search(engine, search_engine, 'graph author:"Alan Kay"')) == ["2401.00003"]
+    assert arxiv_ids(engine, search(engine, search_engine, "author:speech")) == []
+
+
+def test_category_filter(engine: Engine, search_engine: str) -> None:
+    """cat: keeps papers listed in any of the given categories."""
+    assert arxiv_ids(engine, search(engine, search_engine, "graph cat:cs.cl")) == ["2401.00003"]
+    got = arxiv_ids(engine, search(engine, search_engine, "cat:cs.LG,cs.RO"))
+    assert got == ["2401.00005", "2401.00001"]  # filters alone: newest first
+
+
+def test_date_range(engine: Engine, search_engine: str) -> None:
+    """from:/to:/year: bound the publication date, both ends inclusive."""
+    got = arxiv_ids(engine, search(engine, search_engine, "graph from:2024-02-10 to:2024-03-15"))
+    assert sorted(got) == ["2401.00002", "2401.00003"]
+    assert arxiv_ids(engine, search(engine, search_engine, "year:2023")) == ["2401.00004"]
+    assert arxiv_ids(engine, search(engine, search_engine, "graph to:2024-01-04")) == []
+
+
+def test_exclusion(engine: Engine, search_engine: str) -> None:
+    """-word drops papers containing it."""
+    got = arxiv_ids(engine, search(engine, search_engine, "graph -speech"))
+    assert sorted(got) == ["2401.00001", "2401.00002"]
+
+
+def test_highlighting_escapes_html(engine: Engine, search_engine: str) -> None:
+    """The source text is escaped; only the matches are wrapped in <mark>."""
+    [hit] = search(engine, search_engine, "transformers tags author:mallory")
+    assert hit.title_html == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>Transformers</mark> &amp; Friends"
+    assert hit.snippet_html == "<mark>Tags</mark> like &lt;b&gt; stay text &amp; safe."
+    [hit] = search(engine, search_engine, '"graph neural" author:lovelace')
+    assert hit.title_html == "<mark>Graph</mark> <mark>Neural</mark> Networks for Molecules"
+
+
+def test_operators_in_words_are_plain_text(engine: Engine, search_engine: str) -> None:
+    """Engine syntax typed by a user is searched for, never interpreted or an error."""
+    for q in ['NEAR(graph neural)', 'title:graph OR *', '" AND "', "robots^5 {abstract}:x", "'; DROP TABLE papers"]:
+        search(engine, search_engine, q)
+    assert arxiv_ids(engine, search(engine, search_engine, "robots^5")) == ["2401.00005"]
+
+
+def test_paging(engine: Engine, search_engine: str) -> None:
+    """limit and offset page through one ranking."""
+    everything = search(engine, search_engine, "graph", limit=10)
+    assert search(engine, search_engine, "graph", limit=1, offset=1) == everything[1:2]
+
+
+def test_index_follows_a_changed_title(engine: Engine, search_engine: str) -> None:
+    """A re-import that changes a title (a new version) is searchable at once; the old words are gone."""
+    load(engine, [paper("2401.00005", "Walking Machines", "Policies learned in the real world.",
+                        authors="Ada Yonath", cats="cs.RO", day="2024-06-01", version=2)])
+    assert arxiv_ids(engine, search(engine, search_engine, "walking")) == ["2401.00005"]
+    assert arxiv_ids(engine, search(engine, search_engine, "reinforcement")) == []
+    load(engine, [paper("2402.00009", "Walking Robots Again", "More walking.", day="2024-07-01")])
+    assert arxiv_ids(engine, search(engine, search_engine, "walking")) == ["2402.00009", "2401.00005"]
+
+
+def test_merged_and_deleted_papers_do_not_appear(engine: Engine, search_engine: str) -> None:
+    """A paper imported again is one hit, not two; a deleted paper is never returned."""
+    load(engine, CORPUS[:1])
+    assert arxiv_ids(engine, search(engine, search_engine, "molecules")) == ["2401.00001"]
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM papers WHERE arxiv_id = '2401.00001'"))
+    assert search(engine, search_engine, "molecules") == []
+
+
+def test_tantivy_index_is_kept_for_its_own_database(engine: Engine, search_engine: str) -> None:
+    """In "auto" mode the tantivy index answers only when it was built from this database."""
+    hits = keyword_search(engine, parse_query("robots"))
+    assert [h.paper_id for h in hits] == [h.paper_id for h in search(engine, search_engine, "robots")]
+    assert default_index_dir().exists() == (search_engine == "tantivy")
