@@ -33,8 +33,10 @@ out = Console()
 
 def _add_subcommands() -> None:
     from paperstand.digests.cli import app as digest_app
+    from paperstand.worker.cli import worker
 
     app.add_typer(digest_app, name="digest")
+    app.command("worker")(worker)
 
 
 _add_subcommands()
@@ -163,6 +165,16 @@ def harvest(
         raise typer.Exit(1)
 
 
+@app.command("search-index")
+def search_index_cmd() -> None:
+    """Build or rebuild the keyword search index (tantivy, under the data dir); imports keep it current."""
+    from paperstand.search.sync import reindex
+
+    settings = Settings()
+    n = reindex(_engine(settings))
+    out.print(f"search index: {n:,} papers")
+
+
 def _print_harvest(report: HarvestReport) -> None:
     if report.offline:
         console.print(f"arXiv and Hugging Face are unreachable ({report.offline_reason}): "
@@ -200,4 +212,8 @@ def _safe_url(url: str) -> str:
 
 def main() -> None:
     """Entry point for ``python -m paperstand``."""
+    app()
+
+
+if __name__ == "__main__":
     app()

@@ -76,6 +76,20 @@ class Settings(BaseSettings):
         description="Key that signs unsubscribe and preference links. Unset means a random key kept in "
         "`$PAPERSTAND_DATA_DIR/secret.key`; set it when several processes or machines serve the site.",
     )
+    dkim_key_file: Path | None = Field(
+        None,
+        description="PEM private key to DKIM-sign outgoing mail with (both unsubscribe headers are signed). "
+        "Unset means no signing; set it together with `PAPERSTAND_DKIM_SELECTOR` and `PAPERSTAND_DKIM_DOMAIN`.",
+    )
+    dkim_selector: str | None = Field(None, description="DKIM selector (the `s=` tag), e.g. `mail2026`.")
+    dkim_domain: str | None = Field(
+        None, description="DKIM signing domain (the `d=` tag). Unset means the domain of `PAPERSTAND_MAIL_FROM`."
+    )
+    queue_url: str | None = Field(
+        None,
+        description="Job queue for `paperstand worker`: `redis://host:port/db` for Redis. Unset means a SQLite "
+        "queue in `$PAPERSTAND_DATA_DIR/queue.db`, which needs no server.",
+    )
     log_level: str = Field("INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
 
     @cached_property

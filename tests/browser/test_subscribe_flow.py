@@ -83,20 +83,25 @@ def test_subscribe_confirm_digest_unsubscribe(server: LiveServer, smtp_inbox: tu
         expect(page.get_by_role("heading", name="You're subscribed")).to_be_visible()
         browser.close()
 
-    sent = server.run_cli("digest", "send", "--period", "2025-03-11")
+    # What is due now: the reader's default schedule is weekdays at 08:00 UTC; 2025-03-11 is a Tuesday.
+    sent = server.run_cli("digest", "send", "--at", "2025-03-11T09:00:00+00:00")
     assert sent.returncode == 0 and "1 sent" in sent.stderr, sent.stderr
     inbox.wait_for(2)
     digest = inbox.messages[1]
     assert digest.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in digest.iter_parts()] == ["text/plain", "text/html"]
-    assert "Sparse Lanterns for Deep Caves" in digest.get_body(("plain",)).get_content()
+    text = digest.get_body(("plain",)).get_content()
+    order = ["Sparse Lanterns for Deep Caves", "Counting Sheep with Transformers",
+             "Bread, Butter & Benchmarks: What <Small> Models Know"]
+    assert [text.index(title) for title in order] == sorted(text.index(title) for title in order)
+    assert "Bread, Butter &amp; Benchmarks: What &lt;Small&gt; Models Know" in digest.get_body(("html",)).get_content()
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsubscribe = str(digest["List-Unsubscribe"]).strip().strip("<>")
     response = httpx.post(unsubscribe, content="List-Unsubscribe=One-Click",
                           headers={"Content-Type": "application/x-www-form-urlencoded"}, follow_redirects=False)
     assert response.status_code == 200
 
-    again = server.run_cli("digest", "send", "--period", "2025-03-12")
+    again = server.run_cli("digest", "send", "--at", "2025-03-12T09:00:00+00:00")
     assert again.returncode == 0 and "0 sent" in again.stderr, again.stderr
     time.sleep(0.5)
     assert len(inbox.messages) == 2

@@ -1,85 +1,149 @@
-"""``paperstand digest``: send a period's digests, or preview one subscriber's."""
+"""``paperstand digest``: send what is due now or a given period's digests; preview one subscriber's."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from paperstand.config import Settings
 from paperstand.db import make_engine, migrate
-from paperstand.digests.outbox import frequency_of
-from paperstand.digests.render import render_digest
-from paperstand.digests.send import digest_mail, period_papers, send_period
-from paperstand.mail.backends import backend_from_url
-from paperstand.mail.templates import mail_env
-from paperstand.papers.periods import BadPeriod, Period, day_period, parse_day, parse_week
-from paperstand.papers.queries import latest_day
+from paperstand.digests.outbox import due_now, frequency_of, pending_count, plan, plan_due, utcnow
+from paperstand.digests.preview import next_digest, render_for
+from paperstand.digests.send import deliver
+from paperstand.mail.backends import mail_backend
+from paperstand.papers.periods import BadPeriod, Period, parse_day, parse_week
 from paperstand.subscriptions.models import Subscriber
 from paperstand.subscriptions.service import may_receive, normalize_email
 
-app = typer.Typer(help="Email digests: send a period's digests, or preview one.", no_args_is_help=True)
+app = typer.Typer(help="Email digests: send what is due, send a period, or preview a subscriber's next digest.",
+                  no_args_is_help=True)
 console = Console(stderr=True)
 
 
-def _period(text: str | None, session: Session) -> Period:
-    if text is None:
-        day = latest_day(session)
-        if day is None:
-            raise typer.BadParameter("no featured papers yet; pass --period", param_hint="--period")
-        return day_period(day)
+def _parse_period(text: str) -> Period:
     try:
         return parse_week(text) if "-W" in text else parse_day(text)
     except BadPeriod as exc:
         raise typer.BadParameter(str(exc), param_hint="--period") from None
 
 
-@app.command("send")
-def send(period: Annotated[str | None, typer.Option(
-             help="YYYY-MM-DD for daily subscribers or YYYY-Www for weekly ones (default: the latest day).")] = None,
-         dry_run: Annotated[bool, typer.Option(help="Only list who would get a digest; send nothing.")] = False,
-         ) -> None:
-    """Send a period's digest to every confirmed subscriber of that frequency, once."""
+def _moment(text: str | None) -> datetime:
+    if text is None:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an ISO 8601 time such as 2026-03-02T09:00:00+00:00",
+                                 param_hint="--at") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+AT_HELP = "Act as if it were this time (ISO 8601, default UTC), e.g. to check a schedule; default: now."
+
+
+def _engine() -> tuple[Settings, Engine]:
     settings = Settings()
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
+    return settings, engine
+
+
+@contextmanager
+def _bar(total: int) -> Iterator[Progress]:
+    with Progress(TextColumn("[bold]sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=False, disable=total == 0) as progress:
+        yield progress
+
+
+@app.command("send")
+def send(period: Annotated[str | None, typer.Option(
+             help="Send this period's digest to every confirmed subscriber of its frequency, whatever their "
+                  "send hour: YYYY-MM-DD (daily subscribers) or YYYY-Www (weekly). Default: what is due now.")]
+         = None,
+         dry_run: Annotated[bool, typer.Option(help="List who would get a digest, and which days it covers; "
+                                                    "send and record nothing.")] = False,
+         at: Annotated[str | None, typer.Option(help=AT_HELP)] = None,
+         ) -> None:
+    """Send digests once: by default each confirmed subscriber's digest that is due now (their send hour and
+    weekday, in their time zone), with the papers featured since their previous digest.
+
+    Safe to run from cron, a worker, or twice at once: each subscriber gets one digest per day or week.
+    """
+    settings, engine = _engine()
+    chosen = _parse_period(period) if period else None
+    now = _moment(at)
+    if dry_run:
+        with Session(engine) as session:
+            _dry_run(session, chosen, now)
+        return
+    with Session(engine) as session, session.begin():
+        planned = plan(session, chosen, now) if chosen else plan_due(session, now)
     with Session(engine) as session:
-        chosen = _period(period, session)
-        if dry_run:
-            subs = session.execute(select(Subscriber).where(Subscriber.frequency == frequency_of(chosen))).scalars()
-            eligible = [s.email for s in subs if may_receive(session, s) and not s.paused]
-            console.print(f"{chosen.label}: {len(eligible)} subscriber(s) would get a digest")
-            for email in eligible:
-                console.print(f"  {email}", highlight=False)
-            return
-    backend = backend_from_url(settings.effective_mail_url)
+        total = pending_count(session, now)
+    backend = mail_backend(settings)
     try:
-        report = send_period(engine, settings, chosen, backend)
+        with _bar(total) as progress:
+            task = progress.add_task("sending", total=total)
+            report = deliver(engine, settings, backend, clock=lambda: max(now, utcnow()),
+                             progress=lambda n: progress.advance(task, n))
     finally:
         backend.close()
-    console.print(f"{chosen.label}: {report.planned} planned, {report.sent} sent, {report.skipped} skipped "
-                  f"(nothing matched), {report.retried} to retry, {report.suppressed} suppressed")
+    what = chosen.label if chosen else "due now"
+    console.print(f"{what}: {planned} planned, {report.sent} sent, {report.skipped} skipped (nothing matched), "
+                  f"{report.retried} to retry, {report.suppressed} suppressed")
+
+
+def _dry_run(session: Session, chosen: Period | None, now: datetime) -> None:
+    if chosen is not None:
+        subs = session.execute(select(Subscriber).where(
+            Subscriber.status == "confirmed", Subscriber.paused.is_(False),
+            Subscriber.frequency == frequency_of(chosen))).scalars()
+        eligible = [s.email for s in subs if may_receive(session, s)]
+        console.print(f"{chosen.label}: {len(eligible)} subscriber(s) would get a digest")
+        for email in eligible:
+            console.print(f"  {email}", highlight=False)
+        return
+    owed = due_now(session, now)
+    console.print(f"due now: {len(owed)} subscriber(s) would get a digest")
+    for subscriber, due in owed:
+        console.print(f"  {subscriber.email}  {due.label}  (featured {due.first_day} to {due.last_day})",
+                      highlight=False)
 
 
 @app.command("preview")
 def preview(email: Annotated[str, typer.Option(help="The subscriber's address.")],
-            period: Annotated[str | None, typer.Option(help="YYYY-MM-DD or YYYY-Www (default: latest day).")] = None,
-            html: Annotated[bool, typer.Option(help="Print the HTML part instead of the text.")] = False) -> None:
-    """Print the digest a subscriber would get for a period (nothing is sent or recorded)."""
-    settings = Settings()
-    engine = make_engine(settings.effective_database_url)
-    migrate(engine)
+            period: Annotated[str | None, typer.Option(
+                help="Preview this period's digest (YYYY-MM-DD or YYYY-Www) instead of the next one.")] = None,
+            html: Annotated[bool, typer.Option(help="Print the HTML part instead of the text.")] = False,
+            at: Annotated[str | None, typer.Option(help=AT_HELP)] = None) -> None:
+    """Print the digest a subscriber gets next, exactly as it would be sent (nothing is sent or recorded)."""
+    settings, engine = _engine()
     with Session(engine) as session:
         subscriber = session.execute(select(Subscriber).where(
             Subscriber.email == normalize_email(email))).scalar_one_or_none()
         if subscriber is None:
             raise typer.BadParameter(f"no subscriber {email!r}", param_hint="--email")
-        chosen = _period(period, session)
-        mail = digest_mail(settings, subscriber, chosen, *period_papers(session, chosen))
-    message = render_digest(mail_env(), mail, sender=settings.mail_from, base_url=settings.effective_base_url)
+        if period:
+            chosen = _parse_period(period)
+            message = render_for(session, settings, subscriber, chosen.label, chosen)
+            console.print(f"{chosen.label}: the digest for this period", highlight=False)
+        else:
+            nxt = next_digest(session, settings, subscriber, _moment(at))
+            message = nxt.message
+            console.print(f"next digest {nxt.label}, due {nxt.due_at:%a %Y-%m-%d %H:%M %Z}"
+                          + (f", covering featured days {nxt.days.start} to {nxt.days.end}" if nxt.days else ""),
+                          highlight=False)
+    if message is None:
+        console.print("nothing to send yet: no new featured papers match this subscriber's topics")
+        return
     part = message.get_body(("html",) if html else ("plain",))
     print(f"Subject: {message['Subject']}\nTo: {message['To']}\n")
     print(part.get_content() if part is not None else "")

@@ -8,14 +8,16 @@ Message-ID, so at most the leases in flight at a crash can duplicate (RELIABILIT
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, Table, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from paperstand.digests.due import Due, Schedule, due_digest
 from paperstand.digests.models import OutboxMessage
 from paperstand.papers.periods import Period
+from paperstand.papers.queries import latest_day
 from paperstand.subscriptions.models import Subscriber
 from paperstand.subscriptions.service import may_receive
 
@@ -42,21 +44,71 @@ def frequency_of(period: Period) -> str:
     return "daily" if period.kind == "day" else "weekly"
 
 
-def plan(session: Session, period: Period, now: datetime) -> int:
-    """Create the pending rows this period owes; safe to run any number of times, concurrently too."""
-    subscribers = session.execute(select(Subscriber).where(
-        Subscriber.status == "confirmed", Subscriber.paused.is_(False),
-        Subscriber.frequency == frequency_of(period))).scalars().all()
-    rows = [{"subscriber_id": s.id, "period": period.label, "status": "pending", "attempts": 0,
-             "next_attempt_at": now, "created_at": now} for s in subscribers if may_receive(session, s)]
+def _eligible(session: Session, frequency: str | None = None) -> list[Subscriber]:
+    """Confirmed, unpaused, unsuppressed subscribers (of one frequency, when given)."""
+    stmt = select(Subscriber).where(Subscriber.status == "confirmed", Subscriber.paused.is_(False))
+    if frequency is not None:
+        stmt = stmt.where(Subscriber.frequency == frequency)
+    return [s for s in session.execute(stmt).scalars().all() if may_receive(session, s)]
+
+
+def _insert_rows(session: Session, rows: list[dict[str, object]]) -> int:
+    """Insert outbox rows, skipping keys that exist; returns how many were new."""
     if not rows:
         return 0
     insert = postgresql.insert if session.bind and session.bind.dialect.name == "postgresql" else sqlite.insert
     stmt = insert(OUT).on_conflict_do_nothing(index_elements=["subscriber_id", "period"])
-    count = select(func.count()).select_from(OUT).where(OUT.c.period == period.label)
+    count = select(func.count()).select_from(OUT)
     before = session.execute(count).scalar_one()
     session.execute(stmt, rows)  # drivers do not agree on rowcount here, so count instead
     return int(session.execute(count).scalar_one() - before)
+
+
+def _row(subscriber_id: int, label: str, first: date, last: date, now: datetime) -> dict[str, object]:
+    return {"subscriber_id": subscriber_id, "period": label, "first_day": first, "last_day": last,
+            "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+
+
+def plan(session: Session, period: Period, now: datetime) -> int:
+    """Create the rows a period owes its frequency's subscribers; idempotent, also when run concurrently."""
+    last = period.end - timedelta(days=1)
+    return _insert_rows(session, [_row(s.id, period.label, period.start, last, now)
+                                  for s in _eligible(session, frequency_of(period))])
+
+
+def last_covered(session: Session) -> dict[int, date]:
+    """The newest featured day each subscriber's earlier digests covered."""
+    rows = session.execute(select(OUT.c.subscriber_id, func.max(OUT.c.last_day)).group_by(OUT.c.subscriber_id))
+    return {sid: day for sid, day in rows if day is not None}
+
+
+def schedule_of(subscriber: Subscriber) -> Schedule:
+    """The timing part of a subscriber's preferences."""
+    return Schedule(subscriber.frequency, subscriber.send_hour, subscriber.timezone, subscriber.weekday)
+
+
+def due_now(session: Session, now: datetime) -> list[tuple[Subscriber, Due]]:
+    """Each eligible subscriber owed a digest now (by send hour, weekday and time zone), with its span."""
+    latest = latest_day(session)
+    covered = last_covered(session)
+    owed = []
+    for s in _eligible(session):
+        due = due_digest(schedule_of(s), now, last_covered=covered.get(s.id), latest_featured=latest)
+        if due is not None:
+            owed.append((s, due))
+    return owed
+
+
+def plan_due(session: Session, now: datetime) -> int:
+    """Create the rows owed right now; idempotent, also when run concurrently."""
+    return _insert_rows(session, [_row(s.id, d.label, d.first_day, d.last_day, now) for s, d in due_now(session, now)])
+
+
+def pending_count(session: Session, now: datetime) -> int:
+    """Rows a sender could claim now (for progress bars)."""
+    free = or_(OUT.c.lease_until.is_(None), OUT.c.lease_until < now)
+    return int(session.execute(select(func.count()).select_from(OUT).where(
+        OUT.c.status == "pending", OUT.c.next_attempt_at <= now, free)).scalar_one())
 
 
 def claim(conn: Connection, owner: str, now: datetime, limit: int = 50) -> list[int]:

@@ -10,8 +10,11 @@ import tempfile
 import threading
 import uuid
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from paperstand.config import Settings
 
 
 @runtime_checkable
@@ -131,3 +134,23 @@ def backend_from_url(url: str) -> MailBackend:
     raise ValueError(
         f"mail: unknown mail URL {redact_url(url)!r}; expected smtp://, smtps://, file://DIR, console: or memory:"
     )
+
+
+def mail_backend(settings: Settings) -> MailBackend:
+    """The backend the settings ask for, DKIM-signing when a key is configured."""
+    backend = backend_from_url(settings.effective_mail_url)
+    if settings.dkim_key_file is None:
+        return backend
+    from email.utils import parseaddr
+
+    from paperstand.mail.dkim import DkimSigningBackend
+
+    domain = settings.dkim_domain or parseaddr(settings.mail_from)[1].rpartition("@")[2]
+    if not settings.dkim_selector or not domain:
+        raise ValueError("mail: PAPERSTAND_DKIM_KEY_FILE needs PAPERSTAND_DKIM_SELECTOR and a signing domain "
+                         "(PAPERSTAND_DKIM_DOMAIN, or an address in PAPERSTAND_MAIL_FROM)")
+    try:
+        key = Path(settings.dkim_key_file).read_bytes()
+    except OSError as exc:
+        raise ValueError(f"mail: cannot read DKIM key {settings.dkim_key_file}: {exc.strerror}") from None
+    return DkimSigningBackend(backend, settings.dkim_selector, domain, key)

@@ -7,6 +7,8 @@ import email.policy
 
 import dkim as dkimpy
 
+from paperstand.mail.backends import MailBackend
+
 # dkimpy's recommended set leaves out List-Unsubscribe-Post; Gmail and Yahoo only honour
 # one-click unsubscribe when both list headers are covered by the signature (RFC 8058 §4).
 SIGNED_HEADERS: tuple[str, ...] = (
@@ -43,3 +45,18 @@ def sign(message: email.message.EmailMessage, selector: str, domain: str, privat
     # Unfold: the email package folds the header again when it serialises the message.
     message["DKIM-Signature"] = " ".join(value.split())
     return message
+
+
+class DkimSigningBackend:
+    """Wraps a mail backend and signs every message before handing it on."""
+
+    def __init__(self, inner: MailBackend, selector: str, domain: str, private_key_pem: bytes) -> None:
+        self.inner, self.selector, self.domain, self.key = inner, selector, domain, private_key_pem
+
+    def send(self, message: email.message.EmailMessage) -> None:
+        """Sign, then deliver through the wrapped backend."""
+        self.inner.send(sign(message, self.selector, self.domain, self.key))
+
+    def close(self) -> None:
+        """Close the wrapped backend."""
+        self.inner.close()

@@ -70,10 +70,10 @@ def confirm(request: Request, token: Annotated[str, Form(max_length=200)] = "",
 
 def _send(settings: Settings, message: EmailMessage) -> None:
     """Deliver after the response; a failure is logged, and subscribing again sends a new link."""
-    from paperstand.mail.backends import backend_from_url
+    from paperstand.mail.backends import mail_backend
 
     try:
-        backend = backend_from_url(settings.effective_mail_url)
+        backend = mail_backend(settings)
         try:
             backend.send(message)
         finally:

@@ -39,7 +39,7 @@ def env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_preview_dry_run_and_send_once(env: Path) -> None:
     """Preview prints the digest; a dry run sends nothing; send delivers once, then never again."""
-    preview = runner.invoke(app, ["digest", "preview", "--email", "Reader@example.org"])
+    preview = runner.invoke(app, ["digest", "preview", "--email", "Reader@example.org", "--period", "2026-03-02"])
     assert preview.exit_code == 0, preview.output
     assert "Lanterns in Caves" in preview.output and "Subject: 1 trending paper today" in preview.output
     dry = runner.invoke(app, ["digest", "send", "--period", "2026-03-02", "--dry-run"])
@@ -56,3 +56,32 @@ def test_bad_period_is_a_usage_error(env: Path) -> None:
     """A malformed period is refused with the expected format."""
     result = runner.invoke(app, ["digest", "send", "--period", "March"])
     assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
+
+
+def test_send_without_period_sends_what_is_due_now(env: Path) -> None:
+    """Daily at 08:00 UTC (the default): nothing before the hour, one digest after it, none again that day."""
+    early = runner.invoke(app, ["digest", "send", "--at", "2026-03-02T07:59:00+00:00"])
+    assert early.exit_code == 0 and "0 planned, 0 sent" in early.output, early.output
+    dry = runner.invoke(app, ["digest", "send", "--dry-run", "--at", "2026-03-02T08:00:00Z"])
+    assert "1 subscriber(s) would get a digest" in dry.output and "2026-03-02" in dry.output
+    sent = runner.invoke(app, ["digest", "send", "--at", "2026-03-02T08:00:00Z"])
+    assert "1 planned, 1 sent" in sent.output, sent.output
+    again = runner.invoke(app, ["digest", "send", "--at", "2026-03-02T18:00:00Z"])
+    assert "0 planned, 0 sent" in again.output
+    # The same day by --period shares the key: still one digest.
+    assert "0 sent" in runner.invoke(app, ["digest", "send", "--period", "2026-03-02"]).output
+    assert len(list(env.glob("*.eml"))) == 1
+
+
+def test_preview_shows_the_next_digest_and_when_it_is_due(env: Path) -> None:
+    before = runner.invoke(app, ["digest", "preview", "--email", "reader@example.org",
+                                 "--at", "2026-03-02T06:00:00Z"])
+    assert before.exit_code == 0, before.output
+    assert "next digest 2026-03-02, due Mon 2026-03-02 08:00 UTC" in before.output
+    assert "Lanterns in Caves" in before.output
+    runner.invoke(app, ["digest", "send", "--at", "2026-03-02T08:00:00Z"])
+    after = runner.invoke(app, ["digest", "preview", "--email", "reader@example.org",
+                                "--at", "2026-03-02T09:00:00Z"])
+    assert "next digest 2026-03-03" in after.output and "nothing to send yet" in after.output
+    bad = runner.invoke(app, ["digest", "send", "--at", "yesterday"])
+    assert bad.exit_code == 2 and "ISO 8601" in bad.output

@@ -73,3 +73,32 @@ def test_bad_key_is_a_clear_error() -> None:
     """A broken key names the domain."""
     with pytest.raises(ValueError, match="papers.example"):
         maildkim.sign(digest(), "sel", "papers.example", b"not a key")
+
+
+def test_settings_turn_signing_on_for_every_message(smtp_server: SmtpServer, rsa_key: tuple[bytes, bytes],
+                                                    tmp_path: Path) -> None:
+    """PAPERSTAND_DKIM_* settings wrap the configured backend; what arrives verifies."""
+    from paperstand.config import Settings
+    from paperstand.mail.backends import mail_backend
+
+    private, txt = rsa_key
+    key_file = tmp_path / "dkim.pem"
+    key_file.write_bytes(private)
+    settings = Settings(mail_url=smtp_server.url, dkim_key_file=key_file, dkim_selector="sel",
+                        mail_from="paperstand <digests@papers.example>")
+    backend = mail_backend(settings)
+    backend.send(digest())
+    backend.close()
+    [got] = smtp_server.handler.received
+    assert b"d=papers.example" in got.data and dkimpy.verify(got.data, dnsfunc=dns_for(txt))
+
+
+def test_incomplete_dkim_settings_are_a_clear_error(tmp_path: Path) -> None:
+    from paperstand.config import Settings
+    from paperstand.mail.backends import mail_backend
+
+    with pytest.raises(ValueError, match="PAPERSTAND_DKIM_SELECTOR"):
+        mail_backend(Settings(mail_url="memory:", dkim_key_file=tmp_path / "k.pem"))
+    with pytest.raises(ValueError, match="cannot read DKIM key"):
+        mail_backend(Settings(mail_url="memory:", dkim_key_file=tmp_path / "missing.pem", dkim_selector="s"))
+    assert not isinstance(mail_backend(Settings(mail_url="memory:")), maildkim.DkimSigningBackend)

@@ -1,0 +1,1 @@
+"""Recurring jobs: one schedule, run by ``paperstand worker`` on a huey queue."""

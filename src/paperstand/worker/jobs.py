@@ -1,0 +1,44 @@
+"""What each scheduled job does; plain functions, callable from the worker, the CLI or a test."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from paperstand.config import Settings
+from paperstand.db import make_engine
+
+log = logging.getLogger("paperstand.worker")
+
+
+def harvest_job(settings: Settings) -> str:
+    """Fetch the last ``PAPERSTAND_HARVEST_DAYS`` days from arXiv and Hugging Face."""
+    from paperstand.ingest.harvest import harvest
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        report = harvest(engine, settings, since=date.today() - timedelta(days=settings.harvest_days),
+                         categories=settings.category_list)
+    finally:
+        engine.dispose()
+    return "; ".join(report.lines())
+
+
+def digests_job(settings: Settings) -> str:
+    """Send every digest that is due now."""
+    from paperstand.digests.send import send_due
+    from paperstand.mail.backends import mail_backend
+
+    engine = make_engine(settings.effective_database_url)
+    backend = mail_backend(settings)
+    try:
+        report = send_due(engine, settings, backend)
+    finally:
+        backend.close()
+        engine.dispose()
+    return (f"{report.planned} planned, {report.sent} sent, {report.skipped} skipped, "
+            f"{report.retried} to retry, {report.suppressed} suppressed")
+
+
+JOBS: dict[str, Callable[[Settings], str]] = {"harvest": harvest_job, "digests": digests_job}

@@ -1,0 +1,35 @@
+"""Every recurring job and when it runs: the one place to read or change the schedule.
+
+Times are cron-style and in UTC. Each job is idempotent and guarded by a queue lock, so running several
+workers at once (for availability) never runs a job twice at the same time; digests in particular are
+sent through the outbox, whose unique key and leases make a double send impossible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from huey import crontab
+
+
+@dataclass(frozen=True)
+class Every:
+    """A cron-style time specification (UTC) and what the job does, for ``paperstand worker --list``."""
+
+    minute: str
+    hour: str
+    about: str
+
+    def crontab(self):  # type: ignore[no-untyped-def]  # huey's crontab returns an untyped callable
+        """The huey validator for this time."""
+        return crontab(minute=self.minute, hour=self.hour)
+
+
+SCHEDULE: dict[str, Every] = {
+    # arXiv announces new papers once a day (around 00:00 UTC on weekdays) and Hugging Face curates
+    # through the day: every 3 hours keeps the site current without hammering either.
+    "harvest": Every(minute="17", hour="*/3", about="fetch new papers from arXiv and Hugging Face"),
+    # Subscribers choose a send hour in their own time zone; a run every 10 minutes sends each digest
+    # within 10 minutes of its hour. Runs that find nothing due cost one query.
+    "digests": Every(minute="*/10", hour="*", about="send every digest that is due now"),
+}
