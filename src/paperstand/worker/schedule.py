@@ -7,7 +7,9 @@ sent through the outbox, whose unique key and leases make a double send impossib
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from huey import crontab
 
@@ -20,7 +22,7 @@ class Every:
     hour: str
     about: str
 
-    def crontab(self):  # type: ignore[no-untyped-def]  # huey's crontab returns an untyped callable
+    def crontab(self) -> Callable[[datetime], bool]:
         """The huey validator for this time."""
         return crontab(minute=self.minute, hour=self.hour)
 
