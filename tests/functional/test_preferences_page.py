@@ -65,3 +65,28 @@ def test_bad_values_csrf_and_forged_links(client: TestClient, key: tuple[str, in
     assert client.post(f"/preferences/{key[0]}", data={"send_hour": "7"}).status_code == 403
     other = make_key(SECRET.encode(), "unsubscribe", key[1])
     assert client.get(f"/preferences/{other}").status_code == 404
+
+
+def test_preview_of_the_next_digest(client: TestClient, engine: Engine, key: tuple[str, int]) -> None:
+    """Empty state before anything is featured; then the exact email in a locked-down frame."""
+    empty = client.get(f"/preferences/{key[0]}/preview")
+    assert empty.status_code == 200 and "Nothing to send yet" in empty.text
+    assert client.get(f"/preferences/{key[0]}/preview/email.html").status_code == 404
+    from datetime import UTC, datetime
+
+    from paperstand.ingest.record import PaperRecord
+    from paperstand.papers.store import store_batch
+
+    with engine.begin() as conn:
+        store_batch(conn, [PaperRecord(source="listing", title="Lanterns <b>for</b> Caves", abstract="We light caves.",
+                                       featured_on=datetime.now(UTC).date(), position=1)])
+    page = client.get(f"/preferences/{key[0]}/preview")
+    assert page.status_code == 200 and "Subject:</strong> 1 trending paper today" in page.text
+    assert f'src="/preferences/{key[0]}/preview/email.html"' in page.text
+    assert "Lanterns &lt;b&gt;for&lt;/b&gt; Caves" in page.text  # the text part, escaped
+    email = client.get(f"/preferences/{key[0]}/preview/email.html")
+    assert email.status_code == 200 and "Lanterns &lt;b&gt;for&lt;/b&gt; Caves" in email.text
+    csp = email.headers["content-security-policy"]
+    assert "sandbox" in csp and "script-src" not in csp and "default-src 'none'" in csp
+    assert "<script" not in email.text and 'style="' in email.text  # inlined CSS, as sent
+    assert client.get("/preferences/forged/preview").status_code == 404

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from paperstand.deps import db_session
+from paperstand.digests.outbox import utcnow
+from paperstand.digests.preview import next_digest
 from paperstand.errors import NotFound
 from paperstand.subscriptions.links import read_key
 from paperstand.subscriptions.models import Subscriber
@@ -57,3 +61,33 @@ async def save_preferences(request: Request, key: str, session: Session = Depend
     apply_preferences(subscriber, prefs)
     session.commit()
     return _page(request, subscriber, key, saved=True)
+
+
+# The email's own HTML carries inline styles (mail clients ignore style sheets), so it is served on its
+# own address with a policy that allows them and nothing else: no scripts, no plugins, a sandbox, and
+# framing only by our preview page.
+EMAIL_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; base-uri 'none'; "
+             "form-action 'none'; frame-ancestors 'self'; sandbox allow-popups allow-top-navigation-by-user-activation")
+
+
+@router.get("/preferences/{key}/preview", response_class=HTMLResponse)
+def preview_page(request: Request, key: str, session: Session = Depends(db_session)) -> HTMLResponse:
+    """The next digest exactly as it will be sent: when it is due, its subject, the HTML and text parts."""
+    subscriber = _subscriber(request, session, key)
+    nxt = next_digest(session, request.app.state.settings, subscriber, utcnow())
+    text = nxt.message.get_body(("plain",)) if nxt.message else None
+    last_day = nxt.days.end - timedelta(days=1) if nxt.days else None
+    return render(request, "digest_preview.html", s=subscriber, key=key, next=nxt, last_day=last_day,
+                  text=text.get_content() if text is not None else None)
+
+
+@router.get("/preferences/{key}/preview/email.html", response_class=HTMLResponse)
+def preview_email(request: Request, key: str, session: Session = Depends(db_session)) -> Response:
+    """The HTML part of the next digest, byte for byte, for the preview page's frame."""
+    subscriber = _subscriber(request, session, key)
+    nxt = next_digest(session, request.app.state.settings, subscriber, utcnow())
+    part = nxt.message.get_body(("html",)) if nxt.message else None
+    if part is None:
+        raise NotFound("nothing to preview yet", hint="No new featured papers match your topics so far.")
+    return HTMLResponse(part.get_content(), headers={"Content-Security-Policy": EMAIL_CSP,
+                                                     "X-Frame-Options": "SAMEORIGIN"})
