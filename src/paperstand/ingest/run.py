@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from paperstand.ingest.formats import UnknownFormat, detect, parser_for
 from paperstand.ingest.record import Notice, PaperRecord, ParseItem, Rejection
 from paperstand.papers.store import store_batch
-from paperstand.search.sync import sync_database_index, sync_fast_index
+from paperstand.search.sync import sync_search_indexes
 
 # Records per transaction: large enough to amortise the lookups, small enough that a crash or a
 # concurrent writer never waits long, and far below SQLite's bound-parameter limit.
@@ -90,9 +90,9 @@ def import_stream(engine: Engine, stream: BinaryIO, name: str, fmt: str = "auto"
                 if progress:
                     progress(_position(stream))
     _flush(engine, batch, summary, changed)
-    # The tantivy index (when one was built) is brought up to date once per run: see search/sync.py.
+    # The keyword indexes catch up once per run, in bulk: see paperstand/search/sync.py.
     if summary.new or changed:
-        sync_fast_index(engine, changed)
+        sync_search_indexes(engine, changed)
     if progress:
         progress(_position(stream))
     return summary
@@ -115,7 +115,6 @@ def _flush(engine: Engine, batch: list[PaperRecord], summary: ImportSummary, cha
         try:
             with engine.begin() as conn:
                 result = store_batch(conn, batch)
-                sync_database_index(conn, result.changed_ids)
             break
         except IntegrityError:
             if attempt == CONFLICT_RETRIES:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from paperstand.search.query import ParsedQuery, words
 
@@ -20,6 +21,7 @@ _SUFFIXES = ("ational", "ations", "ation", "ments", "ment", "ings", "ing", "ies"
              "s", "al", "ly")
 
 
+@lru_cache(maxsize=1 << 16)  # abstracts share their vocabulary: most words are stemmed once per process
 def light_stem(word: str) -> str:
     """A crude stem: lower case with one common English suffix removed (``networks`` -> ``network``)."""
     word = word.lower()

@@ -1,0 +1,181 @@
+"""Search latency at arXiv scale: p50/p95 per search mode, end to end, beside the bare engine call.
+
+Builds (once, cached under bench/out/) a SQLite database of N papers (default 1,000,000) made from
+real titles, sentences and author names, imported through paperstand's import pipeline (which also
+fills the FTS5 table), plus the tantivy index built from it. Then runs 1,000 queries, a third each
+rare words, very common words ("neural network", "learning") and natural-language questions,
+through every mode in ``MODES`` (end to end: parse, search, highlight, as the web page calls it) and
+every engine call in ``ANCHORS`` (the bare engine on a prepared query), interleaved query by query.
+Targets: keyword p95 <= 10 ms on the 2-core development machine.
+
+    .venv/bin/python bench/search_speed.py [--n 1000000] [--queries 1000] [--modes keyword,keyword-fts5]
+
+Semantic and hybrid modes plug in as more entries of ``MODES``/``ANCHORS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import OUT, real_sentences_and_titles  # noqa: E402
+from import_jsonl import generate  # noqa: E402
+from paperstand.db import make_engine, migrate  # noqa: E402
+from paperstand.ingest.run import import_file  # noqa: E402
+from paperstand.search import tantivy_index  # noqa: E402
+from paperstand.search.database import fts5_match  # noqa: E402
+from paperstand.search.keyword import keyword_search  # noqa: E402
+from paperstand.search.query import parse_query  # noqa: E402
+from paperstand.search.sync import reindex  # noqa: E402
+
+TARGET_P95_MS = {"keyword": 10.0}
+COMMON = ["neural network", "learning", "deep learning", "language models", "model", "neural networks",
+          "reinforcement learning", "data", "large language models", "training", "image", "graph"]
+QUESTIONS = ["how can we {v} {n}?", "what is the best way to {v} {n}", "which methods {v} {n} in practice?",
+             "why do {n} fail and how to {v} them", "can {n} be used to {v} {n2}?"]
+VERBS = ["improve", "evaluate", "compress", "train", "explain", "detect", "align", "accelerate", "scale"]
+
+
+def build(n: int) -> tuple[Path, Path]:
+    """The cached database and tantivy index for ``n`` papers, built on first use."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    db, index_dir = OUT / f"search_{n}.db", OUT / f"search_{n}.tantivy"
+    if db.exists() and tantivy_index.read_meta(index_dir):
+        return db, index_dir
+    snapshot = OUT / f"snapshot_{n}.jsonl"
+    if not snapshot.exists():
+        print(f"generating {n:,} papers in {snapshot} ...", flush=True)
+        generate(snapshot, n)
+    for stale in OUT.glob(f"search_{n}.db*"):
+        stale.unlink()
+    engine = make_engine(f"sqlite:///{db}")
+    migrate(engine)
+    start = time.perf_counter()
+    summary = import_file(engine, snapshot, "arxiv-jsonl")
+    print(f"imported {summary.new:,} papers (with FTS5) in {time.perf_counter() - start:.0f} s", flush=True)
+    start = time.perf_counter()
+    with engine.begin() as conn:  # merge FTS5 segments, as a long-running database would have
+        conn.exec_driver_sql("INSERT INTO papers_fts (papers_fts) VALUES ('optimize')")
+    print(f"FTS5 optimize in {time.perf_counter() - start:.0f} s", flush=True)
+    start = time.perf_counter()
+    # The import filled FTS5 already: build only the tantivy index.
+    total = reindex(engine, index_dir, database=False)
+    print(f"tantivy index of {total:,} papers in {time.perf_counter() - start:.0f} s", flush=True)
+    engine.dispose()
+    return db, index_dir
+
+
+def queries(count: int, seed: int = 11) -> list[tuple[str, str]]:
+    """(kind, query) pairs: a third rare words, a third common words, a third questions."""
+    _, titles, _ = real_sentences_and_titles(5000)
+    rng = random.Random(seed)
+    vocab: dict[str, int] = {}
+    for t in titles:
+        for w in t.lower().split():
+            w = w.strip(".,:;()?!\"'")
+            if w.isalpha() and len(w) > 6:
+                vocab[w] = vocab.get(w, 0) + 1
+    rare = sorted(w for w, c in vocab.items() if c == 1)
+    nouns = [w for w, c in vocab.items() if c > 3] or rare
+    out = []
+    for i in range(count):
+        kind = ("rare", "common", "question")[i % 3]
+        if kind == "rare":
+            q = " ".join(rng.sample(rare, rng.choice((1, 1, 2))))
+        elif kind == "common":
+            q = rng.choice(COMMON)
+        else:
+            q = rng.choice(QUESTIONS).format(v=rng.choice(VERBS), n=rng.choice(nouns), n2=rng.choice(nouns))
+        out.append((kind, q))
+    return out
+
+
+def modes(db: Path, index_dir: Path) -> tuple[dict[str, Callable[[str], object]], dict[str, Callable[[str], object]]]:
+    """End-to-end modes and bare engine calls, each a callable taking the query text."""
+    engine = make_engine(f"sqlite:///{db}")
+    raw = sqlite3.connect(db, check_same_thread=False)
+    index = tantivy_index.open_index(index_dir)
+    fts_sql = ("SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? "
+               "ORDER BY bm25(papers_fts, 10.0, 4.0, 1.0) LIMIT 10")
+    prepared: dict[str, object] = {}
+
+    def bare_tantivy(q: str) -> object:
+        # The query object is prepared outside the timing: only the engine's search is measured.
+        return index.searcher().search(prepared[q], limit=10, count=False)
+
+    def bare_fts5(q: str) -> object:
+        return raw.execute(fts_sql, (prepared["fts:" + q],)).fetchall()
+
+    def prepare(qs: list[str]) -> None:
+        for q in qs:
+            parsed = parse_query(q)
+            prepared[q] = tantivy_index.build_query(parsed)
+            prepared["fts:" + q] = fts5_match(parsed) or '""'
+
+    end_to_end = {
+        "keyword": lambda q: keyword_search(engine, parse_query(q), limit=10, index_dir=index_dir),
+        "keyword-fts5": lambda q: keyword_search(engine, parse_query(q), limit=10, engine="database"),
+    }
+    anchors: dict[str, Callable[[str], object]] = {"keyword": bare_tantivy, "keyword-fts5": bare_fts5}
+    anchors["_prepare"] = prepare  # type: ignore[assignment]
+    return end_to_end, anchors
+
+
+def pct(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) in milliseconds."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1)] * 1000
+
+
+def main() -> None:
+    """Build or reuse the corpus, time every mode and anchor, print a table."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1_000_000, help="papers in the corpus (default 1000000)")
+    ap.add_argument("--queries", type=int, default=1000, help="queries per mode (default 1000)")
+    ap.add_argument("--modes", default="keyword,keyword-fts5", help="comma-separated modes to time")
+    args = ap.parse_args()
+    db, index_dir = build(args.n)
+    qs = queries(args.queries)
+    end_to_end, anchors = modes(db, index_dir)
+    anchors.pop("_prepare")([q for _, q in qs])  # type: ignore[operator]
+    wanted = [m for m in args.modes.split(",") if m]
+    times: dict[str, dict[str, list[float]]] = {m: {"e2e": [], "bare": []} for m in wanted}
+    kinds: dict[str, dict[str, list[float]]] = {m: {} for m in wanted}
+    for mode in wanted:  # warm the page cache and the index once per mode
+        for _, q in qs[:30]:
+            end_to_end[mode](q)
+    for kind, q in qs:
+        for mode in wanted:
+            t0 = time.perf_counter()
+            end_to_end[mode](q)
+            t1 = time.perf_counter()
+            anchors[mode](q)
+            t2 = time.perf_counter()
+            times[mode]["e2e"].append(t1 - t0)
+            times[mode]["bare"].append(t2 - t1)
+            kinds[mode].setdefault(kind, []).append(t1 - t0)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\ncorpus: {args.n:,} papers  queries: {len(qs):,} (rare/common/question thirds)  "
+          f"peak RSS: {rss_mb:,.0f} MB")
+    print(f"{'mode':<14}{'e2e p50':>10}{'e2e p95':>10}{'bare p50':>10}{'bare p95':>10}   p95 by kind (e2e)")
+    for mode in wanted:
+        e2e, bare = times[mode]["e2e"], times[mode]["bare"]
+        by_kind = "  ".join(f"{k} {pct(v, 95):.1f}" for k, v in kinds[mode].items())
+        target = TARGET_P95_MS.get(mode)
+        met = target is not None and pct(e2e, 95) <= target
+        verdict = "" if target is None else f"  (target p95 <= {target} ms: {'met' if met else 'NOT met'})"
+        print(f"{mode:<14}{pct(e2e, 50):>9.2f} {pct(e2e, 95):>9.2f} {pct(bare, 50):>9.2f} {pct(bare, 95):>9.2f}"
+              f"   {by_kind} ms{verdict}")
+    print(f"mean e2e keyword: {statistics.mean(times[wanted[0]]['e2e']) * 1000:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
