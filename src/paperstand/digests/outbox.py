@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Connection, Table, and_, func, or_, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,8 @@ from paperstand.subscriptions.service import may_receive
 
 # How long a claimed row belongs to its sender before another may take it over.
 LEASE = timedelta(minutes=5)
+# A sender stops taking rows from a batch this long before its lease ends, and hands the rest back.
+LEASE_MARGIN = timedelta(seconds=30)
 # Waits after the 1st, 2nd, ... temporary failure (4xx); after the last, the address is suppressed.
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 OUT: Table = OutboxMessage.__table__  # type: ignore[assignment]
@@ -111,25 +113,35 @@ def pending_count(session: Session, now: datetime) -> int:
         OUT.c.status == "pending", OUT.c.next_attempt_at <= now, free)).scalar_one())
 
 
-def claim(conn: Connection, owner: str, now: datetime, limit: int = 50) -> list[int]:
-    """Take up to ``limit`` due rows under a lease; a row another sender holds is skipped."""
+def claim(conn: Connection, owner: str, now: datetime, limit: int = 100) -> list[int]:
+    """Take up to ``limit`` due rows under a lease, in one statement; rows another sender holds are skipped."""
     free = or_(OUT.c.lease_until.is_(None), OUT.c.lease_until < now)
     due = and_(OUT.c.status == "pending", OUT.c.next_attempt_at <= now, free)
-    ids = conn.execute(select(OUT.c.id).where(due).order_by(OUT.c.id).limit(limit)).scalars().all()
-    claimed = []
-    for row_id in ids:
-        # The guarded UPDATE is the lock: only one sender's UPDATE can match a free row.
-        result = conn.execute(update(OUT).where(OUT.c.id == row_id, due)
-                              .values(lease_owner=owner, lease_until=now + LEASE))
-        if result.rowcount == 1:
-            claimed.append(row_id)
-    return claimed
+    pick = select(OUT.c.id).where(due).order_by(OUT.c.id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)  # concurrent senders take different rows, no waiting
+    # The guarded UPDATE is the lock: ``due`` is checked again on each row as it is updated, so two
+    # senders can never both take one row (SQLite serialises writers; PostgreSQL re-checks after a lock wait).
+    stmt = (update(OUT).where(OUT.c.id.in_(pick.scalar_subquery()), due)
+            .values(lease_owner=owner, lease_until=now + LEASE).returning(OUT.c.id))
+    return sorted(conn.execute(stmt).scalars().all())
+
+
+def release(conn: Connection, ids: list[int], owner: str) -> None:
+    """Hand claimed rows back untouched, for another run to take at once."""
+    if ids:
+        conn.execute(update(OUT).where(OUT.c.id.in_(ids), OUT.c.lease_owner == owner)
+                     .values(lease_owner=None, lease_until=None))
+
+
+# Built once: recording a send runs once per digest, and building the statement cost more than running it.
+_SENT = (update(OUT).where(OUT.c.id == bindparam("row_id"), OUT.c.lease_owner == bindparam("owner"))
+         .values(status="sent", sent_at=bindparam("now"), lease_owner=None, lease_until=None, last_error=None))
 
 
 def record_sent(conn: Connection, row_id: int, owner: str, now: datetime) -> None:
     """Mark a row sent, if this sender still holds it."""
-    conn.execute(update(OUT).where(OUT.c.id == row_id, OUT.c.lease_owner == owner)
-                 .values(status="sent", sent_at=now, lease_owner=None, lease_until=None, last_error=None))
+    conn.execute(_SENT, {"row_id": row_id, "owner": owner, "now": now})
 
 
 def record_skipped(conn: Connection, row_id: int, owner: str, reason: str) -> None:

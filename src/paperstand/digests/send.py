@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from email.utils import parseaddr
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from paperstand.config import Settings
 from paperstand.digests.models import OutboxMessage
 from paperstand.digests.outbox import (
+    LEASE,
+    LEASE_MARGIN,
     SendReport,
     claim,
     plan,
@@ -20,18 +24,28 @@ from paperstand.digests.outbox import (
     record_sent,
     record_skipped,
     record_suppressed,
+    release,
     utcnow,
 )
-from paperstand.digests.render import DigestMail, DigestPaper, author_line, excerpt, render_digest
+from paperstand.digests.render import (
+    DigestBody,
+    DigestMail,
+    DigestPaper,
+    author_line,
+    digest_bytes,
+    excerpt,
+    message_id,
+    render_body,
+)
 from paperstand.digests.select import Candidate, Topics, select_digest
-from paperstand.mail.backends import MailBackend
+from paperstand.mail.backends import MailBackend, RawMessage
 from paperstand.mail.errors import PermanentMailError, TransientMailError
 from paperstand.mail.templates import mail_env
 from paperstand.papers.periods import Period, parse_day, parse_week
 from paperstand.papers.queries import featured
 from paperstand.subscriptions.links import make_key
 from paperstand.subscriptions.models import Subscriber
-from paperstand.subscriptions.service import may_receive, suppress
+from paperstand.subscriptions.service import receivable, suppress
 
 # Picks a digest can choose from in one period (a week of busy days).
 MAX_CANDIDATES = 500
@@ -66,11 +80,10 @@ def phrase(label: str, days: Period) -> str:
     return f"since {days.start.strftime('%b')} {days.start.day}"
 
 
-def digest_mail(settings: Settings, subscriber: Subscriber, label: str, days: Period, papers: Papers) -> DigestMail:
-    """What this subscriber's digest ``label`` (covering ``days``) holds."""
+def digest_papers(settings: Settings, subscriber: Subscriber, words: str, papers: Papers) -> list[DigestPaper]:
+    """The papers this subscriber's digest shows, in order, with reasons and absolute links."""
     base = settings.effective_base_url
     candidates, titles = papers
-    words = phrase(label, days)
     items = select_digest(candidates, Topics(tuple(subscriber.categories), tuple(subscriber.keywords)),
                           subscriber.max_papers, words)
     shown = []
@@ -80,25 +93,58 @@ def digest_mail(settings: Settings, subscriber: Subscriber, label: str, days: Pe
         shown.append(DigestPaper(item.candidate.title, author_line(authors), excerpt(item.candidate.abstract),
                                  item.reasons, f"{base}/papers/{public}",
                                  f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None))
+    return shown
+
+
+def _mail(settings: Settings, subscriber: Subscriber, label: str, words: str,
+          papers: list[DigestPaper] | tuple[()]) -> DigestMail:
+    base = settings.effective_base_url
     key = make_key(settings.effective_secret_key, "unsubscribe", subscriber.id)
     prefs = make_key(settings.effective_secret_key, "preferences", subscriber.id)
     return DigestMail(to=subscriber.email, subscriber_id=subscriber.id, period=label, period_phrase=words,
-                      papers=shown, unsubscribe_url=f"{base}/unsubscribe/{key}",
+                      papers=papers, unsubscribe_url=f"{base}/unsubscribe/{key}",
                       preferences_url=f"{base}/preferences/{prefs}")
 
 
-class _PaperCache:
-    """Featured papers per covered span, read once per run (most rows share a handful of spans)."""
+def digest_mail(settings: Settings, subscriber: Subscriber, label: str, days: Period, papers: Papers) -> DigestMail:
+    """What this subscriber's digest ``label`` (covering ``days``) holds."""
+    words = phrase(label, days)
+    return _mail(settings, subscriber, label, words, digest_papers(settings, subscriber, words, papers))
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+
+class _RunCache:
+    """What one run reuses: featured papers per covered span, and rendered bodies per selection.
+
+    Subscribers with the same topics, digest size and span get the same papers, so the costly part
+    (selection, Jinja, css-inline) runs once per distinct selection; a bounded LRU keeps memory flat.
+    """
+
+    BODIES = 4096
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine, self.settings, self.env = engine, settings, mail_env()
         self.spans: dict[Period, Papers] = {}
+        self.bodies: OrderedDict[tuple[object, ...], DigestBody | None] = OrderedDict()
 
-    def get(self, days: Period) -> Papers:
+    def papers(self, days: Period) -> Papers:
         if days not in self.spans:
             with Session(self.engine) as session:
                 self.spans[days] = period_papers(session, days)
         return self.spans[days]
+
+    def body(self, subscriber: Subscriber, label: str, days: Period) -> DigestBody | None:
+        """The rendered digest for this subscriber's selection; ``None`` when nothing matched."""
+        words = phrase(label, days)
+        key = (days, words, tuple(subscriber.categories), tuple(subscriber.keywords), subscriber.max_papers)
+        if key in self.bodies:
+            self.bodies.move_to_end(key)
+            return self.bodies[key]
+        papers = digest_papers(self.settings, subscriber, words, self.papers(days))
+        body = render_body(self.env, papers, words) if papers else None
+        self.bodies[key] = body
+        if len(self.bodies) > self.BODIES:
+            self.bodies.popitem(last=False)
+        return body
 
 
 def send_period(engine: Engine, settings: Settings, period: Period, backend: MailBackend, *,
@@ -124,37 +170,64 @@ def send_due(engine: Engine, settings: Settings, backend: MailBackend, *,
 def deliver(engine: Engine, settings: Settings, backend: MailBackend, *,
             clock: Callable[[], datetime] = utcnow, progress: Callable[[int], None] | None = None) -> SendReport:
     """Claim, send and record outbox rows until none is due; safe to run in several processes at once."""
-    owner, report, cache = uuid.uuid4().hex, SendReport(), _PaperCache(engine)
+    owner, report, cache = uuid.uuid4().hex, SendReport(), _RunCache(engine, settings)
+    envelope_from = parseaddr(settings.mail_from)[1] or settings.mail_from
     while True:
+        claimed_at = clock()
         with engine.begin() as conn:
-            ids = claim(conn, owner, clock())
+            ids = claim(conn, owner, claimed_at)
         if not ids:
             return report
-        for row_id in ids:
-            _deliver_one(engine, settings, backend, row_id, owner, cache, clock, report)
-            if progress:
-                progress(1)
+        batch = _load(engine, ids)
+        # One connection for the batch's bookkeeping; each outcome is still committed on its own,
+        # right after the mail server answered, so a crash loses at most the message in flight.
+        with engine.connect() as conn:
+            for position, (row, subscriber, allowed) in enumerate(batch):
+                if clock() > claimed_at + LEASE - LEASE_MARGIN:
+                    # The lease is about to run out (a slow mail server): hand the rest back rather
+                    # than risk another sender taking them over while this one still sends.
+                    release(conn, [r.id for r, _, _ in batch[position:]], owner)
+                    conn.commit()
+                    break
+                _deliver_one(conn, engine, settings, backend, row, subscriber, allowed, owner, cache,
+                             envelope_from, clock, report)
+                if progress:
+                    progress(1)
 
 
-def _deliver_one(engine: Engine, settings: Settings, backend: MailBackend, row_id: int, owner: str,
-                 cache: _PaperCache, clock: Callable[[], datetime], report: SendReport) -> None:
+def _load(engine: Engine, ids: list[int]) -> list[tuple[OutboxMessage, Subscriber | None, bool]]:
+    """The claimed rows with their subscribers and whether each may still receive mail, in three queries."""
     with Session(engine) as session:
-        row = session.get(OutboxMessage, row_id)
-        subscriber = session.get(Subscriber, row.subscriber_id) if row else None
-        if row is None or subscriber is None or not may_receive(session, subscriber):
-            with engine.begin() as conn:
-                record_suppressed(conn, row_id, owner, "no longer subscribed")
-            report.suppressed += 1
-            return
-        days = covered_days(row.period, row.first_day, row.last_day)
-        mail = digest_mail(settings, subscriber, row.period, days, cache.get(days))
-        if not mail.papers:  # an empty digest is noise: close the row, send nothing
-            with engine.begin() as conn:
-                record_skipped(conn, row_id, owner, "nothing matched")
-            report.skipped += 1
-            return
-        message = render_digest(mail_env(), mail, sender=settings.mail_from, base_url=settings.effective_base_url)
-        email = subscriber.email
+        rows = session.execute(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                               .order_by(OutboxMessage.id)).scalars().all()
+        subs = {s.id: s for s in session.execute(select(Subscriber).where(
+            Subscriber.id.in_({r.subscriber_id for r in rows}))).scalars()}
+        allowed = receivable(session, list(subs.values()))
+        return [(r, subs.get(r.subscriber_id), r.subscriber_id in allowed) for r in rows]
+
+
+def _deliver_one(conn: Connection, engine: Engine, settings: Settings, backend: MailBackend, row: OutboxMessage,
+                 subscriber: Subscriber | None, allowed: bool, owner: str, cache: _RunCache, envelope_from: str,
+                 clock: Callable[[], datetime], report: SendReport) -> None:
+    row_id = row.id
+    if subscriber is None or not allowed:
+        record_suppressed(conn, row_id, owner, "no longer subscribed")
+        conn.commit()
+        report.suppressed += 1
+        return
+    days = covered_days(row.period, row.first_day, row.last_day)
+    body = cache.body(subscriber, row.period, days)
+    if body is None:  # an empty digest is noise: close the row, send nothing
+        record_skipped(conn, row_id, owner, "nothing matched")
+        conn.commit()
+        report.skipped += 1
+        return
+    mail = _mail(settings, subscriber, row.period, phrase(row.period, days), ())
+    base = settings.effective_base_url
+    message = RawMessage(envelope_from, (subscriber.email,),
+                         digest_bytes(body, mail, sender=settings.mail_from, base_url=base),
+                         message_id(subscriber.id, row.period, base))
+    email = subscriber.email
     try:
         backend.send(message)  # no database lock is held while the mail server thinks
     except PermanentMailError as exc:
@@ -170,6 +243,6 @@ def _deliver_one(engine: Engine, settings: Settings, backend: MailBackend, row_i
                 return
         report.retried += 1
     else:
-        with engine.begin() as conn:
-            record_sent(conn, row_id, owner, clock())
+        record_sent(conn, row_id, owner, clock())
+        conn.commit()
         report.sent += 1

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import email
 import email.message
+import email.policy
 import os
 import re
 import sys
 import tempfile
 import threading
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
@@ -17,11 +20,44 @@ if TYPE_CHECKING:
     from paperstand.config import Settings
 
 
+@dataclass(frozen=True)
+class RawMessage:
+    """A message already in wire format (CRLF line ends) with its envelope: how digests travel.
+
+    Serialising an ``EmailMessage`` costs more than rendering a digest, so the sender builds the
+    bytes once and every backend takes them as they are.
+    """
+
+    mail_from: str
+    rcpt_to: tuple[str, ...]
+    data: bytes
+    message_id: str
+
+    def parsed(self) -> email.message.EmailMessage:
+        """The message parsed back, for backends (and tests) that want headers and parts."""
+        message = email.message_from_bytes(self.data, policy=email.policy.default)
+        assert isinstance(message, email.message.EmailMessage)
+        return message
+
+
+Outgoing = email.message.EmailMessage | RawMessage
+
+
+def as_message(message: Outgoing) -> email.message.EmailMessage:
+    """Either form as an ``EmailMessage``."""
+    return message.parsed() if isinstance(message, RawMessage) else message
+
+
+def message_id_of(message: Outgoing) -> str:
+    """The Message-ID of either form ("" when there is none)."""
+    return message.message_id if isinstance(message, RawMessage) else str(message.get("Message-ID", ""))
+
+
 @runtime_checkable
 class MailBackend(Protocol):
-    """Something that delivers an EmailMessage; raises TransientMailError or PermanentMailError."""
+    """Something that delivers a message; raises TransientMailError or PermanentMailError."""
 
-    def send(self, message: email.message.EmailMessage) -> None:
+    def send(self, message: Outgoing) -> None:
         """Deliver one message to the recipients named in its headers."""
 
     def close(self) -> None:
@@ -34,14 +70,14 @@ class FileBackend:
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
 
-    def send(self, message: email.message.EmailMessage) -> None:
+    def send(self, message: Outgoing) -> None:
         """Write the message atomically: a reader never sees a half-written file."""
         self.directory.mkdir(parents=True, exist_ok=True)
         target = self.directory / f"{eml_name(message)}.eml"
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".eml")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(message.as_bytes())
+                fh.write(message.data if isinstance(message, RawMessage) else message.as_bytes())
                 fh.flush()
                 os.fsync(fh.fileno())
             # Same folder, so the rename is atomic; a re-send with the same Message-ID replaces
@@ -55,9 +91,9 @@ class FileBackend:
         """Nothing to release."""
 
 
-def eml_name(message: email.message.EmailMessage) -> str:
+def eml_name(message: Outgoing) -> str:
     """A safe file name from the Message-ID, or a random one when there is none."""
-    msgid = str(message.get("Message-ID", "")).strip().strip("<>")
+    msgid = message_id_of(message).strip().strip("<>")
     name = re.sub(r"[^A-Za-z0-9._@+-]", "_", msgid).lstrip(".")[:150]
     return name or uuid.uuid4().hex
 
@@ -65,11 +101,11 @@ def eml_name(message: email.message.EmailMessage) -> str:
 class ConsoleBackend:
     """Prints each message to standard output, for development."""
 
-    def send(self, message: email.message.EmailMessage) -> None:
+    def send(self, message: Outgoing) -> None:
         """Print the message with a separator line."""
         # Look stdout up on each call so redirection (and pytest's capsys) is honoured.
         out = sys.stdout
-        out.write(message.as_string())
+        out.write(as_message(message).as_string())
         out.write("\n" + "-" * 72 + "\n")
         out.flush()
 
@@ -89,10 +125,11 @@ class MemoryBackend:
         with _outboxes_lock:
             self.outbox = _outboxes.setdefault(name, [])
 
-    def send(self, message: email.message.EmailMessage) -> None:
-        """Append the message to the shared outbox."""
+    def send(self, message: Outgoing) -> None:
+        """Append the message (as an ``EmailMessage``) to the shared outbox."""
+        parsed = as_message(message)
         with _outboxes_lock:
-            self.outbox.append(message)
+            self.outbox.append(parsed)
 
     def close(self) -> None:
         """Nothing to release; the outbox stays readable."""

@@ -13,11 +13,17 @@ _LINE_BREAKS = frozenset("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\x00")
 _NAME = re.compile(r"[!-9;-~]+")
 
 
+def single_line(value: str) -> str:
+    """Return ``value`` unchanged when it holds no line-break character; raise ValueError otherwise."""
+    if _LINE_BREAKS.isdisjoint(value):
+        return value
+    bad = sorted({repr(c) for c in value if c in _LINE_BREAKS})
+    raise ValueError(f"mail: header value contains line-break characters {', '.join(bad)}: {value[:60]!r}")
+
+
 def safe_header(value: str) -> str:
     """Return ``value`` unchanged if it is a single-line header value; raise ValueError otherwise."""
-    bad = sorted({repr(c) for c in value if c in _LINE_BREAKS})
-    if bad:
-        raise ValueError(f"mail: header value contains line-break characters {', '.join(bad)}: {value[:60]!r}")
+    single_line(value)
     # Let the SMTP policy parse it as well, so the value we return is one it will serialise.
     email.policy.SMTP.header_store_parse("X-Check", value)
     return value

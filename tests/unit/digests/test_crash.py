@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import signal
 import subprocess
@@ -51,7 +52,8 @@ class Sink:
     received: list[tuple[str, str]] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        """Accept and remember."""
+        """Accept and remember, at the pace of a real server (a few milliseconds per message)."""
+        await asyncio.sleep(0.004)
         msg = message_from_bytes(envelope.original_content, policy=default)
         self.received.append((envelope.rcpt_tos[0], str(msg["Message-ID"])))
         return "250 OK"
@@ -75,7 +77,11 @@ def test_sigkill_loses_nobody(engine: Engine, db_url: str) -> None:
     with smtp_server(sink) as mail_url:
         for run in range(KILLS):
             proc = subprocess.Popen([sys.executable, "-c", SENDER, db_url, mail_url, str(run)])
-            time.sleep(rng.uniform(0.3, 1.2))
+            # Kill at a random point while digests are going out (not while Python is still starting).
+            seen, deadline = len(sink.received), time.monotonic() + 30
+            while len(sink.received) == seen and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0, 0.25))
             proc.send_signal(signal.SIGKILL)
             proc.wait()
         before_final = len(sink.received)

@@ -56,3 +56,25 @@ def test_header_injection_is_refused() -> None:
     bad = DigestMail(**{**MAIL.__dict__, "to": "reader@example.org\r\nBcc: all@example.org"})
     with pytest.raises(ValueError):
         render_digest(mail_env(), bad, sender="p <p@example.org>", base_url=BASE)
+
+
+def test_wire_format_round_trips_through_the_email_package() -> None:
+    """Non-ASCII subject and text, long lines and '=' signs survive; lines stay within SMTP's limits."""
+    from paperstand.digests.render import digest_bytes, render_body
+
+    paper = DigestPaper(title="Café = “naïve” Bayes " + "long " * 40, authors="Zoë Ångström",
+                        excerpt="x = y. " + "ü" * 300, reasons=("matched “café”",), url=f"{BASE}/papers/1",
+                        arxiv_url=None)
+    mail = DigestMail(**{**MAIL.__dict__, "papers": [paper]})
+    data = digest_bytes(render_body(mail_env(), mail.papers, "today"), mail, sender="Pâpers <p@example.org>",
+                        base_url=BASE)
+    assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")  # CRLF only
+    assert max(len(line) for line in data.split(b"\r\n")) <= 998
+    assert data.isascii()
+    parsed = message_from_bytes(data, policy=default)
+    assert parsed["Subject"].startswith("1 trending paper today: Café = “naïve” Bayes")
+    assert str(parsed["From"]) == "Pâpers <p@example.org>"
+    text, html = (part.get_content() for part in parsed.iter_parts())
+    assert "Café = “naïve” Bayes" in text and "ü" * 300 in text and "Zoë Ångström" in html
+    assert f"Unsubscribe: {BASE}/unsubscribe/KEY" in text and f'href="{BASE}/preferences/KEY"' in html
+    assert not parsed.defects and all(not part.defects for part in parsed.iter_parts())

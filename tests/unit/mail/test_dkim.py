@@ -6,6 +6,7 @@ import base64
 import re
 import shutil
 import subprocess
+from email import policy as email_policy
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +103,20 @@ def test_incomplete_dkim_settings_are_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot read DKIM key"):
         mail_backend(Settings(mail_url="memory:", dkim_key_file=tmp_path / "missing.pem", dkim_selector="s"))
     assert not isinstance(mail_backend(Settings(mail_url="memory:")), maildkim.DkimSigningBackend)
+
+
+def test_wire_format_digests_are_signed_too(smtp_server: SmtpServer, rsa_key: tuple[bytes, bytes]) -> None:
+    """The digest sender's pre-serialised messages get the same signature, list headers included."""
+    from paperstand.mail.backends import RawMessage
+
+    private, txt = rsa_key
+    message = digest()
+    raw = RawMessage("p@papers.example", ("reader@example.org",), message.as_bytes(policy=email_policy.SMTP),
+                     str(message["Message-ID"]))
+    backend = maildkim.DkimSigningBackend(backend_from_url(smtp_server.url), "sel", "papers.example", private)
+    backend.send(raw)
+    backend.close()
+    [got] = smtp_server.handler.received
+    assert dkimpy.verify(got.data, dnsfunc=dns_for(txt))
+    signed = re.search(rb"h=([^;]*)", got.data).group(1).replace(b"\r\n", b"").replace(b" ", b"")  # type: ignore[union-attr]
+    assert {b"list-unsubscribe", b"list-unsubscribe-post"} <= set(signed.lower().split(b":"))
