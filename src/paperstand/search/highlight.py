@@ -13,10 +13,10 @@ from functools import lru_cache
 
 from paperstand.search.query import ParsedQuery, words
 
-# Words of context around the best-matching place in an abstract.
-SNIPPET_WORDS = 48
-# Shown when nothing in the abstract matched (the title or the authors did): its opening words.
-_WORD = re.compile(r"\w+(?:['.]\w+)*")
+# Characters of abstract shown around the place with the most matches.
+SNIPPET_CHARS = 320
+# Characters of context kept before the first match of the window.
+LEAD_CHARS = 40
 _SUFFIXES = ("ational", "ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ers", "er", "es", "ed",
              "s", "al", "ly")
 
@@ -37,36 +37,65 @@ def match_stems(query: ParsedQuery) -> frozenset[str]:
     return frozenset(light_stem(w) for part in parts for w in words(part))
 
 
-def _marked(text: str, stems: frozenset[str]) -> str:
-    out, last = [], 0
-    for m in _WORD.finditer(text):
-        if light_stem(m.group()) in stems:
-            out += [html.escape(text[last:m.start()]), "<mark>", html.escape(m.group()), "</mark>"]
-            last = m.end()
-    out.append(html.escape(text[last:]))
+@lru_cache(maxsize=256)
+def _candidates(stems: frozenset[str]) -> re.Pattern[str] | None:
+    """Words starting with a stem: one regular-expression pass finds them, ``light_stem`` confirms."""
+    if not stems:
+        return None
+    alternatives = "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\w*(?:['.]\w+)*", re.IGNORECASE)
+
+
+def _matches(text: str, stems: frozenset[str]) -> list[tuple[int, int]]:
+    pattern = _candidates(stems)
+    if pattern is None:
+        return []
+    return [m.span() for m in pattern.finditer(text) if light_stem(m.group()) in stems]
+
+
+def _marked(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+    end = len(text) if end is None else end
+    out, last = [], start
+    for a, b in spans:
+        if a >= start and b <= end:
+            out += [html.escape(text[last:a]), "<mark>", html.escape(text[a:b]), "</mark>"]
+            last = b
+    out.append(html.escape(text[last:end]))
     return "".join(out)
 
 
 def highlight(text: str, stems: frozenset[str]) -> str:
     """All of ``text``, escaped, with matching words in ``<mark>``."""
-    return _marked(text, stems)
+    return _marked(text, _matches(text, stems))
 
 
-def snippet(text: str, stems: frozenset[str], size: int = SNIPPET_WORDS) -> str:
-    """The ``size``-word window of ``text`` with the most matches, escaped and marked; ellipses where cut."""
-    spans = [(m.start(), m.end(), light_stem(m.group()) in stems) for m in _WORD.finditer(text)]
-    if len(spans) <= size:
-        return _marked(text, stems)
-    hits = [1 if hit else 0 for _, _, hit in spans]
-    best, best_at, window = sum(hits[:size]), 0, sum(hits[:size])
-    for i in range(1, len(spans) - size + 1):
-        window += hits[i + size - 1] - hits[i - 1]
-        if window > best:
-            best, best_at = window, i
-    # Start a little before the first match so it has some context.
-    start_word = max(0, best_at - 4) if best else 0
-    end_word = min(len(spans), start_word + size)
-    start = spans[start_word][0] if start_word else 0
-    end = spans[end_word - 1][1] if end_word < len(spans) else len(text)
-    body = _marked(text[start:end], stems)
+def snippet(text: str, stems: frozenset[str], size: int = SNIPPET_CHARS) -> str:
+    """About ``size`` characters of ``text`` around its densest matches, escaped and marked; ellipses where cut."""
+    spans = _matches(text, stems)
+    if len(text) <= size:
+        return _marked(text, spans)
+    best, first = 0, 0
+    for i, (a, _) in enumerate(spans):  # the window starting at match i that holds the most matches
+        count = sum(1 for s, e in spans[i:] if e <= a + size)
+        if count > best:
+            best, first = count, i
+    start = max(0, spans[first][0] - LEAD_CHARS) if spans else 0
+    start = 0 if start == 0 else _word_start(text, start)
+    end = min(len(text), start + size)
+    end = len(text) if end == len(text) else _word_end(text, end)
+    body = _marked(text, spans, start, end)
     return ("… " if start else "") + body + (" …" if end < len(text) else "")
+
+
+def _word_start(text: str, i: int) -> int:
+    """The start of the first whole word at or after ``i``."""
+    while i < len(text) and not text[i - 1].isspace():
+        i += 1
+    return i
+
+
+def _word_end(text: str, i: int) -> int:
+    """The end of the last whole word before ``i``."""
+    while i > 0 and not text[i].isspace():
+        i -= 1
+    return i

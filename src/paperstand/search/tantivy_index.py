@@ -140,8 +140,10 @@ def build_query(q: ParsedQuery) -> tantivy.Query:
     clauses += _filters(q)
     if not any(occur != tantivy.Occur.MustNot for occur, _ in clauses):
         clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
-    # With filters beside them, at least one word must still match (as in the database engines).
-    return tantivy.Query.boolean_query(clauses, 1 if q.terms else None)
+    # With required clauses beside them, at least one word must still match (as in the database engines).
+    # Only then: a minimum-should-match also on a plain union would switch off block-max WAND (3x slower).
+    required = any(occur == tantivy.Occur.Must for occur, _ in clauses)
+    return tantivy.Query.boolean_query(clauses, 1 if q.terms and required else None)
 
 
 def _filters(q: ParsedQuery) -> list[tuple[tantivy.Occur, tantivy.Query]]:
