@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
 
@@ -169,30 +170,100 @@ def send_due(engine: Engine, settings: Settings, backend: MailBackend, *,
 
 def deliver(engine: Engine, settings: Settings, backend: MailBackend, *,
             clock: Callable[[], datetime] = utcnow, progress: Callable[[int], None] | None = None) -> SendReport:
-    """Claim, send and record outbox rows until none is due; safe to run in several processes at once."""
-    owner, report, cache = uuid.uuid4().hex, SendReport(), _RunCache(engine, settings)
-    envelope_from = parseaddr(settings.mail_from)[1] or settings.mail_from
-    while True:
-        claimed_at = clock()
-        with engine.begin() as conn:
-            ids = claim(conn, owner, claimed_at)
-        if not ids:
-            return report
-        batch = _load(engine, ids)
-        # One connection for the batch's bookkeeping; each outcome is still committed on its own,
-        # right after the mail server answered, so a crash loses at most the message in flight.
-        with engine.connect() as conn:
-            for position, (row, subscriber, allowed) in enumerate(batch):
-                if clock() > claimed_at + LEASE - LEASE_MARGIN:
-                    # The lease is about to run out (a slow mail server): hand the rest back rather
-                    # than risk another sender taking them over while this one still sends.
-                    release(conn, [r.id for r, _, _ in batch[position:]], owner)
-                    conn.commit()
-                    break
-                _deliver_one(conn, engine, settings, backend, row, subscriber, allowed, owner, cache,
-                             envelope_from, clock, report)
-                if progress:
-                    progress(1)
+    """Claim, send and record outbox rows until none is due; safe to run in several processes at once.
+
+    The mail server's round trips are waiting time, so one thread talks SMTP while this one prepares
+    the next digest. Each outcome is committed as soon as the server answered, before the next message
+    goes out: a crash leaves at most one message sent but unrecorded, which is re-sent (same
+    Message-ID) when its lease expires.
+    """
+    run = _Run(engine, settings, backend, clock, progress)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtp") as wire:
+        while True:
+            claimed_at = clock()
+            with engine.begin() as conn:
+                ids = claim(conn, run.owner, claimed_at)
+            if not ids:
+                return run.report
+            batch = _load(engine, ids)
+            with engine.connect() as conn:  # one connection for the batch's bookkeeping
+                for position, (row, subscriber, allowed) in enumerate(batch):
+                    if clock() > claimed_at + LEASE - LEASE_MARGIN:
+                        # The lease is about to run out (a slow mail server): hand the rest back
+                        # rather than risk another sender taking them over while this one sends.
+                        run.finish(conn)
+                        release(conn, [r.id for r, _, _ in batch[position:]], run.owner)
+                        conn.commit()
+                        break
+                    message = run.prepare(conn, row, subscriber, allowed)
+                    run.finish(conn)  # the previous message's outcome, recorded before the next goes out
+                    if message is not None:
+                        run.in_flight = (wire.submit(backend.send, message), row.id, message.rcpt_to[0])
+                run.finish(conn)
+
+
+class _Run:
+    """One delivery run's state: its lease owner, caches, counts, and the message on the wire."""
+
+    def __init__(self, engine: Engine, settings: Settings, backend: MailBackend, clock: Callable[[], datetime],
+                 progress: Callable[[int], None] | None) -> None:
+        self.engine, self.settings, self.backend, self.clock, self.progress = engine, settings, backend, clock, progress
+        self.owner, self.report, self.cache = uuid.uuid4().hex, SendReport(), _RunCache(engine, settings)
+        self.envelope_from = parseaddr(settings.mail_from)[1] or settings.mail_from
+        self.in_flight: tuple[Future[None], int, str] | None = None
+
+    def _done(self) -> None:
+        if self.progress:
+            self.progress(1)
+
+    def prepare(self, conn: Connection, row: OutboxMessage, subscriber: Subscriber | None,
+                allowed: bool) -> RawMessage | None:
+        """The row's message, or ``None`` when the row was closed without mail (unsubscribed, nothing matched)."""
+        if subscriber is None or not allowed:
+            record_suppressed(conn, row.id, self.owner, "no longer subscribed")
+            conn.commit()
+            self.report.suppressed += 1
+            self._done()
+            return None
+        days = covered_days(row.period, row.first_day, row.last_day)
+        body = self.cache.body(subscriber, row.period, days)
+        if body is None:  # an empty digest is noise: close the row, send nothing
+            record_skipped(conn, row.id, self.owner, "nothing matched")
+            conn.commit()
+            self.report.skipped += 1
+            self._done()
+            return None
+        mail = _mail(self.settings, subscriber, row.period, phrase(row.period, days), ())
+        base = self.settings.effective_base_url
+        return RawMessage(self.envelope_from, (subscriber.email,),
+                          digest_bytes(body, mail, sender=self.settings.mail_from, base_url=base),
+                          message_id(subscriber.id, row.period, base))
+
+    def finish(self, conn: Connection) -> None:
+        """Wait for the message on the wire, if any, and record what the server said."""
+        if self.in_flight is None:
+            return
+        future, row_id, email = self.in_flight
+        self.in_flight = None
+        try:
+            future.result()  # no database lock is held while the mail server thinks
+        except PermanentMailError as exc:
+            with Session(self.engine) as session, session.begin():
+                record_suppressed(session.connection(), row_id, self.owner, str(exc))
+                suppress(session, email, "hard-bounce", now=self.clock())
+            self.report.suppressed += 1
+        except TransientMailError as exc:
+            with Session(self.engine) as session, session.begin():
+                if record_retry(session.connection(), row_id, self.owner, self.clock(), str(exc)):
+                    self.report.retried += 1
+                else:
+                    suppress(session, email, "soft-bounces", now=self.clock())
+                    self.report.suppressed += 1
+        else:
+            record_sent(conn, row_id, self.owner, self.clock())
+            conn.commit()
+            self.report.sent += 1
+        self._done()
 
 
 def _load(engine: Engine, ids: list[int]) -> list[tuple[OutboxMessage, Subscriber | None, bool]]:
@@ -204,45 +275,3 @@ def _load(engine: Engine, ids: list[int]) -> list[tuple[OutboxMessage, Subscribe
             Subscriber.id.in_({r.subscriber_id for r in rows}))).scalars()}
         allowed = receivable(session, list(subs.values()))
         return [(r, subs.get(r.subscriber_id), r.subscriber_id in allowed) for r in rows]
-
-
-def _deliver_one(conn: Connection, engine: Engine, settings: Settings, backend: MailBackend, row: OutboxMessage,
-                 subscriber: Subscriber | None, allowed: bool, owner: str, cache: _RunCache, envelope_from: str,
-                 clock: Callable[[], datetime], report: SendReport) -> None:
-    row_id = row.id
-    if subscriber is None or not allowed:
-        record_suppressed(conn, row_id, owner, "no longer subscribed")
-        conn.commit()
-        report.suppressed += 1
-        return
-    days = covered_days(row.period, row.first_day, row.last_day)
-    body = cache.body(subscriber, row.period, days)
-    if body is None:  # an empty digest is noise: close the row, send nothing
-        record_skipped(conn, row_id, owner, "nothing matched")
-        conn.commit()
-        report.skipped += 1
-        return
-    mail = _mail(settings, subscriber, row.period, phrase(row.period, days), ())
-    base = settings.effective_base_url
-    message = RawMessage(envelope_from, (subscriber.email,),
-                         digest_bytes(body, mail, sender=settings.mail_from, base_url=base),
-                         message_id(subscriber.id, row.period, base))
-    email = subscriber.email
-    try:
-        backend.send(message)  # no database lock is held while the mail server thinks
-    except PermanentMailError as exc:
-        with Session(engine) as session, session.begin():
-            record_suppressed(session.connection(), row_id, owner, str(exc))
-            suppress(session, email, "hard-bounce", now=clock())
-        report.suppressed += 1
-    except TransientMailError as exc:
-        with Session(engine) as session, session.begin():
-            if not record_retry(session.connection(), row_id, owner, clock(), str(exc)):
-                suppress(session, email, "soft-bounces", now=clock())
-                report.suppressed += 1
-                return
-        report.retried += 1
-    else:
-        record_sent(conn, row_id, owner, clock())
-        conn.commit()
-        report.sent += 1
