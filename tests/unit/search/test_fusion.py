@@ -1,0 +1,57 @@
+"""Reciprocal rank fusion: exact scores, tie-breaking, weights, duplicates."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from paperstand.search.fusion import RRF_K, Fused, hybrid, reciprocal_rank_fusion
+
+
+def test_exact_scores_with_k_60() -> None:
+    fused = reciprocal_rank_fusion([[10, 20, 30], [20, 40]])
+    assert RRF_K == 60
+    assert [f.paper_id for f in fused] == [20, 10, 40, 30]
+    by_id = {f.paper_id: f for f in fused}
+    assert by_id[20].score == pytest.approx(1 / 62 + 1 / 61)
+    assert by_id[10].score == pytest.approx(1 / 61)
+    assert by_id[40].score == pytest.approx(1 / 62)
+    assert by_id[30].score == pytest.approx(1 / 63)
+    assert by_id[20].ranks == (2, 1) and by_id[30].ranks == (3, None) and by_id[40].ranks == (None, 2)
+
+
+def test_ties_break_on_best_single_rank_then_id() -> None:
+    # 1 and 2 both score 1/61 + 1/62 and both have a best rank of 1: the lower id wins.
+    fused = reciprocal_rank_fusion([[1, 2], [2, 1]])
+    assert fused[0].score == fused[1].score
+    assert [f.paper_id for f in fused] == [1, 2]
+    fused = reciprocal_rank_fusion([[7], [5]])
+    assert [f.paper_id for f in fused] == [5, 7]  # same score, same best rank: lower id first
+
+
+def test_weights_and_k() -> None:
+    fused = reciprocal_rank_fusion([[1], [2]], [1.0, 2.0], k=0)
+    assert [(f.paper_id, f.score) for f in fused] == [(2, 2.0), (1, 1.0)]
+    with pytest.raises(ValueError):
+        reciprocal_rank_fusion([[1]], [1.0, 2.0])
+
+
+def test_a_repeated_id_counts_once_at_its_best_position() -> None:
+    assert reciprocal_rank_fusion([[3, 3, 4]])[0] == Fused(3, 1 / 61, (1,))
+    assert reciprocal_rank_fusion([[3, 3, 4]])[1].ranks == (3,)
+
+
+def test_hybrid_uses_the_named_weights() -> None:
+    # 1 and 3: 1/61 + 1/63 = 0.0322664...; 2: 2/62 = 0.0322580...; 1 before 3 on the id.
+    assert [f.paper_id for f in hybrid([1, 2, 3], [3, 2, 1])] == [1, 3, 2]
+    assert hybrid([], []) == []
+    assert [f.paper_id for f in hybrid([9], [])] == [9]
+
+
+@given(st.lists(st.lists(st.integers(0, 50), max_size=30), min_size=1, max_size=4))
+def test_every_input_id_appears_once_and_scores_descend(rankings: list[list[int]]) -> None:
+    fused = reciprocal_rank_fusion(rankings)
+    ids = [f.paper_id for f in fused]
+    assert sorted(ids) == sorted({i for r in rankings for i in r})
+    assert all(a.score >= b.score for a, b in zip(fused, fused[1:], strict=False))
