@@ -118,7 +118,7 @@ def modes(db: Path, index_dir: Path) -> tuple[dict[str, Callable[[str], object]]
     def prepare(qs: list[str]) -> None:
         for q in qs:
             parsed = parse_query(q)
-            prepared[q] = tantivy_index.build_query(parsed)
+            prepared[q] = tantivy_index.build_query(parsed, index.searcher())
             prepared["fts:" + q] = fts5_match(parsed) or '""'
 
     end_to_end = {

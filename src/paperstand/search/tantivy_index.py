@@ -27,6 +27,13 @@ META_FILE = "paperstand.json"
 # Memory for the writer's in-RAM segment; tantivy splits it between threads and needs >= 15 MB each.
 WRITER_HEAP = 128_000_000
 WRITER_THREADS = 2
+# A word found in more than this share of the papers ranks almost nothing (BM25's idf of a word in 79% of
+# papers is a tenth of a word in 6%) yet costs the most to evaluate: beside rarer words it is left out of
+# the tantivy query (as Lucene's CommonTermsQuery does), alone it is still searched. 1M-paper benchmark:
+# see docs/PERFORMANCE.md for what it saves.
+COMMON_WORD_SHARE = 0.5
+# Below this many papers every query is fast: no word is left out.
+COMMON_WORD_MIN_PAPERS = 10_000
 _EPOCH = date(1970, 1, 1)
 
 _STEMMED = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
@@ -121,10 +128,24 @@ def _anywhere(text: str) -> tantivy.Query | None:
     return tantivy.Query.boolean_query(parts) if parts else None
 
 
-def build_query(q: ParsedQuery) -> tantivy.Query:
+def ranking_terms(q: ParsedQuery, searcher: tantivy.Searcher | None) -> tuple[str, ...]:
+    """The query's words less those in more than ``COMMON_WORD_SHARE`` of the papers (unless all are)."""
+    if searcher is None or len(q.terms) < 2 or searcher.num_docs < COMMON_WORD_MIN_PAPERS:
+        return q.terms
+    limit = COMMON_WORD_SHARE * searcher.num_docs
+
+    def common(term: str) -> bool:
+        toks = _tokens("abstract", term)
+        return bool(toks) and all(searcher.doc_freq("abstract", t) > limit for t in toks)
+
+    kept = tuple(t for t in q.terms if not common(t))
+    return kept or q.terms
+
+
+def build_query(q: ParsedQuery, searcher: tantivy.Searcher | None = None) -> tantivy.Query:
     """The tantivy query for a parsed query: words should match, everything else must (or must not)."""
     clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
-    for term in q.terms:
+    for term in ranking_terms(q, searcher):
         # Flat SHOULD clauses (one per field and word) keep the query a plain union that tantivy
         # evaluates with block-max WAND.
         for field, boost in FIELD_BOOSTS.items():
@@ -166,7 +187,7 @@ def _filters(q: ParsedQuery) -> list[tuple[tantivy.Occur, tantivy.Query]]:
 def tantivy_search(path: Path, q: ParsedQuery, *, limit: int, offset: int) -> list[tuple[int, float]]:
     """(paper id, score) pairs, best first; filter-only queries come newest first."""
     searcher = open_index(path).searcher()
-    query = build_query(q)
+    query = build_query(q, searcher)
     if q.has_text:
         # count=False: counting every match would disable block-max WAND's skipping.
         result = searcher.search(query, limit=limit, offset=offset, count=False)
