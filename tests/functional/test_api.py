@@ -161,27 +161,29 @@ def test_unknown_paper_is_a_404_json_error(client: TestClient, paper_id: str) ->
     assert response.json()["status"] == 404
 
 
-def test_search_matches_every_word_title_hits_first(client: TestClient) -> None:
-    items = client.get("/api/papers/search", params={"q": "tensor"}).json()
+def test_keyword_search_ranks_title_hits_first(client: TestClient) -> None:
+    items = client.get("/api/papers/search", params={"q": "tensor", "mode": "keyword"}).json()
     assert [i["paper"]["id"] for i in items] == ["2503.00301", "2503.00102"]
     first = items[0]
     assert first["title"] == first["paper"]["title"] and first["numComments"] == 9
     assert {"type": "highlight", "text": "Tensor"} in first["highlightedTitle"]
     assert "".join(run["text"] for run in first["highlightedTitle"]) == first["title"]
-    assert [i["paper"]["id"] for i in client.get("/api/papers/search?q=STREAMING+tensor").json()] == [
-        "2503.00102"]
+    both = client.get("/api/papers/search?q=STREAMING+tensor&mode=keyword").json()
+    assert [i["paper"]["id"] for i in both][0] == "2503.00102"  # the one paper with both words first
 
 
 @pytest.mark.parametrize(("query", "count"), [("", 0), ("   ", 0), ("zebra", 0), ("small", 3)])
 def test_search_edge_cases(client: TestClient, query: str, count: int) -> None:
-    response = client.get("/api/papers/search", params={"q": query})
+    response = client.get("/api/papers/search", params={"q": query, "mode": "keyword"})
     assert response.status_code == 200 and len(response.json()) == count
 
 
 def test_search_limit(client: TestClient) -> None:
-    assert len(client.get("/api/papers/search", params={"q": "the", "limit": 1}).json()) == 1
-    assert client.get("/api/papers/search", params={"q": "the", "limit": 101}).status_code == 400
-    assert client.get("/api/papers/search", params={"q": "the", "limit": 0}).status_code == 400
+    assert len(client.get("/api/papers/search", params={"q": "small", "limit": 1}).json()) == 1
+    assert client.get("/api/papers/search", params={"q": "small", "limit": 101}).status_code == 400
+    assert client.get("/api/papers/search", params={"q": "small", "limit": 0}).status_code == 400
+    assert client.get("/api/papers/search", params={"q": "small", "mode": "fuzzy"}).status_code == 400
+    assert client.get("/api/papers/search", params={"q": "from:2024-13-01"}).status_code == 400
 
 
 def test_markdown_paper_page(client: TestClient) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
@@ -14,11 +14,13 @@ from paperstand.api.serialize import daily_item, detail, search_item
 from paperstand.deps import db_session
 from paperstand.errors import BadRequest, NotFound
 from paperstand.papers.periods import BadPeriod, Period, parse_day, parse_month, parse_week
-from paperstand.papers.queries import Sort, featured, find_card, search_simple
+from paperstand.papers.queries import Sort, cards_for, featured, find_card
 
 router = APIRouter()
 # Databases take OFFSET as a signed 64-bit integer.
 _MAX_OFFSET = 2**62
+# Search ranks are computed to a bounded depth; deeper offsets are refused rather than silently empty.
+_MAX_SEARCH_OFFSET = 10_000
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Invalid parameters, as `{\"error\": \"...\", \"status\": 400}`."},
@@ -64,15 +66,39 @@ def daily_papers(
 
 
 @router.get("/api/papers/search", tags=["papers"], responses={**_ERRORS, 200: examples.SEARCH},
-            response_description="A bare JSON array of matching papers; `[]` for an empty query.")
+            response_description="A bare JSON array of matching papers, best first; `[]` for an empty query.")
 def search_papers(
     session: Session = Depends(db_session),
-    q: Annotated[str, Query(description="Words that must all occur in the title or abstract.")] = "",
+    q: Annotated[str, Query(max_length=500, description=(
+        'Words, a question, or the query language: `"exact phrase"`, `author:Name`, `cat:cs.CL`, '
+        "`from:2024-01-01`, `to:2024-06`, `year:2025`, `-excluded`."))] = "",
     limit: Annotated[int, Query(ge=1, le=100, description="At most this many papers.")] = 20,
+    offset: Annotated[int, Query(ge=0, le=_MAX_SEARCH_OFFSET, description="Skip this many results (paging).")] = 0,
+    mode: Annotated[Literal["hybrid", "keyword", "semantic"], Query(description=(
+        "`hybrid` (default) fuses keyword and semantic rankings; `keyword` matches words (BM25); "
+        "`semantic` matches meaning with the bundled embedding model."))] = "hybrid",
+    category: Annotated[str, Query(
+        max_length=40, description="Only this arXiv category (`cs.CL`) or archive (`cs`).")] = "",
+    author: Annotated[str, Query(max_length=100, description="Only papers with an author of this name.")] = "",
+    date_from: Annotated[str, Query(
+        alias="from", max_length=10, description="Published on or after (YYYY-MM-DD).")] = "",
+    date_to: Annotated[str, Query(
+        alias="to", max_length=10, description="Published on or before (YYYY-MM-DD).")] = "",
 ) -> JSONResponse:
-    """Papers whose title or abstract contains every word of `q` (case-insensitive), title hits first."""
-    cards = search_simple(session, q, limit=limit) if q.strip() else []
-    return JSONResponse([search_item(card, q) for card in cards])
+    """Search by keyword, meaning, or both (the default), with optional filters; Hugging Face-compatible."""
+    from paperstand.search.query import SearchSyntaxError
+    from paperstand.search.service import search
+    from paperstand.web.search import compose
+
+    text = compose(q, category, author, date_from, date_to)
+    if not text:
+        return JSONResponse([])
+    try:
+        page = search(session, text, mode=mode, offset=offset, limit=limit)
+    except SearchSyntaxError as exc:
+        raise BadRequest(str(exc)) from None
+    cards = cards_for(session, [r.paper for r in page.results])
+    return JSONResponse([search_item(card, " ".join(page.query.terms + page.query.phrases)) for card in cards])
 
 
 # ``:path`` because old-style arXiv ids contain a slash (hep-th/9901001); declared after /search,

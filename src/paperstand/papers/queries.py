@@ -47,6 +47,11 @@ def _cards(session: Session, rows: list[tuple[Paper, DailyPick | None]]) -> list
     return cards
 
 
+def cards_for(session: Session, papers: list[Paper]) -> list[PaperCard]:
+    """Cards (with their signals) for papers found some other way, e.g. by search; same order."""
+    return _cards(session, [(p, None) for p in papers])
+
+
 def _upvotes() -> Select[int, int]:
     return select(ExternalSignal.paper_id, ExternalSignal.value).where(ExternalSignal.name == "hf_upvotes")
 

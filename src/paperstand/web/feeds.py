@@ -10,10 +10,10 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from paperstand.deps import db_session
-from paperstand.errors import NotFound
+from paperstand.errors import BadRequest, NotFound
 from paperstand.feeds.build import FORMATS, FeedMeta, build_feed
 from paperstand.papers.periods import Period, day_period, parse_day, parse_month, parse_week
-from paperstand.papers.queries import PaperCard, featured, latest_day, search_simple
+from paperstand.papers.queries import PaperCard, cards_for, featured, latest_day
 from paperstand.web.render import parse_period
 from paperstand.web.templating import period_url
 
@@ -60,12 +60,20 @@ def latest_feed(request: Request, fmt: str, session: Session = Depends(db_sessio
 
 @router.get("/feeds/search.{fmt}")
 def search_feed(request: Request, fmt: str, q: str = Query("", max_length=500),
-                session: Session = Depends(db_session)) -> Response:
-    """Papers matching a keyword query (newest first)."""
+                mode: str = Query("hybrid", max_length=16), session: Session = Depends(db_session)) -> Response:
+    """The best matches for a search (the query language of the search page), best first."""
+    from paperstand.search.query import SearchSyntaxError
+    from paperstand.search.service import parse_mode, search
+
     base: str = request.app.state.settings.effective_base_url
-    meta = FeedMeta(f"Search: {q} · paperstand", f"{base}/api/papers/search?{urlencode({'q': q})}", str(request.url),
+    meta = FeedMeta(f"Search: {q} · paperstand", f"{base}/search?{urlencode({'q': q})}", str(request.url),
                     f"Papers matching {q!r}")
-    return _respond(request, meta, search_simple(session, q, limit=50), _format(fmt))
+    try:
+        found = search(session, q, mode=parse_mode(mode), limit=50) if q.strip() else None
+    except (SearchSyntaxError, ValueError) as exc:
+        raise BadRequest(str(exc), hint="See /search for the query language.") from None
+    cards = cards_for(session, [r.paper for r in found.results]) if found else []
+    return _respond(request, meta, cards, _format(fmt))
 
 
 @router.get("/feeds/{kind}/{label}.{fmt}")

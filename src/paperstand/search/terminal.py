@@ -1,0 +1,82 @@
+"""``paperstand search``: the search page in the terminal."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.orm import Session
+
+from paperstand.config import Settings
+from paperstand.db import make_engine, migrate
+from paperstand.search.query import SearchSyntaxError
+from paperstand.search.service import MODES, parse_mode, search
+
+console = Console()
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+def _rich(fragment_html: str) -> str:
+    """Highlighted HTML from the search service as rich markup (matches in bold yellow)."""
+    parts, last = [], 0
+    for m in _MARK.finditer(fragment_html):
+        parts.append(escape(html.unescape(fragment_html[last:m.start()])))
+        parts.append(f"[bold yellow]{escape(html.unescape(m.group(1)))}[/]")
+        last = m.end()
+    parts.append(escape(html.unescape(fragment_html[last:])))
+    return "".join(parts)
+
+
+def search_command(
+    query: Annotated[str, typer.Argument(help='Words or a question; also "phrases", author:Name, cat:cs.CL, '
+                                              "from:2024-01-01, to:2024-06, year:2025, -excluded.")],
+    mode: Annotated[str, typer.Option(help=f"How to match: {', '.join(MODES)} (words and meaning fused).")]
+    = "hybrid",
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many results.")] = 10,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many results (the next page).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per result, for scripts.")] = False,
+) -> None:
+    """Search the papers in the database, best match first.
+
+    Examples: paperstand search "how do transformers handle long documents";
+    paperstand search '"graph neural" cat:cs.LG from:2024-01-01' --mode keyword
+    """
+    try:
+        chosen = parse_mode(mode)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--mode") from None
+    settings = Settings()
+    engine = make_engine(settings.effective_database_url)
+    migrate(engine)
+    with Session(engine) as session:
+        try:
+            page = search(session, query, mode=chosen, offset=offset, limit=limit)
+        except SearchSyntaxError as exc:
+            raise typer.BadParameter(str(exc), param_hint="QUERY") from None
+        for notice in page.notices:
+            Console(stderr=True).print(notice, style="yellow")
+        if as_json:
+            for r in page.results:
+                print(json.dumps({"id": r.paper.public_id, "title": r.paper.title, "score": round(r.score, 6),
+                                  "matched": r.matched, "authors": r.paper.authors,
+                                  "published": r.paper.published_at.date().isoformat()
+                                  if r.paper.published_at else None}, ensure_ascii=False))
+            return
+        if not page.results:
+            console.print(f"No results for {query!r}. Try fewer words, drop a filter, or --mode semantic.",
+                          highlight=False)
+            return
+        for rank, r in enumerate(page.results, start=page.offset + 1):
+            authors = ", ".join(r.paper.authors[:4]) + (" et al." if len(r.paper.authors) > 4 else "")
+            when = r.paper.published_at.date().isoformat() if r.paper.published_at else ""
+            console.print(f"[bold]{rank}. {_rich(r.title_html)}[/]", highlight=False)
+            console.print(f"   [dim]{escape(r.paper.public_id)} · {when} · {escape(authors)}"
+                          f"{' · matched by ' + r.matched if r.matched else ''}[/]", highlight=False)
+            console.print(f"   {_rich(r.snippet_html)}\n", highlight=False, soft_wrap=False)
+        if page.has_next:
+            console.print(f"[dim]More: --offset {page.offset + page.limit}[/]")
