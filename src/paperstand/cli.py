@@ -33,10 +33,12 @@ out = Console()
 
 def _add_subcommands() -> None:
     from paperstand.digests.cli import app as digest_app
+    from paperstand.search.embed_cli import embed
     from paperstand.worker.cli import worker
 
     app.add_typer(digest_app, name="digest")
     app.command("worker")(worker)
+    app.command("embed")(embed)
 
 
 _add_subcommands()

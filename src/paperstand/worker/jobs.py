@@ -41,4 +41,16 @@ def digests_job(settings: Settings) -> str:
             f"{report.retried} to retry, {report.suppressed} suppressed")
 
 
-JOBS: dict[str, Callable[[Settings], str]] = {"harvest": harvest_job, "digests": digests_job}
+def embed_job(settings: Settings) -> str:
+    """Embed new and changed papers and bring the semantic index file up to date."""
+    from paperstand.search.vectors import embed_pending
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        report = embed_pending(engine, settings)
+    finally:
+        engine.dispose()
+    return "; ".join(report.lines())
+
+
+JOBS: dict[str, Callable[[Settings], str]] = {"harvest": harvest_job, "digests": digests_job, "embed": embed_job}

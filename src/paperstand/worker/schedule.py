@@ -34,4 +34,7 @@ SCHEDULE: dict[str, Every] = {
     # Subscribers choose a send hour in their own time zone; a run every 10 minutes sends each digest
     # within 10 minutes of its hour. Runs that find nothing due cost one query.
     "digests": Every(minute="*/10", hour="*", about="send every digest that is due now"),
+    # Semantic search sees a paper once it is embedded: every 15 minutes keeps new imports findable by
+    # meaning soon after they land; a run with nothing pending costs one query.
+    "embed": Every(minute="*/15", hour="*", about="embed new and changed papers; update the semantic index"),
 }

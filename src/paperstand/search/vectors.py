@@ -1,0 +1,219 @@
+"""Durable paper embeddings: one stored vector per paper, recomputed only when its embedded text changes.
+
+A paper is *pending* when it has no vector, its vector came from another model (``MODEL_ID``), or the paper
+changed (``papers.last_changed_at``) after its vector was last checked. A pending paper whose text hashes to the
+stored ``content_hash`` is only marked checked; any other is embedded again. ``embed_pending`` works through the
+pending papers in id order, one committed batch at a time, so a run that is killed loses at most one batch and
+the next run carries on where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+from sqlalchemy import (
+    Connection,
+    Engine,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
+
+from paperstand.db import Base, UTCDateTime
+from paperstand.papers.models import Paper
+from paperstand.search.embedder import DIM, MODEL_ID, paper_text
+
+if TYPE_CHECKING:
+    from paperstand.config import Settings
+    from paperstand.search.ann import IndexReport
+
+log = logging.getLogger(__name__)
+
+# Stored precision. float16 halves the table (768 bytes a vector instead of 1,536) and keeps cosine
+# similarities within about 1e-3 of float32, far below the gap between neighbouring results (measured on the
+# seed capture: identical top-10 lists; see docs/PERFORMANCE.md).
+VECTOR_DTYPE = np.dtype("<f2")
+# Papers embedded and committed together: large enough to keep the model busy, small enough that a killed
+# run loses little work.
+DEFAULT_BATCH = 1024
+# A paper is marked checked as of this long before its text was read: an import transaction that changed it
+# just before, but committed just after, the read still leaves it pending (it is hashed once more, that is all).
+CHECK_SLACK = timedelta(minutes=2)
+
+
+class PaperEmbedding(Base):
+    """The stored embedding of one paper's title and abstract."""
+
+    __tablename__ = "paper_embeddings"
+    __table_args__ = (Index("ix_paper_embeddings_embedded_at", "embedded_at"),)
+
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    # Which embedding function made the vector (``embedder.MODEL_ID``); another one makes the paper pending.
+    model_id: Mapped[str] = mapped_column(String(64))
+    # Hash of the embedded text (``content_hash``): the vector is recomputed only when it differs.
+    content_hash: Mapped[str] = mapped_column(String(32))
+    # DIM little-endian float16 values, unit length.
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    # When the vector was written: the ANN index's watermark for incremental updates.
+    embedded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the hash was last compared with the paper; NULL forces a comparison (``--rebuild``).
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TextEncoder(Protocol):
+    """What the backfill needs from an embedder (``paperstand.search.embedder.Embedder`` is one)."""
+
+    model_id: str
+
+    def encode(self, texts: Sequence[str], batch_size: int | None = None,
+               progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Unit vectors, one row per text."""
+        ...
+
+
+def content_hash(text: str) -> str:
+    """The hash stored beside a vector: 128 bits of SHA-256 of the embedded text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def pack_vector(vector: np.ndarray) -> bytes:
+    """A vector as stored in the table."""
+    return np.asarray(vector, dtype=np.float32).astype(VECTOR_DTYPE).tobytes()
+
+
+def unpack_vectors(blobs: Sequence[bytes]) -> np.ndarray:
+    """Stored vectors as one float32 matrix, shape ``(len(blobs), DIM)``."""
+    if not blobs:
+        return np.zeros((0, DIM), dtype=np.float32)
+    return np.frombuffer(b"".join(blobs), dtype=VECTOR_DTYPE).reshape(len(blobs), DIM).astype(np.float32)
+
+
+@dataclass
+class EmbedReport:
+    """What one backfill run did."""
+
+    embedded: int = 0        # papers whose vector was (re)computed
+    unchanged: int = 0       # pending papers whose text had not changed (only marked checked)
+    seconds: float = 0.0
+    device: str = ""
+    index: IndexReport | None = None
+
+    def lines(self) -> list[str]:
+        """Human-readable summary."""
+        rate = self.embedded / self.seconds if self.seconds > 0 and self.embedded else 0.0
+        out = [f"{self.embedded:,} papers embedded ({rate:,.0f}/s on {self.device or 'no device'}), "
+               f"{self.unchanged:,} unchanged"]
+        if self.index is not None:
+            out.append(self.index.line())
+        return out
+
+
+E: Table = PaperEmbedding.__table__  # type: ignore[assignment]
+P: Table = Paper.__table__  # type: ignore[assignment]
+
+
+def _pending_condition(model_id: str) -> Any:
+    return or_(E.c.paper_id.is_(None), E.c.model_id != model_id, E.c.checked_at.is_(None),
+               P.c.last_changed_at > E.c.checked_at)
+
+
+def count_pending(conn: Connection, model_id: str = MODEL_ID) -> int:
+    """How many papers the next backfill will look at."""
+    stmt = (select(func.count()).select_from(P.outerjoin(E, E.c.paper_id == P.c.id))
+            .where(_pending_condition(model_id)))
+    return int(conn.execute(stmt).scalar_one())
+
+
+def _next_pending(conn: Connection, after: int, limit: int, model_id: str) -> list[Any]:
+    stmt = (select(P.c.id, P.c.title, P.c.abstract, E.c.model_id, E.c.content_hash)
+            .select_from(P.outerjoin(E, E.c.paper_id == P.c.id))
+            .where(P.c.id > after, _pending_condition(model_id)).order_by(P.c.id).limit(limit))
+    return list(conn.execute(stmt))
+
+
+def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    insert = sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
+    stmt = insert(PaperEmbedding).values(rows)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["paper_id"], set_={
+        c: stmt.excluded[c] for c in ("model_id", "content_hash", "vector", "embedded_at", "checked_at")}))
+
+
+def _embed_batch(engine: Engine, rows: list[Any], read_at: datetime, encoder: TextEncoder,
+                 report: EmbedReport) -> None:
+    """Embed the changed papers of one batch and commit them, with the unchanged ones marked checked."""
+    texts = {r.id: paper_text(r.title, r.abstract) for r in rows}
+    hashes = {pid: content_hash(t) for pid, t in texts.items()}
+    same = [r.id for r in rows if r.model_id == encoder.model_id and r.content_hash == hashes[r.id]]
+    unchanged = set(same)
+    todo = [r.id for r in rows if r.id not in unchanged]
+    vectors = encoder.encode([texts[pid] for pid in todo]) if todo else np.zeros((0, DIM), np.float32)
+    with engine.begin() as conn:
+        # The time is taken inside the writing transaction, just before it commits: the index's watermark
+        # relies on rows becoming visible in about the order of their ``embedded_at``.
+        now, checked = datetime.now(UTC), read_at - CHECK_SLACK
+        _upsert(conn, [{"paper_id": pid, "model_id": encoder.model_id, "content_hash": hashes[pid],
+                        "vector": pack_vector(vec), "embedded_at": now, "checked_at": checked}
+                       for pid, vec in zip(todo, vectors, strict=True)])
+        if same:
+            conn.execute(update(PaperEmbedding).where(PaperEmbedding.paper_id.in_(same)).values(checked_at=checked))
+    report.embedded += len(todo)
+    report.unchanged += len(same)
+
+
+def embed_pending(engine: Engine, settings: Settings | None = None, *, device: str = "auto",
+                  batch: int = DEFAULT_BATCH, rebuild: bool = False,
+                  progress: Callable[[int, int], None] | None = None, encoder: TextEncoder | None = None,
+                  index_dir: Path | None = None, update_index: bool = True) -> EmbedReport:
+    """Embed every pending paper in committed batches, then bring the ANN index file up to date.
+
+    ``progress(done, total)`` is called after each batch. ``rebuild`` re-checks and re-embeds every paper
+    (resumable too: the old vectors keep serving until each is replaced) and rebuilds the index file.
+    """
+    from paperstand.search.ann import default_index_dir, sync_index_file
+
+    if encoder is None:
+        from paperstand.search.embedder import get_embedder
+
+        cache = Path(settings.data_dir) / "models" if settings is not None else None
+        encoder = get_embedder(device, cache)
+    report = EmbedReport(device=getattr(encoder, "device", ""))
+    started = time.monotonic()
+    if rebuild:
+        with engine.begin() as conn:
+            conn.execute(update(PaperEmbedding).values(checked_at=None, content_hash=""))
+    with engine.connect() as conn:
+        total = count_pending(conn, encoder.model_id)
+    last, done = 0, 0
+    while True:
+        read_at = datetime.now(UTC)
+        with engine.connect() as conn:
+            rows = _next_pending(conn, last, max(1, batch), encoder.model_id)
+        if not rows:
+            break
+        _embed_batch(engine, rows, read_at, encoder, report)
+        last, done = rows[-1].id, done + len(rows)
+        if progress is not None:
+            progress(done, max(total, done))
+    report.seconds = time.monotonic() - started
+    report.device = getattr(encoder, "device", report.device)
+    if update_index:
+        report.index = sync_index_file(engine, index_dir or default_index_dir(settings), rebuild=rebuild)
+    return report
