@@ -6,12 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paperstand.search.fusion import RRF_K, Fused, hybrid, reciprocal_rank_fusion
+from paperstand.search.fusion import KEYWORD_WEIGHT, RRF_K, SEMANTIC_WEIGHT, Fused, hybrid, reciprocal_rank_fusion
 
 
 def test_exact_scores_with_k_60() -> None:
-    fused = reciprocal_rank_fusion([[10, 20, 30], [20, 40]])
-    assert RRF_K == 60
+    fused = reciprocal_rank_fusion([[10, 20, 30], [20, 40]], k=60)
     assert [f.paper_id for f in fused] == [20, 10, 40, 30]
     by_id = {f.paper_id: f for f in fused}
     assert by_id[20].score == pytest.approx(1 / 62 + 1 / 61)
@@ -23,10 +22,10 @@ def test_exact_scores_with_k_60() -> None:
 
 def test_ties_break_on_best_single_rank_then_id() -> None:
     # 1 and 2 both score 1/61 + 1/62 and both have a best rank of 1: the lower id wins.
-    fused = reciprocal_rank_fusion([[1, 2], [2, 1]])
+    fused = reciprocal_rank_fusion([[1, 2], [2, 1]], k=60)
     assert fused[0].score == fused[1].score
     assert [f.paper_id for f in fused] == [1, 2]
-    fused = reciprocal_rank_fusion([[7], [5]])
+    fused = reciprocal_rank_fusion([[7], [5]], k=60)
     assert [f.paper_id for f in fused] == [5, 7]  # same score, same best rank: lower id first
 
 
@@ -38,13 +37,19 @@ def test_weights_and_k() -> None:
 
 
 def test_a_repeated_id_counts_once_at_its_best_position() -> None:
-    assert reciprocal_rank_fusion([[3, 3, 4]])[0] == Fused(3, 1 / 61, (1,))
-    assert reciprocal_rank_fusion([[3, 3, 4]])[1].ranks == (3,)
+    assert reciprocal_rank_fusion([[3, 3, 4]], k=60)[0] == Fused(3, 1 / 61, (1,))
+    assert reciprocal_rank_fusion([[3, 3, 4]], k=60)[1].ranks == (3,)
 
 
-def test_hybrid_uses_the_named_weights() -> None:
-    # 1 and 3: 1/61 + 1/63 = 0.0322664...; 2: 2/62 = 0.0322580...; 1 before 3 on the id.
-    assert [f.paper_id for f in hybrid([1, 2, 3], [3, 2, 1])] == [1, 3, 2]
+def test_hybrid_uses_the_named_constants() -> None:
+    assert (RRF_K, KEYWORD_WEIGHT, SEMANTIC_WEIGHT) == (3, 2.0, 1.0)
+    # keyword [1, 2, 3], semantic [3, 2, 1]: 1 = 2/4 + 1/6 = 0.6667; 2 = 2/5 + 1/5 = 0.6; 3 = 2/6 + 1/4 = 0.5833
+    fused = hybrid([1, 2, 3], [3, 2, 1])
+    assert [f.paper_id for f in fused] == [1, 2, 3]
+    assert [round(f.score, 4) for f in fused] == [0.6667, 0.6, 0.5833]
+    # A semantic-only first hit ties a keyword-only fifth: 1/(3+1) == 2/(3+5); the better single rank wins.
+    tie = hybrid([10, 11, 12, 13, 14], [99])
+    assert [f.paper_id for f in tie][:5] == [10, 11, 12, 13, 99]
     assert hybrid([], []) == []
     assert [f.paper_id for f in hybrid([9], [])] == [9]
 
