@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PAPERSTAND_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint bench chromium clean
+.PHONY: install run test lint bench postfix chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,22 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP)
+# The digest benchmark delivers to Postfix's smtp-sink and compares with its smtp-source.
+postfix:
+	@command -v smtp-sink >/dev/null 2>&1 || [ -x /usr/sbin/smtp-sink ] || { \
+	  echo "installing Debian's postfix for smtp-sink and smtp-source"; \
+	  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null; \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >/dev/null 2>&1 \
+	   || (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >/dev/null)) \
+	  || echo "could not install postfix: the digest benchmark will be skipped"; }
+
+# Every benchmark prints its figure beside its anchor, measured in the same run; see docs/PERFORMANCE.md.
+bench: $(STAMP) postfix
 	$(BIN)/python bench/import_jsonl.py
+	$(BIN)/python bench/digests.py
+	$(BIN)/python bench/search_quality.py
+	$(BIN)/python bench/search_speed.py
+	$(BIN)/python bench/embed_speed.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
