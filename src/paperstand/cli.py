@@ -177,16 +177,6 @@ def search_index_cmd() -> None:
     out.print(f"search index: {n:,} papers")
 
 
-@app.command("search-index")
-def search_index_cmd() -> None:
-    """Build or rebuild the keyword search index (tantivy, under the data dir); imports keep it current."""
-    from paperstand.search.sync import reindex
-
-    settings = Settings()
-    n = reindex(_engine(settings))
-    out.print(f"search index: {n:,} papers")
-
-
 def _print_harvest(report: HarvestReport) -> None:
     if report.offline:
         console.print(f"arXiv and Hugging Face are unreachable ({report.offline_reason}): "
