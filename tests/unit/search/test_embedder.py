@@ -1,0 +1,172 @@
+"""The embedding engine: shapes, unit vectors, agreement with the plain model, the artifact cache, offline."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from paperstand.search import embedder as emb
+
+SENTENCES = [
+    "We propose a graph neural network that predicts molecular properties from atom and bond features.",
+    "A diffusion model generates high-resolution images conditioned on short text prompts.",
+    "Reinforcement learning agents learn to play board games through self-play without human data.",
+    "This paper studies the sample complexity of learning halfspaces under label noise.",
+    "Large language models can be fine-tuned with a few thousand instructions to follow user requests.",
+    "Weather forecasts from a transformer trained on reanalysis data beat numerical models at ten days.",
+]
+
+
+class _NoNetwork(Exception):
+    pass
+
+
+def _refuse(*args: object, **kwargs: object) -> None:
+    raise _NoNetwork("network access attempted")
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="module")
+def embedder(cache_dir: Path) -> emb.Embedder:
+    """A CPU embedder whose artifact is built (and model loaded) with every socket refused."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(socket.socket, "connect", _refuse)
+        mp.setattr(socket, "create_connection", _refuse)
+        mp.setattr(socket, "getaddrinfo", _refuse)
+        e = emb.Embedder("cpu", cache_dir=cache_dir)
+        e.encode(SENTENCES[:1])
+    return e
+
+
+@pytest.fixture(scope="module")
+def plain_vectors() -> np.ndarray:
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(emb.model_dir()), device="cpu")
+    return np.asarray(model.encode(SENTENCES), dtype=np.float32)
+
+
+def test_shape_dtype_and_unit_length(embedder: emb.Embedder) -> None:
+    vecs = embedder.encode(SENTENCES)
+    assert vecs.shape == (len(SENTENCES), 384) == (len(SENTENCES), embedder.dim)
+    assert vecs.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+    assert embedder.encode([]).shape == (0, 384)
+    assert embedder.encode_one(SENTENCES[0]).shape == (384,)
+
+
+def test_deterministic_and_independent_of_batching(embedder: emb.Embedder) -> None:
+    a = embedder.encode(SENTENCES)
+    b = embedder.encode(SENTENCES)
+    np.testing.assert_array_equal(a, b)
+    # int8 activations are scaled per batch, so batch company moves a vector a little, never by much
+    alone = np.stack([embedder.encode_one(s) for s in SENTENCES])
+    assert np.all((alone * a).sum(axis=1) > 0.985)
+    reordered = embedder.encode(SENTENCES[::-1], batch_size=2)[::-1]
+    assert np.all((reordered * a).sum(axis=1) > 0.985)
+
+
+def test_fast_path_agrees_with_plain_model(embedder: emb.Embedder, plain_vectors: np.ndarray) -> None:
+    cos = (embedder.encode(SENTENCES) * plain_vectors).sum(axis=1)
+    assert np.all(cos > 0.98), cos
+    # and it still ranks by meaning: each sentence is nearest to itself among the plain vectors
+    sims = embedder.encode(SENTENCES) @ plain_vectors.T
+    assert list(sims.argmax(axis=1)) == list(range(len(SENTENCES)))
+
+
+def test_torch_pipeline_agrees_with_plain_model(plain_vectors: np.ndarray) -> None:
+    """The GPU path's code (thread-pool tokenization, prefetch, pooling), run here on the CPU in fp32."""
+    backend = emb._TorchBackend("cpu", tokenizer_threads=2)
+    done: list[int] = []
+    vecs = backend.encode(SENTENCES, batch_size=2, progress=done.append)
+    assert sum(done) == len(SENTENCES)
+    assert vecs.dtype == np.float32 and vecs.shape == (len(SENTENCES), 384)
+    assert np.all((vecs * plain_vectors).sum(axis=1) > 0.999)
+
+
+def test_progress_counts_every_text(embedder: emb.Embedder) -> None:
+    done: list[int] = []
+    embedder.encode(SENTENCES * 3, batch_size=4, progress=done.append)
+    assert sum(done) == len(SENTENCES) * 3
+    assert len(done) == 5
+
+
+def test_artifact_is_cached_and_reused(embedder: emb.Embedder, cache_dir: Path, monkeypatch) -> None:
+    artifact = emb.artifact_path(cache_dir)
+    assert artifact.is_file() and artifact.parent == cache_dir
+    assert [p.name for p in cache_dir.iterdir()] == [artifact.name]  # no temporary leftovers
+    monkeypatch.setattr(emb, "_export_onnx", _refuse)
+    assert emb.ensure_artifact(cache_dir) == artifact
+    fresh = emb.Embedder("cpu", cache_dir=cache_dir)  # a second process would load, not rebuild
+    np.testing.assert_array_equal(fresh.encode(SENTENCES[:2]), embedder.encode(SENTENCES[:2]))
+
+
+def test_artifact_rebuilt_atomically_when_missing(tmp_path: Path, monkeypatch) -> None:
+    seen: dict[str, object] = {}
+
+    def fake_export(target: Path) -> None:
+        seen["tmp_dir"] = target.parent
+        seen["final_during_build"] = emb.artifact_path(tmp_path).exists()
+        target.write_bytes(b"fp32")
+
+    def fake_quantise(src: Path, target: Path) -> None:
+        target.write_bytes(src.read_bytes() + b"->int8")
+
+    monkeypatch.setattr(emb, "_export_onnx", fake_export)
+    monkeypatch.setattr(emb, "_quantise", fake_quantise)
+    final = emb.ensure_artifact(tmp_path)
+    assert final.read_bytes() == b"fp32->int8"
+    assert seen["final_during_build"] is False
+    assert Path(str(seen["tmp_dir"])).parent == tmp_path  # built beside its place, then renamed
+    assert [p.name for p in tmp_path.iterdir()] == [final.name]
+
+    final.unlink()  # deleted: built again
+    assert emb.ensure_artifact(tmp_path).read_bytes() == b"fp32->int8"
+
+
+def test_failed_build_leaves_nothing_behind(tmp_path: Path, monkeypatch) -> None:
+    def broken_quantise(src: Path, target: Path) -> None:
+        target.write_bytes(b"half")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(emb, "_export_onnx", lambda target: target.write_bytes(b"fp32"))
+    monkeypatch.setattr(emb, "_quantise", broken_quantise)
+    with pytest.raises(RuntimeError):
+        emb.ensure_artifact(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_get_embedder_is_lazy_and_shared(tmp_path: Path) -> None:
+    e = emb.get_embedder("cpu", cache_dir=tmp_path)
+    assert e is emb.get_embedder("cpu", cache_dir=tmp_path)
+    assert not e.loaded
+    assert list(tmp_path.iterdir()) == []  # nothing built before first use
+    assert e.model_id == emb.MODEL_ID and "MiniLM" in e.model_id and e.dim == 384
+
+
+def test_device_resolution(monkeypatch) -> None:
+    monkeypatch.setattr(emb, "_cuda_available", lambda: False)
+    assert emb.resolve_device("auto") == "cpu"
+    assert emb.resolve_device("cuda") == "cpu"  # falls back without a GPU
+    assert emb.resolve_device("cpu") == "cpu"
+    monkeypatch.setattr(emb, "_cuda_available", lambda: True)
+    assert emb.resolve_device("auto") == "cuda"
+    assert emb.resolve_device("cuda:1") == "cuda:1"
+    with pytest.raises(ValueError):
+        emb.resolve_device("tpu")
+
+
+def test_paper_text() -> None:
+    assert emb.paper_text("  Attention  Is All\nYou Need ", "The dominant  models...") == (
+        "Attention Is All You Need. The dominant models..."
+    )
+    assert emb.paper_text("Why?", "Because.") == "Why? Because."
+    assert emb.paper_text("Only a title", None) == "Only a title"
+    assert emb.paper_text(None, " Only an abstract ") == "Only an abstract"
