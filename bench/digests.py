@@ -126,11 +126,11 @@ def _sender(db_url: str, mail_url: str, barrier: object) -> None:
 def run_paperstand(db_path: Path, port: int, senders: int) -> tuple[float, int, int, float]:
     """Seconds to deliver everything, digests sent, rows skipped, peak RSS of a sender in MiB."""
     from sqlalchemy import text
+    from sqlalchemy.orm import Session
 
     from paperstand.db import make_engine
     from paperstand.digests.outbox import plan
     from paperstand.papers.periods import day_period
-    from sqlalchemy.orm import Session
 
     db_url = f"sqlite:///{db_path}"
     engine = make_engine(db_url)

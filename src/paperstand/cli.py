@@ -34,11 +34,13 @@ out = Console()
 def _add_subcommands() -> None:
     from paperstand.digests.cli import app as digest_app
     from paperstand.search.embed_cli import embed
+    from paperstand.search.terminal import search_command
     from paperstand.worker.cli import worker
 
     app.add_typer(digest_app, name="digest")
     app.command("worker")(worker)
     app.command("embed")(embed)
+    app.command("search")(search_command)
 
 
 _add_subcommands()
@@ -128,8 +130,14 @@ def import_cmd(
             size = path.stat().st_size if path.is_file() else None
             task = progress.add_task(path.name, total=size)
             import_file(engine, path, fmt.value, featured_on=day, summary=summary,
-                        progress=partial(_advance, progress, task))
+                        progress=partial(_advance, progress, task), index=False)
             progress.update(task, completed=size)
+        if summary.new or summary.changed_ids:
+            # Once for all the files: the keyword indexes read what this run added or rewrote.
+            from paperstand.search.sync import sync_search_indexes
+
+            progress.add_task("indexing for search", total=None)
+            sync_search_indexes(engine, summary.changed_ids)
     _print_summary(summary)
     if summary.rejected:
         raise typer.Exit(1)

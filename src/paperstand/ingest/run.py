@@ -35,6 +35,8 @@ class ImportSummary:
     skipped: int = 0
     rejections: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    # Existing papers this run rewrote, for the search indexes to re-read (new ones are found by id).
+    changed_ids: list[int] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -62,8 +64,12 @@ def _featured(items: Iterable[ParseItem], featured_on: date | None) -> Iterator[
 def import_stream(engine: Engine, stream: BinaryIO, name: str, fmt: str = "auto", *,
                   featured_on: date | None = None, progress: Progress | None = None,
                   summary: ImportSummary | None = None,
-                  keep: Callable[[PaperRecord], bool] | None = None) -> ImportSummary:
-    """Import one open binary stream; ``name`` is used in messages; ``keep`` drops unwanted records."""
+                  keep: Callable[[PaperRecord], bool] | None = None, index: bool = True) -> ImportSummary:
+    """Import one open binary stream; ``name`` is used in messages; ``keep`` drops unwanted records.
+
+    ``index=False`` leaves the keyword indexes for the caller to bring up to date once, after several
+    files (``search.sync.sync_search_indexes`` with ``summary.changed_ids``).
+    """
     summary = summary or ImportSummary()
     if fmt == "auto":
         head = stream.peek(8192) if hasattr(stream, "peek") else b""
@@ -74,7 +80,8 @@ def import_stream(engine: Engine, stream: BinaryIO, name: str, fmt: str = "auto"
             summary.rejections.append(f"{name}: cannot tell the format ({exc}); pass --format")
             return summary
     batch: list[PaperRecord] = []
-    changed: list[int] = []
+    changed = summary.changed_ids
+    new_before = summary.new
     for item in _featured(parser_for(fmt)(stream, name), featured_on):
         if isinstance(item, Rejection):
             summary.rejected += 1
@@ -91,7 +98,7 @@ def import_stream(engine: Engine, stream: BinaryIO, name: str, fmt: str = "auto"
                     progress(_position(stream))
     _flush(engine, batch, summary, changed)
     # The keyword indexes catch up once per run, in bulk: see paperstand/search/sync.py.
-    if summary.new or changed:
+    if index and (summary.new > new_before or changed):
         sync_search_indexes(engine, changed)
     if progress:
         progress(_position(stream))
@@ -127,7 +134,8 @@ def _flush(engine: Engine, batch: list[PaperRecord], summary: ImportSummary, cha
 
 
 def import_file(engine: Engine, path: Path, fmt: str = "auto", *, featured_on: date | None = None,
-                progress: Progress | None = None, summary: ImportSummary | None = None) -> ImportSummary:
+                progress: Progress | None = None, summary: ImportSummary | None = None,
+                index: bool = True) -> ImportSummary:
     """Import one file (see ``import_stream``); a missing or unreadable file is a rejection."""
     summary = summary or ImportSummary()
     try:
@@ -138,4 +146,4 @@ def import_file(engine: Engine, path: Path, fmt: str = "auto", *, featured_on: d
         return summary
     with stream:
         return import_stream(engine, stream, str(path), fmt, featured_on=featured_on,
-                             progress=progress, summary=summary)
+                             progress=progress, summary=summary, index=index)
