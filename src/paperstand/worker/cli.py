@@ -24,7 +24,7 @@ def worker(
     run: Annotated[str | None, typer.Option(help="Run this job once now, in this process, and exit "
                                                   f"({', '.join(JOBS)}).")] = None,
 ) -> None:
-    """Run every recurring job on its schedule (harvest, digests), until stopped with Ctrl-C.
+    """Run every recurring job on its schedule (harvest, digests, embedding), until stopped with Ctrl-C.
 
     The queue is SQLite in the data folder by default (no server needed); set PAPERSTAND_QUEUE_URL=redis://…
     to share one Redis queue between workers on several machines. Running several workers at once is
