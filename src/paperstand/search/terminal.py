@@ -75,8 +75,8 @@ def search_command(
             authors = ", ".join(r.paper.authors[:4]) + (" et al." if len(r.paper.authors) > 4 else "")
             when = r.paper.published_at.date().isoformat() if r.paper.published_at else ""
             console.print(f"[bold]{rank}. {_rich(r.title_html)}[/]", highlight=False)
-            console.print(f"   [dim]{escape(r.paper.public_id)} · {when} · {escape(authors)}"
-                          f"{' · matched by ' + r.matched if r.matched else ''}[/]", highlight=False)
+            meta = [r.paper.public_id, when, authors, f"matched by {r.matched}" if r.matched else ""]
+            console.print(f"   [dim]{escape(' · '.join(m for m in meta if m))}[/]", highlight=False)
             console.print(f"   {_rich(r.snippet_html)}\n", highlight=False, soft_wrap=False)
         if page.has_next:
             console.print(f"[dim]More: --offset {page.offset + page.limit}[/]")
