@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import css_inline
 from jinja2 import Environment
 
-from paperstand.mail.headers import safe_header, single_line
+from paperstand.mail.headers import single_line
 
 # Sentences in the excerpt under each title.
 EXCERPT_SENTENCES = 2
@@ -90,6 +90,10 @@ class DigestBody:
     text: str
     html: str
     has_preferences: bool
+    # Both parts already quoted-printable encoded, line group by line group; the lines that hold a
+    # link placeholder stay text and are encoded per message (see ``_encode_lines``).
+    text_chunks: tuple[bytes | str, ...] = ()
+    html_chunks: tuple[bytes | str, ...] = ()
 
 
 def render_body(env: Environment, papers: Sequence[DigestPaper], period_phrase: str,
@@ -98,9 +102,37 @@ def render_body(env: Environment, papers: Sequence[DigestPaper], period_phrase: 
     context = {"items": papers, "period_phrase": period_phrase, "unsubscribe_url": _UNSUBSCRIBE,
                "preferences_url": _PREFERENCES if has_preferences else None}
     subject = " ".join(env.get_template("email/digest/subject.txt").render(context).split())
-    html = css_inline.inline(env.get_template("email/digest/body.html").render(context))
+    # Each link on a line of its own (a line break is whitespace between attributes), so the rest of
+    # the HTML can be encoded once for every subscriber who shares this body.
+    html = _LINK_ATTR.sub(r"\n\1\n", css_inline.inline(env.get_template("email/digest/body.html").render(context)))
     text = env.get_template("email/digest/body.txt").render(context)
-    return DigestBody(safe_header(subject), text, html, has_preferences)
+    # Only line breaks are checked here: the Subject header is folded (and checked again) when sent.
+    return DigestBody(single_line(subject), text, html, has_preferences, _encode_lines(text), _encode_lines(html))
+
+
+_LINK_ATTR = re.compile(f' (href="(?:{_UNSUBSCRIBE}|{_PREFERENCES})")')
+
+
+_LINK_LINE = re.compile(f"[^\n]*(?:{_UNSUBSCRIBE}|{_PREFERENCES})[^\n]*\n?")
+
+
+def _encode_lines(text: str) -> tuple[bytes | str, ...]:
+    """``text`` as quoted-printable, except the lines holding a link placeholder, which stay text.
+
+    Quoted-printable works line by line (soft breaks restart at every line end), so encoding groups
+    of whole lines and joining them gives exactly the bytes that encoding the whole text would.
+    """
+    text = text.replace("\r\n", "\n")
+    out: list[bytes | str] = []
+    last = 0
+    for m in _LINK_LINE.finditer(text):
+        if m.start() > last:
+            out.append(_qp(text[last:m.start()]))
+        out.append(m.group())
+        last = m.end()
+    if last < len(text):
+        out.append(_qp(text[last:]))
+    return tuple(out)
 
 
 @lru_cache(maxsize=8192)  # From and Subject repeat across a run; folding them is the costly case
@@ -127,9 +159,7 @@ def digest_bytes(body: DigestBody, mail: DigestMail, *, sender: str, base_url: s
     parse it back with the email package to check every header and part.
     """
     unsubscribe, prefs = single_line(mail.unsubscribe_url), single_line(mail.preferences_url or "")
-    text = body.text.replace(_UNSUBSCRIBE, unsubscribe).replace(_PREFERENCES, prefs)
-    html = (body.html.replace(_UNSUBSCRIBE, escape(unsubscribe, quote=True))
-            .replace(_PREFERENCES, escape(prefs, quote=True)))
+    links = {"plain": (unsubscribe, prefs), "html": (escape(unsubscribe, quote=True), escape(prefs, quote=True))}
     host = urlsplit(base_url).hostname or "localhost"
     # Quoted-printable writes every "=" as "=3D", so no body line can look like this boundary.
     boundary = f"==ps-{secrets.token_hex(12)}=="
@@ -143,10 +173,12 @@ def digest_bytes(body: DigestBody, mail: DigestMail, *, sender: str, base_url: s
         b"MIME-Version: 1.0\r\n",
         f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"),
     ]
-    for subtype, content in (("plain", text), ("html", html)):
+    for subtype, chunks in (("plain", body.text_chunks), ("html", body.html_chunks)):
         parts.append(f'--{boundary}\r\nContent-Type: text/{subtype}; charset="utf-8"\r\n'
                      "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode("ascii"))
-        parts.append(_qp(content))
+        unsub, pref = links[subtype]
+        parts.extend(c if isinstance(c, bytes) else _qp(c.replace(_UNSUBSCRIBE, unsub).replace(_PREFERENCES, pref))
+                     for c in chunks)
         parts.append(b"\r\n")
     parts.append(f"--{boundary}--\r\n".encode("ascii"))
     return b"".join(parts)

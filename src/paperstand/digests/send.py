@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
@@ -113,19 +115,42 @@ def digest_mail(settings: Settings, subscriber: Subscriber, label: str, days: Pe
     return _mail(settings, subscriber, label, words, digest_papers(settings, subscriber, words, papers))
 
 
-class _RunCache:
-    """What one run reuses: featured papers per covered span, and rendered bodies per selection.
+class _Lru(OrderedDict[tuple[object, ...], Any]):
+    """A bounded mapping that forgets the least recently used entry."""
 
-    Subscribers with the same topics, digest size and span get the same papers, so the costly part
-    (selection, Jinja, css-inline) runs once per distinct selection; a bounded LRU keeps memory flat.
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get_fresh(self, key: tuple[object, ...]) -> Any:
+        """The value, marked as just used; KeyError when absent."""
+        self.move_to_end(key)
+        return self[key]
+
+    def put(self, key: tuple[object, ...], value: Any) -> None:
+        """Store, dropping the oldest entry when full."""
+        self[key] = value
+        if len(self) > self.size:
+            self.popitem(last=False)
+
+
+class _RunCache:
+    """What one run reuses: featured papers per covered span, selections per topics, bodies per selection.
+
+    Subscribers with the same topics, digest size and span get the same papers, and many different
+    topics still select the same papers (a keyword that matches nothing this week), so selection runs
+    once per distinct topics and rendering (Jinja, css-inline) once per distinct selection. Bounded
+    LRUs keep memory flat.
     """
 
+    SELECTIONS = 16384
     BODIES = 4096
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine, self.settings, self.env = engine, settings, mail_env()
         self.spans: dict[Period, Papers] = {}
-        self.bodies: OrderedDict[tuple[object, ...], DigestBody | None] = OrderedDict()
+        self.selections = _Lru(self.SELECTIONS)
+        self.bodies = _Lru(self.BODIES)
 
     def papers(self, days: Period) -> Papers:
         if days not in self.spans:
@@ -136,16 +161,21 @@ class _RunCache:
     def body(self, subscriber: Subscriber, label: str, days: Period) -> DigestBody | None:
         """The rendered digest for this subscriber's selection; ``None`` when nothing matched."""
         words = phrase(label, days)
-        key = (days, words, tuple(subscriber.categories), tuple(subscriber.keywords), subscriber.max_papers)
-        if key in self.bodies:
-            self.bodies.move_to_end(key)
-            return self.bodies[key]
-        papers = digest_papers(self.settings, subscriber, words, self.papers(days))
-        body = render_body(self.env, papers, words) if papers else None
-        self.bodies[key] = body
-        if len(self.bodies) > self.BODIES:
-            self.bodies.popitem(last=False)
-        return body
+        topics = (days, words, tuple(subscriber.categories), tuple(subscriber.keywords), subscriber.max_papers)
+        try:
+            chosen, papers = self.selections.get_fresh(topics)
+        except KeyError:
+            papers = digest_papers(self.settings, subscriber, words, self.papers(days))
+            chosen = (words, *((p.url, p.reasons) for p in papers))
+            self.selections.put(topics, (chosen, papers))
+        if not papers:
+            return None
+        try:
+            return self.bodies.get_fresh(chosen)
+        except KeyError:
+            body = render_body(self.env, papers, words)
+            self.bodies.put(chosen, body)
+            return body
 
 
 def send_period(engine: Engine, settings: Settings, period: Period, backend: MailBackend, *,
@@ -178,6 +208,21 @@ def deliver(engine: Engine, settings: Settings, backend: MailBackend, *,
     Message-ID) when its lease expires.
     """
     run = _Run(engine, settings, backend, clock, progress)
+    # The SMTP thread needs the interpreter only briefly after each reply, but with the default 5 ms
+    # switch interval it waits behind the preparing thread, which soon waits for it in turn.
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
+    try:
+        return _deliver(run, engine, clock)
+    finally:
+        sys.setswitchinterval(switch)
+
+
+# Seconds between the interpreter's thread switches while delivering.
+SWITCH_INTERVAL = 0.0005
+
+
+def _deliver(run: _Run, engine: Engine, clock: Callable[[], datetime]) -> SendReport:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtp") as wire:
         while True:
             claimed_at = clock()
@@ -198,7 +243,7 @@ def deliver(engine: Engine, settings: Settings, backend: MailBackend, *,
                     message = run.prepare(conn, row, subscriber, allowed)
                     run.finish(conn)  # the previous message's outcome, recorded before the next goes out
                     if message is not None:
-                        run.in_flight = (wire.submit(backend.send, message), row.id, message.rcpt_to[0])
+                        run.in_flight = (wire.submit(run.backend.send, message), row.id, message.rcpt_to[0])
                 run.finish(conn)
 
 

@@ -78,3 +78,18 @@ def test_wire_format_round_trips_through_the_email_package() -> None:
     assert "Café = “naïve” Bayes" in text and "ü" * 300 in text and "Zoë Ångström" in html
     assert f"Unsubscribe: {BASE}/unsubscribe/KEY" in text and f'href="{BASE}/preferences/KEY"' in html
     assert not parsed.defects and all(not part.defects for part in parsed.iter_parts())
+
+
+def test_pre_encoded_parts_equal_encoding_the_whole_part() -> None:
+    """Encoding a body once and filling each subscriber's links in later gives the same bytes as encoding it whole."""
+    from paperstand.digests import render
+
+    body = render.render_body(mail_env(), [PAPER, PAPER], "today")
+    unsub, prefs = f"{BASE}/unsubscribe/{'k' * 60}", f"{BASE}/preferences/{'p' * 60}"
+    for chunks, whole in ((body.text_chunks, body.text), (body.html_chunks, body.html)):
+        assert any(isinstance(c, str) for c in chunks) and any(isinstance(c, bytes) for c in chunks)
+        joined = b"".join(c if isinstance(c, bytes) else render._qp(c.replace(render._UNSUBSCRIBE, unsub)
+                                                                    .replace(render._PREFERENCES, prefs))
+                          for c in chunks)
+        expected = render._qp(whole.replace(render._UNSUBSCRIBE, unsub).replace(render._PREFERENCES, prefs))
+        assert joined == expected
