@@ -140,14 +140,19 @@ def build_vectors(db: Path, semantic_dir: Path) -> None:
         keys = np.fromiter((pid for pid, _ in chunk), dtype=np.uint64, count=len(chunk))
         v = vectors[[at[t] for _, t in chunk]] + rng.normal(0, NOISE, (len(chunk), vectors.shape[1]))
         v = (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float16)
+        # Spread over the run like a real backfill's timestamps (a millisecond a paper), so the web process
+        # re-reads only the last few seconds' rows beyond the index file's watermark, as in production.
         raw.executemany("INSERT INTO paper_embeddings (paper_id, model_id, content_hash, vector, embedded_at, "
-                        "checked_at) VALUES (?, ?, 'bench', ?, ?, ?)",
-                        ((int(k), MODEL_ID, vec.tobytes(), now, now) for k, vec in zip(keys, v, strict=True)))
+                        "checked_at) VALUES (?, ?, 'bench', ?, datetime(?, '+' || (? / 1000.0) || ' seconds'), "
+                        "datetime(?, '+' || (? / 1000.0) || ' seconds'))",
+                        ((int(k), MODEL_ID, vec.tobytes(), now, int(k), now, int(k))
+                         for k, vec in zip(keys, v, strict=True)))
         raw.commit()
         index.add(keys, v.astype(np.float32), threads=os.cpu_count() or 2)
         print(f"\r  vectors and index: {lo + len(chunk):,}/{len(rows):,}", end="", flush=True)
-    # The watermark is read back as an aware UTC time, like the table's timestamps.
-    save_index(semantic_dir, index, IndexMeta(MODEL_ID, database_key(engine), now.replace(" ", "T") + "+00:00",
+    # The watermark (the newest row) is read back as an aware UTC time, like the table's timestamps.
+    newest = raw.execute("SELECT max(embedded_at) FROM paper_embeddings").fetchone()[0]
+    save_index(semantic_dir, index, IndexMeta(MODEL_ID, database_key(engine), newest.replace(" ", "T") + "+00:00",
                                               len(index)))
     print(f"\nindexed {len(index):,} vectors in {time.perf_counter() - start:.0f} s", flush=True)
     raw.close()

@@ -87,7 +87,9 @@ def embed_query(text: str, encoder: QueryEncoder | None = None) -> np.ndarray:
     if encoder is None:
         from paperstand.search.embedder import get_embedder
 
-        encoder = get_embedder()
+        # Queries are single short texts: the int8 CPU path answers one in a few milliseconds, faster
+        # than a trip to a GPU, and keeps torch (hundreds of MB) out of the web process.
+        encoder = get_embedder("cpu")
     return query_cache.vector(text, encoder)
 
 
