@@ -131,7 +131,8 @@ class LiveIndex:
         while True:
             with self._search_lock:
                 snap.ann.expansion_search = max(EXPANSION_SEARCH, fetch)  # type: ignore[misc]
-                matches = snap.ann.search(vector.astype(np.float32), fetch, threads=1)
+                # Asked for the whole index: the graph search may miss a node, brute force cannot.
+                matches = snap.ann.search(vector.astype(np.float32), fetch, threads=1, exact=fetch >= total)
             kept = [(int(key), 1.0 - float(d)) for key, d in zip(matches.keys, matches.distances, strict=True)
                     if int(key) not in skip]
             if len(kept) >= k or fetch >= total:
