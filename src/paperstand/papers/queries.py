@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from paperstand.ingest.record import split_arxiv_id
@@ -113,21 +113,6 @@ def paper_card(session: Session, paper: Paper) -> PaperCard:
     pick = session.execute(select(DailyPick).where(DailyPick.paper_id == paper.id)
                            .order_by(DailyPick.day.desc()).limit(1)).scalar_one_or_none()
     return _cards(session, [(paper, pick)])[0]
-
-
-def search_simple(session: Session, query: str, *, offset: int = 0, limit: int = 20) -> list[PaperCard]:
-    """Papers whose title or abstract contains every word of the query (case-insensitive)."""
-    words = [w for w in query.lower().split() if w][:8]
-    if not words:
-        return []
-    conds = [or_(func.lower(Paper.title).contains(w, autoescape=True),
-                 func.lower(Paper.abstract).contains(w, autoescape=True)) for w in words]
-    title_hit = func.lower(Paper.title).contains(words[0], autoescape=True)
-    stmt = (select(Paper).where(and_(*conds))
-            .order_by(title_hit.desc(), Paper.published_at.desc(), Paper.id.desc())
-            .offset(offset).limit(limit))
-    papers = session.execute(stmt).scalars().all()
-    return _cards(session, [(p, None) for p in papers])
 
 
 @dataclass
