@@ -113,7 +113,7 @@ def render_body(env: Environment, papers: Sequence[DigestPaper], period_phrase: 
 _LINK_ATTR = re.compile(f' (href="(?:{_UNSUBSCRIBE}|{_PREFERENCES})")')
 
 
-_LINK_LINE = re.compile(f"[^\n]*(?:{_UNSUBSCRIBE}|{_PREFERENCES})[^\n]*\n?")
+_PLACEHOLDER = re.compile(f"{_UNSUBSCRIBE}|{_PREFERENCES}")
 
 
 def _encode_lines(text: str) -> tuple[bytes | str, ...]:
@@ -125,11 +125,16 @@ def _encode_lines(text: str) -> tuple[bytes | str, ...]:
     text = text.replace("\r\n", "\n")
     out: list[bytes | str] = []
     last = 0
-    for m in _LINK_LINE.finditer(text):
-        if m.start() > last:
-            out.append(_qp(text[last:m.start()]))
-        out.append(m.group())
-        last = m.end()
+    for m in _PLACEHOLDER.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        if start < last:
+            continue  # a second link on a line already kept as text
+        end = text.find("\n", m.end())
+        end = len(text) if end == -1 else end + 1
+        if start > last:
+            out.append(_qp(text[last:start]))
+        out.append(text[start:end])
+        last = end
     if last < len(text):
         out.append(_qp(text[last:]))
     return tuple(out)
@@ -139,7 +144,9 @@ def _encode_lines(text: str) -> tuple[bytes | str, ...]:
 def _header(name: str, value: str) -> bytes:
     """One header line, folded and RFC 2047-encoded by the email package when it must be."""
     value = single_line(value)
-    if value.isascii() and len(name) + len(value) < 76:
+    # ASCII fits as one line (RFC 5322 allows 998 characters; folding at 78 is only advice), which
+    # keeps long per-subscriber values such as List-Unsubscribe off the slow path.
+    if value.isascii() and len(name) + len(value) < 990:
         return f"{name}: {value}\r\n".encode("ascii")
     policy = email.policy.SMTP
     return policy.header_factory(name, value).fold(policy=policy).encode("ascii")
