@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -11,7 +12,11 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -163,3 +168,19 @@ def smtp_server(handler: object) -> Iterator[str]:
         yield f"smtp://127.0.0.1:{port}?timeout=5&helo=client.test"
     finally:
         controller.stop()
+
+
+@dataclass
+class CountingSink:
+    """An aiosmtpd handler that accepts everything and records (recipient, Message-ID) per message."""
+
+    delay: float = 0.0  # seconds per message, to pace like a real server
+    received: list[tuple[str, str]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        """Accept and remember."""
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        msg = message_from_bytes(envelope.original_content, policy=default)
+        self.received.append((envelope.rcpt_tos[0], str(msg["Message-ID"])))
+        return "250 OK"

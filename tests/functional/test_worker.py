@@ -9,18 +9,14 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import message_from_bytes
-from email.policy import default
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from conftest import smtp_server
+from conftest import CountingSink, smtp_server
 from paperstand.cli import app
 from paperstand.config import Settings
 from paperstand.db import make_engine, migrate
@@ -33,19 +29,6 @@ from paperstand.worker.schedule import SCHEDULE
 
 SUBSCRIBERS = 30
 REDIS_URL = "redis://127.0.0.1:6379/13"
-
-
-@dataclass
-class Sink:
-    """Counts digests by recipient."""
-
-    received: list[tuple[str, str]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        """Accept and remember."""
-        msg = message_from_bytes(envelope.original_content, policy=default)
-        self.received.append((envelope.rcpt_tos[0], str(msg["Message-ID"])))
-        return "250 OK"
 
 
 def test_schedule_has_a_job_for_every_entry_and_fires_when_it_says() -> None:
@@ -119,7 +102,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> str:
 def test_two_workers_run_queued_digest_jobs_and_send_each_digest_once(
         db_url: str, tmp_path: Path, queue_url: str | None) -> None:
     _populate(db_url)
-    sink = Sink()
+    sink = CountingSink()
     with smtp_server(sink) as mail_url:
         env = {"PAPERSTAND_DATABASE_URL": db_url, "PAPERSTAND_DATA_DIR": str(tmp_path / "var"),
                "PAPERSTAND_MAIL_URL": mail_url, "PAPERSTAND_SECRET_KEY": "worker",

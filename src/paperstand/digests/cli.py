@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 
 from paperstand.config import Settings
 from paperstand.db import make_engine, migrate
-from paperstand.digests.outbox import due_now, frequency_of, pending_count, plan, plan_due, utcnow
+from paperstand.digests.outbox import due_now, eligible, frequency_of, pending_count, plan, plan_due, utcnow
 from paperstand.digests.preview import next_digest, render_for
 from paperstand.digests.send import deliver
 from paperstand.mail.backends import mail_backend
 from paperstand.papers.periods import BadPeriod, Period, parse_day, parse_week
 from paperstand.subscriptions.models import Subscriber
-from paperstand.subscriptions.service import may_receive, normalize_email
+from paperstand.subscriptions.service import normalize_email
 
 app = typer.Typer(help="Email digests: send what is due, send a period, or preview a subscriber's next digest.",
                   no_args_is_help=True)
@@ -103,13 +103,11 @@ def send(period: Annotated[str | None, typer.Option(
 
 def _dry_run(session: Session, chosen: Period | None, now: datetime) -> None:
     if chosen is not None:
-        subs = session.execute(select(Subscriber).where(
-            Subscriber.status == "confirmed", Subscriber.paused.is_(False),
-            Subscriber.frequency == frequency_of(chosen))).scalars()
-        eligible = [s.email for s in subs if may_receive(session, s)]
-        console.print(f"{chosen.label}: {len(eligible)} subscriber(s) would get a digest")
-        for email in eligible:
-            console.print(f"  {email}", highlight=False)
+        # The same subscribers ``plan`` would create rows for.
+        chosen_subs = eligible(session, frequency_of(chosen))
+        console.print(f"{chosen.label}: {len(chosen_subs)} subscriber(s) would get a digest")
+        for subscriber in chosen_subs:
+            console.print(f"  {subscriber.email}", highlight=False)
         return
     owed = due_now(session, now)
     console.print(f"due now: {len(owed)} subscriber(s) would get a digest")

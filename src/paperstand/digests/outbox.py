@@ -46,7 +46,7 @@ def frequency_of(period: Period) -> str:
     return "daily" if period.kind == "day" else "weekly"
 
 
-def _eligible(session: Session, frequency: str | None = None) -> list[Subscriber]:
+def eligible(session: Session, frequency: str | None = None) -> list[Subscriber]:
     """Confirmed, unpaused, unsuppressed subscribers (of one frequency, when given)."""
     stmt = select(Subscriber).where(Subscriber.status == "confirmed", Subscriber.paused.is_(False))
     if frequency is not None:
@@ -75,7 +75,7 @@ def plan(session: Session, period: Period, now: datetime) -> int:
     """Create the rows a period owes its frequency's subscribers; idempotent, also when run concurrently."""
     last = period.end - timedelta(days=1)
     return _insert_rows(session, [_row(s.id, period.label, period.start, last, now)
-                                  for s in _eligible(session, frequency_of(period))])
+                                  for s in eligible(session, frequency_of(period))])
 
 
 def last_covered(session: Session) -> dict[int, date]:
@@ -94,7 +94,7 @@ def due_now(session: Session, now: datetime) -> list[tuple[Subscriber, Due]]:
     latest = latest_day(session)
     covered = last_covered(session)
     owed = []
-    for s in _eligible(session):
+    for s in eligible(session):
         due = due_digest(schedule_of(s), now, last_covered=covered.get(s.id), latest_featured=latest)
         if due is not None:
             owed.append((s, due))

@@ -140,14 +140,18 @@ def _encode_lines(text: str) -> tuple[bytes | str, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=8192)  # From and Subject repeat across a run; folding them is the costly case
 def _header(name: str, value: str) -> bytes:
-    """One header line, folded and RFC 2047-encoded by the email package when it must be."""
+    """One header line; values that need folding or RFC 2047 encoding go through the email package."""
     value = single_line(value)
     # ASCII fits as one line (RFC 5322 allows 998 characters; folding at 78 is only advice), which
     # keeps long per-subscriber values such as List-Unsubscribe off the slow path.
     if value.isascii() and len(name) + len(value) < 990:
         return f"{name}: {value}\r\n".encode("ascii")
+    return _folded(name, value)
+
+
+@lru_cache(maxsize=4096)  # only shared values (a non-ASCII subject, a sender name) get here
+def _folded(name: str, value: str) -> bytes:
     policy = email.policy.SMTP
     return policy.header_factory(name, value).fold(policy=policy).encode("ascii")
 

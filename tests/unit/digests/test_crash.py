@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from email import message_from_bytes
-from email.policy import default
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from conftest import smtp_server
+from conftest import CountingSink, smtp_server
 from paperstand.ingest.record import PaperRecord
 from paperstand.papers.store import store_batch
 from paperstand.subscriptions.models import Subscriber
@@ -45,20 +40,6 @@ send_period(make_engine(db_url), settings, parse_day("2026-03-02"), backend_from
 """
 
 
-@dataclass
-class Sink:
-    """Counts what arrives, by recipient and Message-ID."""
-
-    received: list[tuple[str, str]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        """Accept and remember, at the pace of a real server (a few milliseconds per message)."""
-        await asyncio.sleep(0.004)
-        msg = message_from_bytes(envelope.original_content, policy=default)
-        self.received.append((envelope.rcpt_tos[0], str(msg["Message-ID"])))
-        return "250 OK"
-
-
 def _populate(engine: Engine) -> None:
     with engine.begin() as conn:
         store_batch(conn, [PaperRecord(source="listing", title=f"Crash-safe paper {i}", abstract="Text. More.",
@@ -72,7 +53,7 @@ def _populate(engine: Engine) -> None:
 def test_sigkill_loses_nobody(engine: Engine, db_url: str) -> None:
     """Twenty kills at random points, then one clean run: all 200 served, at most one duplicate per kill."""
     _populate(engine)
-    sink = Sink()
+    sink = CountingSink(delay=0.004)  # the pace of a real server
     rng = random.Random(2026)
     with smtp_server(sink) as mail_url:
         for run in range(KILLS):
