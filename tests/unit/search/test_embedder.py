@@ -91,6 +91,39 @@ def test_torch_pipeline_agrees_with_plain_model(plain_vectors: np.ndarray) -> No
     assert np.all((vecs * plain_vectors).sum(axis=1) > 0.999)
 
 
+def test_torch_pipeline_with_tokenizer_processes(plain_vectors: np.ndarray) -> None:
+    """The pool of tokenizer processes the CUDA path uses gives the same vectors as in-process tokenizing."""
+    backend = emb._TorchBackend("cpu", tokenizer_processes=2)
+    vecs = backend.encode(SENTENCES, batch_size=3, progress=None)
+    assert np.all((vecs * plain_vectors).sum(axis=1) > 0.999)
+    again = backend.encode(SENTENCES[::-1], batch_size=3, progress=None)[::-1]  # the pool is reused
+    np.testing.assert_allclose(again, vecs, atol=1e-5)
+
+
+def test_prefix_tokenizing_is_exact() -> None:
+    """Encoding a whitespace-cut prefix gives the same word pieces as encoding the whole text."""
+    tok = emb._tokenizer(emb.model_dir())
+    long_words = "representation " * 120  # about 15 characters a piece: the prefix falls short, redone whole
+    texts = [
+        " ".join(SENTENCES) * 4,  # long, ordinary prose: the prefix is enough
+        long_words,
+        "x" * 3000,  # no whitespace to cut at
+        "short text",
+        "α-β γ-δ: ∑ over k of f(k) — naïve café résumé " * 40,
+    ]
+    assert emb._prefix(texts[0]) != texts[0] and emb._prefix(texts[3]) == texts[3]
+    ids, mask = emb._tokenize(tok, texts)
+    whole = tok.encode_batch(texts)
+    assert ids.tolist() == [e.ids for e in whole]
+    assert mask.tolist() == [e.attention_mask for e in whole]
+    assert ids.shape[1] == emb.MAX_SEQ_LENGTH
+    assert not np.any((ids == 0) & (mask == 1))  # the mask the CUDA path derives from ids is the same
+    worker_ids = None
+    emb._worker_start(str(emb.model_dir()))
+    worker_ids = emb._worker_ids(texts[3:4] + texts[1:2])
+    assert worker_ids.tolist() == [e.ids for e in tok.encode_batch(texts[3:4] + texts[1:2])]
+
+
 def test_progress_counts_every_text(embedder: emb.Embedder) -> None:
     done: list[int] = []
     embedder.encode(SENTENCES * 3, batch_size=4, progress=done.append)
