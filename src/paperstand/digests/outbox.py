@@ -117,7 +117,8 @@ def claim(conn: Connection, owner: str, now: datetime, limit: int = 100) -> list
     """Take up to ``limit`` due rows under a lease, in one statement; rows another sender holds are skipped."""
     free = or_(OUT.c.lease_until.is_(None), OUT.c.lease_until < now)
     due = and_(OUT.c.status == "pending", OUT.c.next_attempt_at <= now, free)
-    pick = select(OUT.c.id).where(due).order_by(OUT.c.id).limit(limit)
+    # In the order of the (status, next_attempt_at) index: rows already sent are not scanned past.
+    pick = select(OUT.c.id).where(due).order_by(OUT.c.next_attempt_at, OUT.c.id).limit(limit)
     if conn.dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)  # concurrent senders take different rows, no waiting
     # The guarded UPDATE is the lock: ``due`` is checked again on each row as it is updated, so two
@@ -142,6 +143,11 @@ _SENT = (update(OUT).where(OUT.c.id == bindparam("row_id"), OUT.c.lease_owner ==
 def record_sent(conn: Connection, row_id: int, owner: str, now: datetime) -> None:
     """Mark a row sent, if this sender still holds it."""
     conn.execute(_SENT, {"row_id": row_id, "owner": owner, "now": now})
+
+
+def record_sent_many(conn: Connection, rows: list[dict[str, object]]) -> None:
+    """Mark rows sent (``row_id``, ``owner``, ``now`` each), those this sender still holds, in one statement."""
+    conn.execute(_SENT, rows)
 
 
 def record_skipped(conn: Connection, row_id: int, owner: str, reason: str) -> None:

@@ -11,7 +11,7 @@ import email
 import email.policy
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -96,18 +96,112 @@ class DigestBody:
     html_chunks: tuple[bytes | str, ...] = ()
 
 
+# Where the papers go while a digest's frame (heading, footer) is rendered; on a line of its own.
+_PAPERS = "PSPAPERS7F3A"
+
+
+class Renderer:
+    """Renders digest bodies from per-paper pieces, each rendered, CSS-inlined and encoded once.
+
+    A digest is a frame (``body.html`` / ``body.txt``: heading, footer, links) around one piece per paper
+    (``paper.html`` / ``paper.txt``). Among thousands of subscribers there are few distinct frames and a few
+    hundred distinct papers-with-reasons, but many distinct selections; so the pieces are cached (bounded),
+    and a body is a join of cached, already quoted-printable encoded pieces. Every piece is whole lines, and
+    quoted-printable works line by line, so the joined bytes equal encoding the whole part at once.
+    """
+
+    PIECES = 16384
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+        self.css = env.get_template("email/digest/style.css").render()
+        self._frames: dict[tuple[str, bool, bool], tuple[_Piece, _Piece, _Piece, _Piece]] = {}
+        self._html: dict[DigestPaper, _Piece] = {}
+        self._text: dict[tuple[int, DigestPaper], _Piece] = {}
+
+    def body(self, papers: Sequence[DigestPaper], period_phrase: str, has_preferences: bool = True) -> DigestBody:
+        """Subject, text and HTML (CSS inlined) for these papers, with link placeholders."""
+        context = {"items": papers, "period_phrase": period_phrase}
+        subject = " ".join(self.env.get_template("email/digest/subject.txt").render(context).split())
+        html_head, html_foot, text_head, text_foot = self._frame(period_phrase, has_preferences, bool(papers))
+        html = [html_head, *(self._paper_html(p) for p in papers), html_foot]
+        text = [text_head, *(self._paper_text(i, p) for i, p in enumerate(papers, 1)), text_foot]
+        # Only line breaks are checked here: the Subject header is folded (and checked again) when sent.
+        return DigestBody(single_line(subject), "".join(t for t, _ in text), "".join(t for t, _ in html),
+                          has_preferences, _merged(c for _, chunks in text for c in chunks),
+                          _merged(c for _, chunks in html for c in chunks))
+
+    def _frame(self, period_phrase: str, has_preferences: bool, any_papers: bool
+               ) -> tuple[_Piece, _Piece, _Piece, _Piece]:
+        key = (period_phrase, has_preferences, any_papers)
+        frame = self._frames.get(key)
+        if frame is None:
+            context = {"period_phrase": period_phrase, "papers": _PAPERS if any_papers else "",
+                       "unsubscribe_url": _UNSUBSCRIBE, "preferences_url": _PREFERENCES if has_preferences else None}
+            # Each link on a line of its own (a line break is whitespace between attributes), so the rest of
+            # the HTML is encoded once, and only those lines per subscriber.
+            html = _LINK_ATTR.sub(r"\n\1\n", css_inline.inline(self.env.get_template("email/digest/body.html")
+                                                                .render(context)))
+            text = self.env.get_template("email/digest/body.txt").render(context)
+            frame = (*_split(html), *_split(text))
+            if len(self._frames) > 64:
+                self._frames.clear()
+            self._frames[key] = frame
+        return frame
+
+    def _paper_html(self, paper: DigestPaper) -> _Piece:
+        piece = self._html.get(paper)
+        if piece is None:
+            html = css_inline.inline_fragment(self.env.get_template("email/digest/paper.html").render(item=paper),
+                                              self.css)
+            piece = self._html[paper] = _piece(html if html.endswith("\n") else html + "\n")
+            if len(self._html) > self.PIECES:
+                self._html.clear()  # a run's papers are few: this only bounds a long-lived process
+        return piece
+
+    def _paper_text(self, index: int, paper: DigestPaper) -> _Piece:
+        key = (index, paper)
+        piece = self._text.get(key)
+        if piece is None:
+            text = self.env.get_template("email/digest/paper.txt").render(item=paper, index=index)
+            piece = self._text[key] = _piece(text if text.endswith("\n") else text + "\n")
+            if len(self._text) > self.PIECES:
+                self._text.clear()
+        return piece
+
+
+_Piece = tuple[str, tuple[bytes | str, ...]]
+
+
+def _piece(text: str) -> _Piece:
+    """Text with its encoded chunks (see :func:`_encode_lines`)."""
+    return text, _encode_lines(text)
+
+
+def _merged(chunks: Iterable[bytes | str]) -> tuple[bytes | str, ...]:
+    """Chunks with each run of encoded (bytes) chunks joined into one: fewer pieces to join per message."""
+    out: list[bytes | str] = []
+    for chunk in chunks:
+        if isinstance(chunk, bytes) and out and isinstance(out[-1], bytes):
+            out[-1] += chunk
+        else:
+            out.append(chunk)
+    return tuple(out)
+
+
+def _split(frame: str) -> tuple[_Piece, _Piece]:
+    """A rendered frame cut at the papers marker (head, foot); without one, the whole frame is the head."""
+    at = frame.find(_PAPERS)
+    if at == -1:
+        return _piece(frame), _piece("")
+    assert at == 0 or frame[at - 1] == "\n", "the papers marker must start a line"
+    return _piece(frame[:at]), _piece(frame[at + len(_PAPERS):].removeprefix("\n"))
+
+
 def render_body(env: Environment, papers: Sequence[DigestPaper], period_phrase: str,
                 has_preferences: bool = True) -> DigestBody:
-    """Render subject, text and HTML (CSS inlined) for these papers."""
-    context = {"items": papers, "period_phrase": period_phrase, "unsubscribe_url": _UNSUBSCRIBE,
-               "preferences_url": _PREFERENCES if has_preferences else None}
-    subject = " ".join(env.get_template("email/digest/subject.txt").render(context).split())
-    # Each link on a line of its own (a line break is whitespace between attributes), so the rest of
-    # the HTML can be encoded once for every subscriber who shares this body.
-    html = _LINK_ATTR.sub(r"\n\1\n", css_inline.inline(env.get_template("email/digest/body.html").render(context)))
-    text = env.get_template("email/digest/body.txt").render(context)
-    # Only line breaks are checked here: the Subject header is folded (and checked again) when sent.
-    return DigestBody(single_line(subject), text, html, has_preferences, _encode_lines(text), _encode_lines(html))
+    """Render subject, text and HTML (CSS inlined) for these papers (one-off; a send run keeps a Renderer)."""
+    return Renderer(env).body(papers, period_phrase, has_preferences)
 
 
 _LINK_ATTR = re.compile(f' (href="(?:{_UNSUBSCRIBE}|{_PREFERENCES})")')

@@ -76,17 +76,51 @@ def select_digest(candidates: Sequence[Candidate], topics: Topics, limit: int, p
 
     ``period_word`` names the period in reasons: "today" or "this week".
     """
-    ranked = sorted(candidates, key=rank_key)
-    top = {c.paper_id for c in ranked[:TOP_N]}
-    filtered = bool(topics.categories or topics.keywords)
-    items: list[DigestItem] = []
-    for c in ranked:
-        reasons = match_reasons(c, topics)
-        if filtered and not reasons:
-            continue
-        if c.paper_id in top:
-            reasons = (f"top {TOP_N} {period_word}", *reasons)
-        items.append(DigestItem(c, reasons or (f"featured {period_word}",)))
-        if len(items) >= limit:
-            break
-    return items
+    return Selector(candidates).select(topics, limit, period_word)
+
+
+class Selector:
+    """:func:`select_digest` for many subscribers over the same candidates.
+
+    The ranking, the top papers and each topic's matches are worked out once, the first time they are
+    needed, instead of once per subscriber: a send run asks about the same few hundred papers for every
+    subscriber, with thousands of different combinations of the same few dozen topics.
+    """
+
+    def __init__(self, candidates: Sequence[Candidate]) -> None:
+        self.ranked = sorted(candidates, key=rank_key)
+        self.top = {c.paper_id for c in self.ranked[:TOP_N]}
+        self._categories: dict[str, dict[int, str]] = {}  # wanted → {paper id: the category it matched}
+        self._keywords: dict[str, frozenset[int]] = {}  # keyword → papers it matches
+
+    def _category(self, wanted: str) -> dict[int, str]:
+        found = self._categories.get(wanted)
+        if found is None:
+            found = self._categories[wanted] = {
+                c.paper_id: cat for c in self.ranked if (cat := category_matches(wanted, c.categories))}
+        return found
+
+    def _keyword(self, keyword: str) -> frozenset[int]:
+        found = self._keywords.get(keyword)
+        if found is None:
+            found = self._keywords[keyword] = frozenset(c.paper_id for c in self.ranked if keyword_matches(keyword, c))
+        return found
+
+    def select(self, topics: Topics, limit: int, period_word: str) -> list[DigestItem]:
+        """The digest for these topics (see :func:`select_digest`)."""
+        categories = [self._category(wanted) for wanted in topics.categories]
+        keywords = [(f"matched “{kw.strip()}”", self._keyword(kw)) for kw in topics.keywords]
+        filtered = bool(topics.categories or topics.keywords)
+        items: list[DigestItem] = []
+        for c in self.ranked:
+            pid = c.paper_id
+            reasons = [f"matched {m[pid]}" for m in categories if pid in m]
+            reasons += [reason for reason, ids in keywords if pid in ids]
+            if filtered and not reasons:
+                continue
+            if pid in self.top:
+                reasons.insert(0, f"top {TOP_N} {period_word}")
+            items.append(DigestItem(c, tuple(dict.fromkeys(reasons)) or (f"featured {period_word}",)))
+            if len(items) >= limit:
+                break
+        return items

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from paperstand.config import Settings
-from paperstand.digests.models import OutboxMessage
 from paperstand.digests.outbox import (
     LEASE,
     LEASE_MARGIN,
+    OUT,
     SendReport,
     claim,
     plan,
     plan_due,
     record_retry,
-    record_sent,
+    record_sent_many,
     record_skipped,
     record_suppressed,
     release,
@@ -34,15 +32,15 @@ from paperstand.digests.render import (
     DigestBody,
     DigestMail,
     DigestPaper,
+    Renderer,
     author_line,
     digest_bytes,
     excerpt,
     message_id,
-    render_body,
 )
-from paperstand.digests.select import Candidate, Topics, select_digest
-from paperstand.mail.backends import MailBackend, RawMessage
-from paperstand.mail.errors import PermanentMailError, TransientMailError
+from paperstand.digests.select import Candidate, Selector, Topics
+from paperstand.mail.backends import MailBackend, Outcome, RawMessage, open_stream
+from paperstand.mail.errors import PermanentMailError
 from paperstand.mail.templates import mail_env
 from paperstand.papers.periods import Period, parse_day, parse_week
 from paperstand.papers.queries import featured
@@ -55,16 +53,16 @@ MAX_CANDIDATES = 500
 
 
 Titles = dict[int, tuple[str | None, list[str]]]
-Papers = tuple[list[Candidate], Titles]
+Papers = tuple[Selector, Titles]
 
 
 def period_papers(session: Session, period: Period) -> Papers:
-    """The period's featured papers, read once: selection candidates, and public id + authors by paper id."""
+    """The period's featured papers, read once: a selector over them, and public id + authors by paper id."""
     cards = [c for c in featured(session, period, limit=MAX_CANDIDATES) if c.pick is not None]
     candidates = [Candidate(c.paper.id, c.paper.title, c.paper.abstract, tuple(c.paper.categories), c.upvotes,
                             c.pick.day, c.pick.position) for c in cards if c.pick is not None]
     titles = {c.paper.id: (c.paper.arxiv_id or c.paper.local_key, list(c.paper.authors)) for c in cards}
-    return candidates, titles
+    return Selector(candidates), titles
 
 
 def covered_days(label: str, first_day: date | None, last_day: date | None) -> Period:
@@ -83,12 +81,16 @@ def phrase(label: str, days: Period) -> str:
     return f"since {days.start.strftime('%b')} {days.start.day}"
 
 
+def topics_of(subscriber: Subscriber) -> Topics:
+    """A subscriber's topics in a canonical order (sorted, no repeats), which is also the order of the reasons."""
+    return Topics(tuple(sorted(set(subscriber.categories))), tuple(sorted(set(subscriber.keywords))))
+
+
 def digest_papers(settings: Settings, subscriber: Subscriber, words: str, papers: Papers) -> list[DigestPaper]:
     """The papers this subscriber's digest shows, in order, with reasons and absolute links."""
     base = settings.effective_base_url
-    candidates, titles = papers
-    items = select_digest(candidates, Topics(tuple(subscriber.categories), tuple(subscriber.keywords)),
-                          subscriber.max_papers, words)
+    selector, titles = papers
+    items = selector.select(topics_of(subscriber), subscriber.max_papers, words)
     shown = []
     for item in items:
         arxiv_id, authors = titles[item.candidate.paper_id]
@@ -139,15 +141,15 @@ class _RunCache:
 
     Subscribers with the same topics, digest size and span get the same papers, and many different
     topics still select the same papers (a keyword that matches nothing this week), so selection runs
-    once per distinct topics and rendering (Jinja, css-inline) once per distinct selection. Bounded
-    LRUs keep memory flat.
+    once per distinct topics and a body is put together once per distinct selection (from pieces the
+    :class:`Renderer` renders once per paper). Bounded LRUs keep memory flat.
     """
 
     SELECTIONS = 16384
     BODIES = 4096
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.engine, self.settings, self.env = engine, settings, mail_env()
+        self.engine, self.settings, self.renderer = engine, settings, Renderer(mail_env())
         self.spans: dict[Period, Papers] = {}
         self.selections = _Lru(self.SELECTIONS)
         self.bodies = _Lru(self.BODIES)
@@ -161,7 +163,8 @@ class _RunCache:
     def body(self, subscriber: Subscriber, label: str, days: Period) -> DigestBody | None:
         """The rendered digest for this subscriber's selection; ``None`` when nothing matched."""
         words = phrase(label, days)
-        topics = (days, words, tuple(subscriber.categories), tuple(subscriber.keywords), subscriber.max_papers)
+        wanted = topics_of(subscriber)
+        topics = (days, words, wanted.categories, wanted.keywords, subscriber.max_papers)
         try:
             chosen, papers = self.selections.get_fresh(topics)
         except KeyError:
@@ -173,7 +176,7 @@ class _RunCache:
         try:
             return self.bodies.get_fresh(chosen)
         except KeyError:
-            body = render_body(self.env, papers, words)
+            body = self.renderer.body(papers, words)
             self.bodies.put(chosen, body)
             return body
 
@@ -202,120 +205,129 @@ def deliver(engine: Engine, settings: Settings, backend: MailBackend, *,
             clock: Callable[[], datetime] = utcnow, progress: Callable[[int], None] | None = None) -> SendReport:
     """Claim, send and record outbox rows until none is due; safe to run in several processes at once.
 
-    The mail server's round trips are waiting time, so one thread talks SMTP while this one prepares
-    the next digest. Each outcome is committed as soon as the server answered, before the next message
-    goes out: a crash leaves at most one message sent but unrecorded, which is re-sent (same
-    Message-ID) when its lease expires.
+    Messages go out through the backend's stream: over SMTP each message costs one round trip, and the
+    server works on one message while this process prepares the next. Outcomes are written in small
+    groups (:data:`RECORD_EVERY`), each in one short transaction: a crash can leave that many messages
+    sent but unrecorded, all of them under this sender's lease, and they are re-sent (same Message-ID)
+    when the lease expires.
     """
     run = _Run(engine, settings, backend, clock, progress)
-    # The SMTP thread needs the interpreter only briefly after each reply, but with the default 5 ms
-    # switch interval it waits behind the preparing thread, which soon waits for it in turn.
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
-    try:
-        return _deliver(run, engine, clock)
-    finally:
-        sys.setswitchinterval(switch)
+    stream = open_stream(backend)
+    while True:
+        claimed_at = clock()
+        with engine.begin() as conn:
+            ids = claim(conn, run.owner, claimed_at)
+        if not ids:
+            return run.report
+        batch = _load(engine, ids)
+        with engine.connect() as conn:  # one connection for the batch's bookkeeping
+            for position, (row, subscriber, allowed) in enumerate(batch):
+                if clock() > claimed_at + LEASE - LEASE_MARGIN:
+                    # The lease is about to run out (a slow mail server): hand the rest back
+                    # rather than risk another sender taking them over while this one sends.
+                    run.settle(conn, stream.flush(), final=True)
+                    release(conn, [r.id for r, _, _ in batch[position:]], run.owner)
+                    conn.commit()
+                    break
+                message = run.prepare(row, subscriber, allowed)
+                if message is not None:
+                    run.settle(conn, stream.push(message, (row.id, message.rcpt_to[0])))
+            run.settle(conn, stream.flush(), final=True)
 
 
-# Seconds between the interpreter's thread switches while delivering.
-SWITCH_INTERVAL = 0.0005
-
-
-def _deliver(run: _Run, engine: Engine, clock: Callable[[], datetime]) -> SendReport:
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtp") as wire:
-        while True:
-            claimed_at = clock()
-            with engine.begin() as conn:
-                ids = claim(conn, run.owner, claimed_at)
-            if not ids:
-                return run.report
-            batch = _load(engine, ids)
-            with engine.connect() as conn:  # one connection for the batch's bookkeeping
-                for position, (row, subscriber, allowed) in enumerate(batch):
-                    if clock() > claimed_at + LEASE - LEASE_MARGIN:
-                        # The lease is about to run out (a slow mail server): hand the rest back
-                        # rather than risk another sender taking them over while this one sends.
-                        run.finish(conn)
-                        release(conn, [r.id for r, _, _ in batch[position:]], run.owner)
-                        conn.commit()
-                        break
-                    message = run.prepare(conn, row, subscriber, allowed)
-                    run.finish(conn)  # the previous message's outcome, recorded before the next goes out
-                    if message is not None:
-                        run.in_flight = (wire.submit(run.backend.send, message), row.id, message.rcpt_to[0])
-                run.finish(conn)
+# Outcomes written per transaction: one commit per message cost as much as rendering the message.
+RECORD_EVERY = 32
 
 
 class _Run:
-    """One delivery run's state: its lease owner, caches, counts, and the message on the wire."""
+    """One delivery run's state: its lease owner, caches, counts, and outcomes not yet written."""
 
     def __init__(self, engine: Engine, settings: Settings, backend: MailBackend, clock: Callable[[], datetime],
                  progress: Callable[[int], None] | None) -> None:
         self.engine, self.settings, self.backend, self.clock, self.progress = engine, settings, backend, clock, progress
         self.owner, self.report, self.cache = uuid.uuid4().hex, SendReport(), _RunCache(engine, settings)
         self.envelope_from = parseaddr(settings.mail_from)[1] or settings.mail_from
-        self.in_flight: tuple[Future[None], int, str] | None = None
+        self.base = settings.effective_base_url
+        self.sent: list[dict[str, object]] = []
+        self.closed: list[tuple[int, str, str]] = []  # (row id, status, reason): rows closed without mail
 
-    def _done(self) -> None:
-        if self.progress:
-            self.progress(1)
+    def _done(self, count: int = 1) -> None:
+        if self.progress and count:
+            self.progress(count)
 
-    def prepare(self, conn: Connection, row: OutboxMessage, subscriber: Subscriber | None,
-                allowed: bool) -> RawMessage | None:
-        """The row's message, or ``None`` when the row was closed without mail (unsubscribed, nothing matched)."""
+    def prepare(self, row: _Row, subscriber: Subscriber | None, allowed: bool) -> RawMessage | None:
+        """The row's message, or ``None`` when the row is closed without mail (unsubscribed, nothing matched)."""
         if subscriber is None or not allowed:
-            record_suppressed(conn, row.id, self.owner, "no longer subscribed")
-            conn.commit()
-            self.report.suppressed += 1
-            self._done()
+            self.closed.append((row.id, "suppressed", "no longer subscribed"))
             return None
         days = covered_days(row.period, row.first_day, row.last_day)
         body = self.cache.body(subscriber, row.period, days)
         if body is None:  # an empty digest is noise: close the row, send nothing
-            record_skipped(conn, row.id, self.owner, "nothing matched")
-            conn.commit()
-            self.report.skipped += 1
-            self._done()
+            self.closed.append((row.id, "skipped", "nothing matched"))
             return None
         mail = _mail(self.settings, subscriber, row.period, phrase(row.period, days), ())
-        base = self.settings.effective_base_url
         return RawMessage(self.envelope_from, (subscriber.email,),
-                          digest_bytes(body, mail, sender=self.settings.mail_from, base_url=base),
-                          message_id(subscriber.id, row.period, base))
+                          digest_bytes(body, mail, sender=self.settings.mail_from, base_url=self.base),
+                          message_id(subscriber.id, row.period, self.base))
 
-    def finish(self, conn: Connection) -> None:
-        """Wait for the message on the wire, if any, and record what the server said."""
-        if self.in_flight is None:
+    def settle(self, conn: Connection, outcomes: list[Outcome], final: bool = False) -> None:
+        """Take in the mail server's answers; write them when enough have gathered (or ``final``)."""
+        now = None
+        for (row_id, email), error in outcomes:
+            if error is None:
+                now = now or self.clock()
+                self.sent.append({"row_id": row_id, "owner": self.owner, "now": now})
+            else:
+                self._failed(row_id, email, error)
+        if final or len(self.sent) + len(self.closed) >= RECORD_EVERY:
+            self._write(conn)
+
+    def _write(self, conn: Connection) -> None:
+        """Record the gathered outcomes in one short transaction (no lock is held between groups)."""
+        if not self.sent and not self.closed:
             return
-        future, row_id, email = self.in_flight
-        self.in_flight = None
-        try:
-            future.result()  # no database lock is held while the mail server thinks
-        except PermanentMailError as exc:
-            with Session(self.engine) as session, session.begin():
-                record_suppressed(session.connection(), row_id, self.owner, str(exc))
+        if self.sent:
+            record_sent_many(conn, self.sent)
+        for row_id, status, reason in self.closed:
+            (record_skipped if status == "skipped" else record_suppressed)(conn, row_id, self.owner, reason)
+        conn.commit()
+        skipped = sum(1 for _, status, _ in self.closed if status == "skipped")
+        self.report.sent += len(self.sent)
+        self.report.skipped += skipped
+        self.report.suppressed += len(self.closed) - skipped
+        self._done(len(self.sent) + len(self.closed))
+        self.sent, self.closed = [], []
+
+    def _failed(self, row_id: int, email: str, error: Exception) -> None:
+        """A refusal or a temporary failure, recorded at once (they are few)."""
+        with Session(self.engine) as session, session.begin():
+            if isinstance(error, PermanentMailError):
+                record_suppressed(session.connection(), row_id, self.owner, str(error))
                 suppress(session, email, "hard-bounce", now=self.clock())
-            self.report.suppressed += 1
-        except TransientMailError as exc:
-            with Session(self.engine) as session, session.begin():
-                if record_retry(session.connection(), row_id, self.owner, self.clock(), str(exc)):
-                    self.report.retried += 1
-                else:
-                    suppress(session, email, "soft-bounces", now=self.clock())
-                    self.report.suppressed += 1
-        else:
-            record_sent(conn, row_id, self.owner, self.clock())
-            conn.commit()
-            self.report.sent += 1
+                self.report.suppressed += 1
+            elif record_retry(session.connection(), row_id, self.owner, self.clock(), str(error)):
+                self.report.retried += 1
+            else:
+                suppress(session, email, "soft-bounces", now=self.clock())
+                self.report.suppressed += 1
         self._done()
 
 
-def _load(engine: Engine, ids: list[int]) -> list[tuple[OutboxMessage, Subscriber | None, bool]]:
+class _Row(NamedTuple):
+    """What sending needs of an outbox row."""
+
+    id: int
+    subscriber_id: int
+    period: str
+    first_day: date | None
+    last_day: date | None
+
+
+def _load(engine: Engine, ids: list[int]) -> list[tuple[_Row, Subscriber | None, bool]]:
     """The claimed rows with their subscribers and whether each may still receive mail, in three queries."""
     with Session(engine) as session:
-        rows = session.execute(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                               .order_by(OutboxMessage.id)).scalars().all()
+        rows = [_Row(*r) for r in session.execute(select(OUT.c.id, OUT.c.subscriber_id, OUT.c.period, OUT.c.first_day,
+                                                         OUT.c.last_day).where(OUT.c.id.in_(ids)).order_by(OUT.c.id))]
         subs = {s.id: s for s in session.execute(select(Subscriber).where(
             Subscriber.id.in_({r.subscriber_id for r in rows}))).scalars()}
         allowed = receivable(session, list(subs.values()))

@@ -13,8 +13,10 @@ import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
+
+from paperstand.mail.errors import MailError
 
 if TYPE_CHECKING:
     from paperstand.config import Settings
@@ -62,6 +64,49 @@ class MailBackend(Protocol):
 
     def close(self) -> None:
         """Release connections or files; the backend may be used again afterwards."""
+
+
+Outcome = tuple[Any, MailError | None]
+"""A message's tag (whatever the caller pushed with it) and its error, or ``None`` once it was accepted."""
+
+
+class MailStream(Protocol):
+    """Many messages in a row, for senders of bulk mail: outcomes may come back later than the push.
+
+    ``push`` hands a message over and returns the outcomes known so far (of this or earlier messages);
+    ``flush`` waits for every outstanding one. Every pushed tag comes back exactly once. One thread at a time.
+    """
+
+    def push(self, message: Outgoing, tag: Any) -> list[Outcome]:
+        """Send ``message``; the outcomes that are settled now."""
+
+    def flush(self) -> list[Outcome]:
+        """The outcomes of every message still outstanding."""
+
+
+class SyncStream:
+    """A stream over any backend: each message is sent at once and its outcome returned with the push."""
+
+    def __init__(self, backend: MailBackend) -> None:
+        self.backend = backend
+
+    def push(self, message: Outgoing, tag: Any) -> list[Outcome]:
+        """Send now; the outcome comes back at once."""
+        try:
+            self.backend.send(message)
+        except MailError as exc:
+            return [(tag, exc)]
+        return [(tag, None)]
+
+    def flush(self) -> list[Outcome]:
+        """Nothing is ever outstanding."""
+        return []
+
+
+def open_stream(backend: MailBackend) -> MailStream:
+    """The backend's own stream when it has one (SMTP pipelines), else one message at a time."""
+    make = getattr(backend, "stream", None)
+    return make() if make is not None else SyncStream(backend)
 
 
 class FileBackend:

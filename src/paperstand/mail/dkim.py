@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import email.message
 import email.policy
+from typing import Any
 
 import dkim as dkimpy
 
-from paperstand.mail.backends import MailBackend, Outgoing, RawMessage
+from paperstand.mail.backends import MailBackend, MailStream, Outcome, Outgoing, RawMessage, open_stream
 
 # dkimpy's recommended set leaves out List-Unsubscribe-Post; Gmail and Yahoo only honour
 # one-click unsubscribe when both list headers are covered by the signature (RFC 8058 §4).
@@ -68,14 +69,32 @@ class DkimSigningBackend:
     def __init__(self, inner: MailBackend, selector: str, domain: str, private_key_pem: bytes) -> None:
         self.inner, self.selector, self.domain, self.key = inner, selector, domain, private_key_pem
 
-    def send(self, message: Outgoing) -> None:
-        """Sign, then deliver through the wrapped backend."""
+    def signed(self, message: Outgoing) -> Outgoing:
+        """The message with its DKIM-Signature header."""
         if isinstance(message, RawMessage):
             data = sign_bytes(message.data, self.selector, self.domain, self.key)
-            self.inner.send(RawMessage(message.mail_from, message.rcpt_to, data, message.message_id))
-        else:
-            self.inner.send(sign(message, self.selector, self.domain, self.key))
+            return RawMessage(message.mail_from, message.rcpt_to, data, message.message_id)
+        return sign(message, self.selector, self.domain, self.key)
+
+    def send(self, message: Outgoing) -> None:
+        """Sign, then deliver through the wrapped backend."""
+        self.inner.send(self.signed(message))
+
+    def stream(self) -> MailStream:
+        """The wrapped backend's stream, signing each message on the way in."""
+        return _SigningStream(self, open_stream(self.inner))
 
     def close(self) -> None:
         """Close the wrapped backend."""
         self.inner.close()
+
+
+class _SigningStream:
+    def __init__(self, backend: DkimSigningBackend, inner: MailStream) -> None:
+        self.backend, self.inner = backend, inner
+
+    def push(self, message: Outgoing, tag: Any) -> list[Outcome]:
+        return self.inner.push(self.backend.signed(message), tag)
+
+    def flush(self) -> list[Outcome]:
+        return self.inner.flush()

@@ -1,4 +1,4 @@
-"""kill -9 the digest sender at random points: nobody is missed, duplicates stay within the crashes."""
+"""kill -9 the digest sender at random points: nobody is missed, duplicates stay within the leases in flight."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import time
 from collections import Counter
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from conftest import CountingSink, smtp_server
+from paperstand.digests.send import RECORD_EVERY
 from paperstand.ingest.record import PaperRecord
 from paperstand.papers.store import store_batch
 from paperstand.subscriptions.models import Subscriber
@@ -51,10 +52,15 @@ def _populate(engine: Engine) -> None:
 
 
 def test_sigkill_loses_nobody(engine: Engine, db_url: str) -> None:
-    """Twenty kills at random points, then one clean run: all 200 served, at most one duplicate per kill."""
+    """Twenty kills at random points, then one clean run: all 200 served, duplicates only among leases in flight.
+
+    Outcomes are written in groups, so a kill can leave up to a group (plus the two messages in the SMTP
+    pipeline) delivered but unrecorded; they are all under the killed sender's lease, and come again.
+    """
     _populate(engine)
     sink = CountingSink(delay=0.004)  # the pace of a real server
     rng = random.Random(2026)
+    in_flight: list[int] = []
     with smtp_server(sink) as mail_url:
         for run in range(KILLS):
             proc = subprocess.Popen([sys.executable, "-c", SENDER, db_url, mail_url, str(run)])
@@ -65,13 +71,18 @@ def test_sigkill_loses_nobody(engine: Engine, db_url: str) -> None:
             time.sleep(rng.uniform(0, 0.25))
             proc.send_signal(signal.SIGKILL)
             proc.wait()
+            with engine.connect() as conn:  # the rows the killed sender held: its leases in flight
+                in_flight.append(conn.execute(text(
+                    "SELECT count(*) FROM digest_outbox WHERE status = 'pending' AND lease_owner IS NOT NULL"
+                )).scalar_one())
         before_final = len(sink.received)
         subprocess.run([sys.executable, "-c", SENDER, db_url, mail_url, str(KILLS)], check=True, timeout=300)
     assert before_final > 0, "the kills must land while digests are going out"
     per_recipient = Counter(rcpt for rcpt, _ in sink.received)
     assert set(per_recipient) == {f"r{i}@example.org" for i in range(SUBSCRIBERS)}
     duplicates = sum(n - 1 for n in per_recipient.values())
-    assert duplicates <= KILLS
+    assert duplicates <= sum(in_flight)
+    assert duplicates <= KILLS * (RECORD_EVERY + 2)
     ids = {}
     for rcpt, mid in sink.received:
         assert ids.setdefault(rcpt, mid) == mid  # a re-send reuses its Message-ID

@@ -93,3 +93,20 @@ def test_pre_encoded_parts_equal_encoding_the_whole_part() -> None:
                           for c in chunks)
         expected = render._qp(whole.replace(render._UNSUBSCRIBE, unsub).replace(render._PREFERENCES, prefs))
         assert joined == expected
+
+
+def test_cached_pieces_give_the_same_body_as_a_fresh_render() -> None:
+    """A run's renderer reuses per-paper pieces across digests; each body equals rendering it alone."""
+    from dataclasses import replace
+
+    from paperstand.digests.render import Renderer, render_body
+
+    other = replace(PAPER, title="Another paper", reasons=("matched “graph”",), arxiv_url=None)
+    renderer = Renderer(mail_env())
+    selections = [[PAPER, other], [other, PAPER], [other], [PAPER, other], []]
+    for papers in selections:
+        assert renderer.body(papers, "today") == render_body(mail_env(), papers, "today")
+    body = renderer.body([other, PAPER], "this week", has_preferences=False)
+    assert body.text.index("1. Another paper") < body.text.index("2. Bread & Butter")
+    assert body.html.count('class="paper" style="') == 2 and "Change topics" not in body.html
+    assert "No papers matched your topics today." in renderer.body([], "today").text

@@ -120,3 +120,22 @@ def test_wire_format_digests_are_signed_too(smtp_server: SmtpServer, rsa_key: tu
     assert dkimpy.verify(got.data, dnsfunc=dns_for(txt))
     signed = re.search(rb"h=([^;]*)", got.data).group(1).replace(b"\r\n", b"").replace(b" ", b"")  # type: ignore[union-attr]
     assert {b"list-unsubscribe", b"list-unsubscribe-post"} <= set(signed.lower().split(b":"))
+
+
+def test_streamed_messages_are_signed_too(smtp_server: SmtpServer, rsa_key: tuple[bytes, bytes]) -> None:
+    """The sender's stream (one message after another) signs each message on its way in."""
+    from paperstand.mail.backends import RawMessage, open_stream
+
+    private, txt = rsa_key
+    backend = maildkim.DkimSigningBackend(backend_from_url(smtp_server.url), "sel", "papers.example", private)
+    stream = open_stream(backend)
+    outcomes = []
+    for i in range(3):
+        message = digest(f"r{i}@example.org")
+        outcomes += stream.push(RawMessage("p@papers.example", (f"r{i}@example.org",),
+                                           message.as_bytes(policy=email_policy.SMTP), str(message["Message-ID"])), i)
+    outcomes += stream.flush()
+    backend.close()
+    assert sorted(outcomes) == [(0, None), (1, None), (2, None)]
+    assert len(smtp_server.handler.received) == 3
+    assert all(dkimpy.verify(got.data, dnsfunc=dns_for(txt)) for got in smtp_server.handler.received)
