@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         "paperstand <papers@localhost>",
         description="`From` address of the mail paperstand sends.",
     )
+    mail_rate: float | None = Field(
+        None,
+        gt=0,
+        description="Most messages a second one digest sender sends (your mail provider's sending cap, e.g. `14`). "
+        "Unset means as fast as the mail server takes them.",
+    )
     secret_key: str | None = Field(
         None,
         description="Key that signs unsubscribe and preference links. Unset means a random key kept in "

@@ -71,6 +71,9 @@ def send(period: Annotated[str | None, typer.Option(
          dry_run: Annotated[bool, typer.Option(help="List who would get a digest, and which days it covers; "
                                                     "send and record nothing.")] = False,
          at: Annotated[str | None, typer.Option(help=AT_HELP)] = None,
+         rate: Annotated[float | None, typer.Option(
+             min=0.001, help="Send at most this many messages a second (your provider's cap). "
+                             "Default: PAPERSTAND_MAIL_RATE, else as fast as the mail server takes them.")] = None,
          ) -> None:
     """Send digests once: by default each confirmed subscriber's digest that is due now (their send hour and
     weekday, in their time zone), with the papers featured since their previous digest.
@@ -78,6 +81,8 @@ def send(period: Annotated[str | None, typer.Option(
     Safe to run from cron, a worker, or twice at once: each subscriber gets one digest per day or week.
     """
     settings, engine = _engine()
+    if rate is not None:
+        settings = settings.model_copy(update={"mail_rate": rate})
     chosen = _parse_period(period) if period else None
     now = _moment(at)
     if dry_run:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from paperstand.digests.outbox import (
     release,
     utcnow,
 )
+from paperstand.digests.pace import Pacer
 from paperstand.digests.render import (
     DigestBody,
     DigestMail,
@@ -206,17 +208,20 @@ def deliver(engine: Engine, settings: Settings, backend: MailBackend, *,
     """Claim, send and record outbox rows until none is due; safe to run in several processes at once.
 
     Messages go out through the backend's stream: over SMTP each message costs one round trip, and the
-    server works on one message while this process prepares the next. Outcomes are written in small
+    server works on one message while this process prepares the next. ``PAPERSTAND_MAIL_RATE`` caps how
+    many go out a second (see :mod:`paperstand.digests.pace`). Outcomes are written in small
     groups (:data:`RECORD_EVERY`), each in one short transaction: a crash can leave that many messages
     sent but unrecorded, all of them under this sender's lease, and they are re-sent (same Message-ID)
     when the lease expires.
     """
     run = _Run(engine, settings, backend, clock, progress)
     stream = open_stream(backend)
+    pacer = Pacer(settings.mail_rate)
+    claim_size = pacer.batch_size(LEASE.total_seconds(), CLAIM_SIZE)
     while True:
         claimed_at = clock()
         with engine.begin() as conn:
-            ids = claim(conn, run.owner, claimed_at)
+            ids = claim(conn, run.owner, claimed_at, limit=claim_size)
         if not ids:
             return run.report
         batch = _load(engine, ids)
@@ -231,12 +236,17 @@ def deliver(engine: Engine, settings: Settings, backend: MailBackend, *,
                     break
                 message = run.prepare(row, subscriber, allowed)
                 if message is not None:
+                    pacer.wait()
                     run.settle(conn, stream.push(message, (row.id, message.rcpt_to[0])))
             run.settle(conn, stream.flush(), final=True)
 
 
 # Outcomes written per transaction: one commit per message cost as much as rendering the message.
 RECORD_EVERY = 32
+# ... or after this many seconds, whichever comes first (a rate cap can make 32 messages take a while).
+RECORD_INTERVAL_S = 1.0
+# Rows claimed at once (fewer under a rate cap: see Pacer.batch_size).
+CLAIM_SIZE = 100
 
 
 class _Run:
@@ -250,6 +260,7 @@ class _Run:
         self.base = settings.effective_base_url
         self.sent: list[dict[str, object]] = []
         self.closed: list[tuple[int, str, str]] = []  # (row id, status, reason): rows closed without mail
+        self.written_at = time.monotonic()
 
     def _done(self, count: int = 1) -> None:
         if self.progress and count:
@@ -279,7 +290,8 @@ class _Run:
                 self.sent.append({"row_id": row_id, "owner": self.owner, "now": now})
             else:
                 self._failed(row_id, email, error)
-        if final or len(self.sent) + len(self.closed) >= RECORD_EVERY:
+        if (final or len(self.sent) + len(self.closed) >= RECORD_EVERY
+                or time.monotonic() - self.written_at >= RECORD_INTERVAL_S):
             self._write(conn)
 
     def _write(self, conn: Connection) -> None:
@@ -291,6 +303,7 @@ class _Run:
         for row_id, status, reason in self.closed:
             (record_skipped if status == "skipped" else record_suppressed)(conn, row_id, self.owner, reason)
         conn.commit()
+        self.written_at = time.monotonic()
         skipped = sum(1 for _, status, _ in self.closed if status == "skipped")
         self.report.sent += len(self.sent)
         self.report.skipped += skipped

@@ -160,3 +160,20 @@ def test_nothing_matched_sends_nothing(engine: Engine, db_url: str, tmp_path: Pa
                          clock=lambda: T0)
     assert (report.planned, report.sent, report.skipped) == (1, 0, 1)
     assert backend_from_url(name).outbox == []  # type: ignore[attr-defined]
+
+
+def test_a_rate_cap_spaces_the_messages(engine: Engine, db_url: str, tmp_path: Path,
+                                        smtp: tuple[Script, str]) -> None:
+    """PAPERSTAND_MAIL_RATE=20: 30 digests cannot all go within the first second (20 at once, then 20 a second)."""
+    import time
+
+    script, url = smtp
+    _setup(engine, [f"r{i}@example.org" for i in range(30)])
+    settings = _settings(tmp_path, db_url).model_copy(update={"mail_rate": 20.0})
+    backend = backend_from_url(url)
+    started = time.monotonic()
+    report = send_period(engine, settings, parse_day(DAY.isoformat()), backend, clock=lambda: T0)
+    elapsed = time.monotonic() - started
+    backend.close()
+    assert report.sent == 30 and len(script.received) == 30
+    assert elapsed >= (30 - 20) / 20 * 0.9  # the ten beyond the burst waited their turn
