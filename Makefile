@@ -47,6 +47,7 @@ postfix:
 bench: $(STAMP) postfix
 	$(BIN)/python bench/import_jsonl.py
 	$(BIN)/python bench/digests.py
+	$(BIN)/python bench/digest_load.py
 	$(BIN)/python bench/search_quality.py
 	$(BIN)/python bench/search_speed.py
 	$(BIN)/python bench/embed_speed.py
