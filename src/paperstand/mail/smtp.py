@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from paperstand.mail.backends import Outcome, Outgoing, RawMessage, message_id_of
-from paperstand.mail.errors import MailError, classify
+from paperstand.mail.backends import Outcome, Outgoing, RawMessage, SyncStream, message_id_of
+from paperstand.mail.errors import classify
 
 log = logging.getLogger(__name__)
 
@@ -351,8 +351,4 @@ class SmtpStream:
 
     def _one(self, message: Outgoing, tag: Any) -> list[Outcome]:
         """Send one message the plain way (the backend's own retry on a dropped connection included)."""
-        try:
-            self.backend.send(message)
-        except MailError as exc:
-            return [(tag, exc)]
-        return [(tag, None)]
+        return SyncStream(self.backend).push(message, tag)

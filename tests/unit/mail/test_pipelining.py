@@ -141,12 +141,13 @@ def test_stream_survives_a_dropped_connection(server: SmtpServer) -> None:
     outcomes = dict(out)
     assert sorted(tag for tag, _ in out) == ["a@example.org", "b@example.org", "c@example.org", "d@example.org"]
     assert outcomes["c@example.org"] is None and outcomes["d@example.org"] is None
-    # b's envelope was never answered, so it was re-sent on the new connection
-    assert outcomes["b@example.org"] is None
-    # a's content went out: either its reply was read, or it is a temporary failure to retry later
-    assert outcomes["a@example.org"] is None or isinstance(outcomes["a@example.org"], TransientMailError)
-    arrived = [r.rcpt_tos[0] for r in server.handler.received]
-    assert {"b@example.org", "c@example.org", "d@example.org"} <= set(arrived)
+    # a and b: depending on how far the server got before the drop, each was answered (delivered), re-sent
+    # on the new connection (its envelope was not answered), or is a temporary failure to retry later (its
+    # content went out unacknowledged)
+    assert all(outcomes[n] is None or isinstance(outcomes[n], TransientMailError)
+               for n in ("a@example.org", "b@example.org"))
+    arrived = {r.rcpt_tos[0] for r in server.handler.received}
+    assert {n for n, error in outcomes.items() if error is None} <= arrived  # "sent" means it arrived
     backend.close()
 
 
