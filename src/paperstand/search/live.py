@@ -3,7 +3,8 @@
 Below :data:`EXACT_THRESHOLD` vectors the stored vectors are held in one matrix and searched exactly (a
 dot product with every vector: at 20,000 vectors about 2 ms, and exact). Above it, ``vectors.usearch`` is
 memory-mapped read-only (``view``): only the pages a query touches come into memory, and the operating system
-shares them with other processes, which is what keeps the web process small at a million papers. Rows written
+shares them with other processes, which is what keeps the web process small at a million papers. The file's
+int8 vectors only pick candidates; they are scored again with the table's float16 vectors. Rows written
 after the file's watermark are held beside it in a small exact "delta", and keys whose rows changed or went
 away since are hidden from the ANN's answers; when the worker saves a newer file, the next refresh maps it and
 the delta empties. A refresh costs one small query and runs at most every :data:`REFRESH_INTERVAL_S`.
@@ -23,23 +24,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 
 from paperstand.search.ann import (
     EXPANSION_SEARCH,
     META_FILE,
     VECTORS_FILE,
     WATERMARK_SLACK,
+    E,
     current_ids,
     database_key,
     index_keys,
     read_meta,
     rows_since,
+    same_vectors,
     sync_index_file,
     table_state,
 )
 from paperstand.search.embedder import DIM, MODEL_ID
-from paperstand.search.vectors import VECTOR_DTYPE
+from paperstand.search.vectors import VECTOR_DTYPE, unpack_vectors
 
 if TYPE_CHECKING:
     from usearch.index import Index
@@ -52,6 +55,12 @@ log = logging.getLogger(__name__)
 EXACT_THRESHOLD = 20_000
 # How often a search checks the table for new, changed or deleted vectors (seconds).
 REFRESH_INTERVAL_S = 10.0
+# The int8 graph is asked for a few more results than wanted, and the best :data:`RESCORE_TOP` of them are
+# scored again with the exact float16 vectors from the table: the order int8 gets wrong is among near-ties it
+# found anyway, and only the first ranks matter much (a page of results, the head of a hybrid fusion). Deeper
+# candidates keep their int8 scores, which are within about 0.01 of the exact ones.
+RESCORE_EXTRA = 8
+RESCORE_TOP = 40
 
 Results = list[tuple[int, float]]
 
@@ -120,7 +129,9 @@ class LiveIndex:
         snap = self.snapshot(engine)
         found = dict(exact_top(snap.ids, snap.matrix, vector, k, exclude))
         if snap.ann is not None:
-            for pid, score in self._ann_top(snap, vector, k, snap.hidden | exclude):
+            candidates = self._ann_top(snap, vector, k + RESCORE_EXTRA, snap.hidden | exclude)
+            head, tail = candidates[:RESCORE_TOP], candidates[RESCORE_TOP:]
+            for pid, score in _rescored(engine, head, vector) + tail:
                 found.setdefault(pid, score)
         return sorted(found.items(), key=lambda item: (-item[1], item[0]))[:k]
 
@@ -206,10 +217,27 @@ class LiveIndex:
                        delta=delta, ids=keys, matrix=matrix, checked=time.monotonic())
 
 
+def _rescored(engine: Engine, candidates: Results, vector: np.ndarray) -> Results:
+    """The ANN's candidates scored exactly with their stored float16 vectors (one indexed query)."""
+    if not candidates:
+        return []
+    ids = [pid for pid, _ in candidates]
+    with engine.connect() as conn:
+        rows = conn.execute(select(E.c.paper_id, E.c.vector).where(E.c.paper_id.in_(ids),
+                                                                   E.c.model_id == MODEL_ID)).all()
+    if not rows:
+        return []
+    scores = unpack_vectors([r.vector for r in rows]) @ vector.astype(np.float32)
+    return [(int(r.paper_id), float(score)) for r, score in zip(rows, scores, strict=True)]
+
+
 def _in_file(ann: Any, pid: int, vector: np.ndarray) -> bool:
-    """Whether the ANN file holds exactly this vector for ``pid``."""
-    stored: Any = ann.get(pid, "f16")
-    return stored is not None and bool(np.array_equal(stored, vector))
+    """Whether the ANN file holds this vector for ``pid`` (as int8 holds it)."""
+    stored: Any = ann.get(pid, "f32")
+    if stored is None:
+        return False
+    return bool(same_vectors(np.asarray(stored, dtype=np.float32).reshape(1, DIM),
+                             vector.astype(np.float32).reshape(1, DIM))[0])
 
 
 def _contains(sorted_ids: np.ndarray, pid: int) -> bool:
