@@ -135,14 +135,9 @@ def release(conn: Connection, ids: list[int], owner: str) -> None:
                      .values(lease_owner=None, lease_until=None))
 
 
-# Built once: recording a send runs once per digest, and building the statement cost more than running it.
+# Built once: recording sends runs once per group of digests, and building the statement costs more than running it.
 _SENT = (update(OUT).where(OUT.c.id == bindparam("row_id"), OUT.c.lease_owner == bindparam("owner"))
          .values(status="sent", sent_at=bindparam("now"), lease_owner=None, lease_until=None, last_error=None))
-
-
-def record_sent(conn: Connection, row_id: int, owner: str, now: datetime) -> None:
-    """Mark a row sent, if this sender still holds it."""
-    conn.execute(_SENT, {"row_id": row_id, "owner": owner, "now": now})
 
 
 def record_sent_many(conn: Connection, rows: list[dict[str, object]]) -> None:

@@ -64,13 +64,6 @@ def keyword_matches(keyword: str, c: Candidate) -> bool:
     return bool(keyword.strip()) and re.search(pattern, f"{c.title}\n{c.abstract}", re.IGNORECASE) is not None
 
 
-def match_reasons(c: Candidate, topics: Topics) -> tuple[str, ...]:
-    """Why the paper matches the subscriber's topics (empty when it does not)."""
-    reasons = [f"matched {cat}" for wanted in topics.categories if (cat := category_matches(wanted, c.categories))]
-    reasons += [f"matched “{kw.strip()}”" for kw in topics.keywords if keyword_matches(kw, c)]
-    return tuple(dict.fromkeys(reasons))
-
-
 def select_digest(candidates: Sequence[Candidate], topics: Topics, limit: int, period_word: str) -> list[DigestItem]:
     """The digest: matching papers in ranking order, at most ``limit``, each with its reasons.
 
