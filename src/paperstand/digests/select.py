@@ -9,7 +9,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 # Papers ranked this high in the whole period say so, whatever else matched.
 TOP_N = 3
@@ -57,7 +56,6 @@ def category_matches(wanted: str, categories: Sequence[str]) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1 << 16)  # a send run asks the same (keyword, paper) question for many subscribers
 def keyword_matches(keyword: str, c: Candidate) -> bool:
     """Whole-word, case-insensitive match in the title or abstract ("graph" does not match "paragraph")."""
     pattern = r"(?<!\w)" + re.escape(keyword.strip()) + r"(?!\w)"
