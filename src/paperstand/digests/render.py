@@ -11,12 +11,13 @@ import email
 import email.policy
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 from functools import lru_cache
 from html import escape
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import css_inline
@@ -133,9 +134,7 @@ class Renderer:
 
     def _frame(self, period_phrase: str, has_preferences: bool, any_papers: bool
                ) -> tuple[_Piece, _Piece, _Piece, _Piece]:
-        key = (period_phrase, has_preferences, any_papers)
-        frame = self._frames.get(key)
-        if frame is None:
+        def make() -> tuple[_Piece, _Piece, _Piece, _Piece]:
             context = {"period_phrase": period_phrase, "papers": _PAPERS if any_papers else "",
                        "unsubscribe_url": _UNSUBSCRIBE, "preferences_url": _PREFERENCES if has_preferences else None}
             # Each link on a line of its own (a line break is whitespace between attributes), so the rest of
@@ -143,31 +142,37 @@ class Renderer:
             html = _LINK_ATTR.sub(r"\n\1\n", css_inline.inline(self.env.get_template("email/digest/body.html")
                                                                 .render(context)))
             text = self.env.get_template("email/digest/body.txt").render(context)
-            frame = (*_split(html), *_split(text))
-            if len(self._frames) > 64:
-                self._frames.clear()
-            self._frames[key] = frame
-        return frame
+            return (*_split(html), *_split(text))
+
+        return _cached(self._frames, (period_phrase, has_preferences, any_papers), make)
 
     def _paper_html(self, paper: DigestPaper) -> _Piece:
-        piece = self._html.get(paper)
-        if piece is None:
-            html = css_inline.inline_fragment(self.env.get_template("email/digest/paper.html").render(item=paper),
-                                              self.css)
-            piece = self._html[paper] = _piece(html if html.endswith("\n") else html + "\n")
-            if len(self._html) > self.PIECES:
-                self._html.clear()  # a run's papers are few: this only bounds a long-lived process
-        return piece
+        def make() -> _Piece:
+            html = self.env.get_template("email/digest/paper.html").render(item=paper)
+            return _line_piece(css_inline.inline_fragment(html, self.css))
+
+        return _cached(self._html, paper, make)
 
     def _paper_text(self, index: int, paper: DigestPaper) -> _Piece:
-        key = (index, paper)
-        piece = self._text.get(key)
-        if piece is None:
-            text = self.env.get_template("email/digest/paper.txt").render(item=paper, index=index)
-            piece = self._text[key] = _piece(text if text.endswith("\n") else text + "\n")
-            if len(self._text) > self.PIECES:
-                self._text.clear()
-        return piece
+        def make() -> _Piece:
+            return _line_piece(self.env.get_template("email/digest/paper.txt").render(item=paper, index=index))
+
+        return _cached(self._text, (index, paper), make)
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _cached(cache: dict[_K, _V], key: _K, make: Callable[[], _V], size: int = Renderer.PIECES) -> _V:
+    """``cache[key]``, made on a miss; the cache is emptied when it outgrows ``size``. A run's frames and
+    papers are few, so the bound only matters to a long-lived process."""
+    value = cache.get(key)
+    if value is None:
+        if len(cache) >= size:
+            cache.clear()
+        value = cache[key] = make()
+    return value
 
 
 _Piece = tuple[str, tuple[bytes | str, ...]]
@@ -176,6 +181,11 @@ _Piece = tuple[str, tuple[bytes | str, ...]]
 def _piece(text: str) -> _Piece:
     """Text with its encoded chunks (see :func:`_encode_lines`)."""
     return text, _encode_lines(text)
+
+
+def _line_piece(text: str) -> _Piece:
+    """A paper's piece, ending with a line break so that pieces join at line boundaries."""
+    return _piece(text if text.endswith("\n") else text + "\n")
 
 
 def _merged(chunks: Iterable[bytes | str]) -> tuple[bytes | str, ...]:

@@ -335,9 +335,7 @@ class SmtpStream:
             if envelope is not None:
                 tag, message = envelope
                 refused = _envelope_refused(conn, message.mail_from, message.rcpt_to[0])
-                if refused is not None:
-                    if not isinstance(refused, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
-                        self.backend._drop()
+                if refused is not None:  # an answer, after which RSET left the session usable
                     out.append((tag, classify(refused)))
                     return None
                 return envelope
