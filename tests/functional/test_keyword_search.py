@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -170,3 +170,53 @@ def test_tantivy_index_is_kept_for_its_own_database(engine: Engine, search_engin
     hits = keyword_search(engine, parse_query("robots"))
     assert [h.paper_id for h in hits] == [h.paper_id for h in search(engine, search_engine, "robots")]
     assert default_index_dir().exists() == (search_engine == "tantivy")
+
+
+def _word_corpus(n: int) -> list[dict[str, object]]:
+    """``n`` papers whose titles say which groups they belong to (every 2nd, 3rd, 5th paper)."""
+    out = []
+    for i in range(1, n + 1):
+        words = [w for w, k in (("even", 2), ("third", 3), ("fifth", 5)) if i % k == 0] or ["plain"]
+        out.append(paper(f"2403.{i:05d}", f"Paper {' '.join(words)} number{i}", f"Abstract about {' '.join(words)}.",
+                         day=(date(2024, 1, 1) + timedelta(days=i)).isoformat()))
+    return out
+
+
+def test_sharded_index_finds_what_one_index_finds(engine: Engine, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index built in shards answers with the same papers as one index: every shard is searched, pages
+    neither overlap nor skip, filter-only queries keep newest-first order, and updates reach the right shard."""
+    from paperstand.search import tantivy_index
+
+    monkeypatch.setenv("PAPERSTAND_DATA_DIR", str(tmp_path / "var"))
+    load(engine, _word_corpus(60))
+    single, sharded = tmp_path / "single", tmp_path / "sharded"
+    assert reindex(engine, single, database=False, shards=1) == 60
+    assert reindex(engine, sharded, database=False, shards=3) == 60
+    assert tantivy_index.shard_paths(sharded) == [sharded / "s0", sharded / "s1", sharded / "s2"]
+    assert sum(tantivy_index.open_index(p).searcher().num_docs for p in tantivy_index.shard_paths(sharded)) == 60
+
+    def ids(index_dir: Path, query: str, **kw: int) -> list[int]:
+        return [h.paper_id for h in keyword_search(engine, parse_query(query), index_dir=index_dir,
+                                                   engine="tantivy", **kw)]
+
+    for query in ("even", "third fifth", '"paper even"', "even -third", "number7", "cat:cs.LG even"):
+        assert sorted(ids(sharded, query, limit=100)) == sorted(ids(single, query, limit=100)), query
+    # the same ranking on each shard's side: pages of one query cover its whole list exactly once
+    whole = ids(sharded, "even", limit=100)
+    pages = [pid for start in range(0, 40, 7) for pid in ids(sharded, "even", limit=7, offset=start)]
+    assert pages == whole and len(whole) == 30
+    # only filters: newest first, exactly as one index orders them
+    assert ids(sharded, "cat:cs.LG", limit=100) == ids(single, "cat:cs.LG", limit=100)
+
+    # a changed title and a new paper go to their shards through the ordinary sync
+    monkeypatch.setattr("paperstand.search.sync.default_index_dir", lambda: sharded)
+    load(engine, [paper("2403.00007", "Walking Machines", "Changed.", day="2024-01-08", version=2),
+                  paper("2404.00001", "Walking Robots", "New.", day="2024-04-01")])
+    assert len(ids(sharded, "walking")) == 2
+    assert ids(sharded, "number7") == []
+    # a rebuild in one shard empties the shard folders it no longer uses
+    assert reindex(engine, sharded, database=False, shards=1) == 61
+    assert tantivy_index.shard_paths(sharded) == [sharded]
+    assert tantivy_index.open_index(sharded / "s0").searcher().num_docs == 0
+    assert sorted(ids(sharded, "even", limit=100)) == sorted(ids(single, "even", limit=100))

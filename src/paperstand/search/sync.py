@@ -17,12 +17,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select, text
+from sqlalchemy import Connection, Engine, Table, func, select, text
 
 from paperstand.papers.models import Paper
 from paperstand.search import tantivy_index
@@ -53,8 +55,14 @@ def database_fingerprint(engine: Engine | Connection) -> str:
     """Names the database an index was built from, so an index is never used with another database."""
     url = engine.engine.url
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return "sqlite:" + str(Path(url.database).resolve())  # the same file however the URL spells it
+        return "sqlite:" + _resolved(url.database, os.getcwd())  # the same file however the URL spells it
     return url.render_as_string(hide_password=True)
+
+
+@lru_cache(maxsize=64)
+def _resolved(path: str, cwd: str) -> str:
+    """``path`` made absolute (from ``cwd``) without links, worked out once: every keyword search asks."""
+    return str((Path(cwd) / path).resolve())
 
 
 def sync_database_index(conn: Connection, changed_ids: Iterable[int] = ()) -> None:
@@ -88,11 +96,13 @@ def _rows(engine: Engine, where: Any) -> Iterator[dict[str, Any]]:
             yield dict(row)
 
 
-def _writer(index: Any) -> Any:
+def _writer(index: Any, shards: int = 1) -> Any:
     deadline = time.monotonic() + WRITER_WAIT_S
+    # Shards are written side by side, one thread each, sharing the one memory budget.
+    threads = tantivy_index.WRITER_THREADS if shards == 1 else 1
     while True:
         try:
-            return index.writer(tantivy_index.WRITER_HEAP, tantivy_index.WRITER_THREADS)
+            return index.writer(tantivy_index.WRITER_HEAP // shards, threads)
         except ValueError:
             if time.monotonic() > deadline:
                 raise
@@ -111,32 +121,55 @@ def sync_fast_index(engine: Engine, changed_ids: Iterable[int] = (), index_dir: 
     if not fast_index_ready(engine, index_dir):
         return 0
     meta = tantivy_index.read_meta(index_dir) or {}
-    index = tantivy_index.open_index(index_dir)
-    writer = _writer(index)
+    shards = _Shards(tantivy_index.shard_paths(index_dir, meta))
     high = int(meta.get("max_id", 0))
     changed = sorted({int(i) for i in changed_ids if int(i) <= high})
     n = 0
     for start in range(0, len(changed), READ_CHUNK):
-        n += tantivy_index.add_rows(writer, _rows(engine, T.c.id.in_(changed[start:start + READ_CHUNK])), True)
+        for row in _rows(engine, T.c.id.in_(changed[start:start + READ_CHUNK])):
+            n += tantivy_index.add_rows(shards.writer_for(int(row["id"])), [row], True)
     for row in _rows(engine, T.c.id > high):
         # Ids above the watermark may exist already when an earlier run died between commit and meta.
-        tantivy_index.add_rows(writer, [row], True)
+        tantivy_index.add_rows(shards.writer_for(int(row["id"])), [row], True)
         high, n = max(high, int(row["id"])), n + 1
-    writer.commit()
-    writer.wait_merging_threads()
+    shards.commit()
     tantivy_index.write_meta(index_dir, {**meta, "max_id": high})
-    index.reload()
     return n
 
 
-def reindex(engine: Engine, index_dir: Path | None = None, *, fast: bool = True, database: bool = True) -> int:
+class _Shards:
+    """Writers for an index's shard folders, each opened when a paper first goes to it."""
+
+    def __init__(self, paths: list[Path], create: bool = False) -> None:
+        self.paths = paths
+        self.indexes = [tantivy_index.open_index(p, create=create) for p in paths] if create else []
+        self.writers: dict[int, Any] = {}
+
+    def writer_for(self, paper_id: int) -> Any:
+        k = tantivy_index.shard_of(paper_id, len(self.paths))
+        writer = self.writers.get(k)
+        if writer is None:
+            index = self.indexes[k] if self.indexes else tantivy_index.open_index(self.paths[k])
+            writer = self.writers[k] = _writer(index, len(self.paths))
+        return writer
+
+    def commit(self) -> None:
+        for k, writer in sorted(self.writers.items()):
+            writer.commit()
+            writer.wait_merging_threads()
+            tantivy_index.open_index(self.paths[k]).reload()
+
+
+def reindex(engine: Engine, index_dir: Path | None = None, *, fast: bool = True, database: bool = True,
+            shards: int | None = None) -> int:
     """Rebuild the keyword indexes from scratch: the database's (unless not ``database``) and, when ``fast``,
-    the tantivy index; return how many papers the tantivy index holds."""
+    the tantivy index (in ``shards`` shards; default: by collection size, see ``shard_count``); return how
+    many papers the tantivy index holds."""
     if database:
         _reindex_database(engine)
     if not fast:
         return 0
-    return _reindex_tantivy(engine, index_dir or default_index_dir())
+    return _reindex_tantivy(engine, index_dir or default_index_dir(), shards)
 
 
 def _reindex_database(engine: Engine) -> None:
@@ -149,19 +182,46 @@ def _reindex_database(engine: Engine) -> None:
             conn.execute(text("REINDEX INDEX ix_papers_search"))
 
 
-def _reindex_tantivy(engine: Engine, index_dir: Path) -> int:
-    index = tantivy_index.open_index(index_dir, create=True)
-    writer = _writer(index)
-    writer.delete_all_documents()
-    high = 0
+def shard_count(papers: int, cpus: int | None = None) -> int:
+    """Shards for an index of ``papers``: one below ``SHARD_MIN_PAPERS``, else one per core up to ``MAX_SHARDS``."""
+    if papers < tantivy_index.SHARD_MIN_PAPERS:
+        return 1
+    if cpus is None:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(tantivy_index.MAX_SHARDS, cpus))
+
+
+def _reindex_tantivy(engine: Engine, index_dir: Path, shards: int | None) -> int:
     # Forget the old watermark first: a crash mid-rebuild then leaves no index rather than a wrong one.
+    index_dir.mkdir(parents=True, exist_ok=True)
     (index_dir / tantivy_index.META_FILE).unlink(missing_ok=True)
-    n = 0
+    if shards is None:
+        with engine.connect() as conn:
+            shards = shard_count(int(conn.execute(select(func.count()).select_from(T)).scalar_one()))
+    paths = tantivy_index.shard_paths(index_dir, {"shards": shards})
+    _empty_other_layouts(index_dir, paths)
+    target = _Shards(paths, create=True)
+    for k, index in enumerate(target.indexes):
+        target.writers[k] = _writer(index, shards)
+        target.writers[k].delete_all_documents()
+    high = n = 0
     for row in _rows(engine, T.c.id > 0):
-        tantivy_index.add_rows(writer, [row], False)
+        tantivy_index.add_rows(target.writer_for(int(row["id"])), [row], False)
         high, n = max(high, int(row["id"])), n + 1
-    writer.commit()
-    writer.wait_merging_threads()
-    tantivy_index.write_meta(index_dir, {"database": database_fingerprint(engine), "max_id": high})
-    index.reload()
+    target.commit()
+    tantivy_index.write_meta(index_dir, {"database": database_fingerprint(engine), "max_id": high,
+                                         "shards": shards})
     return n
+
+
+def _empty_other_layouts(index_dir: Path, keep: list[Path]) -> None:
+    """Empty the index folders a rebuild with another shard count leaves behind (tantivy deletes the files)."""
+    stale = [p for p in [index_dir, *sorted(index_dir.glob("s[0-9]*"))]
+             if p not in keep and (p / "meta.json").is_file()]
+    for path in stale:
+        writer = _writer(tantivy_index.open_index(path))
+        writer.delete_all_documents()
+        writer.commit()
+        writer.garbage_collect_files()
+        writer.wait_merging_threads()
+        tantivy_index.open_index(path).reload()

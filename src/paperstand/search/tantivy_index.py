@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,13 @@ WRITER_THREADS = 2
 COMMON_WORD_SHARE = 0.5
 # Below this many papers every query is fast: no word is left out.
 COMMON_WORD_MIN_PAPERS = 10_000
+# From this many papers a rebuilt index is split into shards, one per core up to MAX_SHARDS, searched side by
+# side: a query for very common words ("model", "language models") reads most of the index, and at 1M papers
+# two shards on two cores answer those about twice as fast. Each shard scores with its own word statistics
+# (as Elasticsearch does by default); over hundreds of thousands of papers per shard they differ by a fraction
+# of a percent. Small collections keep one index, whose scores are exact. See docs/PERFORMANCE.md.
+SHARD_MIN_PAPERS = 200_000
+MAX_SHARDS = 4
 _EPOCH = date(1970, 1, 1)
 
 _STEMMED = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
@@ -60,12 +68,30 @@ _SCHEMA = build_schema()
 _open: dict[Path, tuple[float, tantivy.Index]] = {}
 
 
+_meta_seen: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+
+
 def read_meta(path: Path) -> dict[str, Any] | None:
-    """The index's bookkeeping (database fingerprint, highest indexed id), or ``None`` when absent."""
+    """The index's bookkeeping (database fingerprint, highest indexed id), or ``None`` when absent.
+
+    Every keyword search asks for it (is the index built for this database?): the parsed file is kept and
+    read again only when the file changed, which ``write_meta``'s rename always shows (a new inode).
+    """
+    file = path / META_FILE
     try:
-        return dict(json.loads((path / META_FILE).read_text()))
+        st = file.stat()
+    except OSError:
+        return None
+    key = (st.st_ino, st.st_mtime_ns, st.st_size)
+    seen = _meta_seen.get(path)
+    if seen is not None and seen[0] == key:
+        return dict(seen[1])
+    try:
+        meta = dict(json.loads(file.read_text()))
     except (OSError, ValueError):
         return None
+    _meta_seen[path] = (key, meta)
+    return dict(meta)
 
 
 def write_meta(path: Path, meta: dict[str, Any]) -> None:
@@ -128,7 +154,7 @@ def _anywhere(text: str) -> tantivy.Query | None:
     return tantivy.Query.boolean_query(parts) if parts else None
 
 
-def ranking_terms(q: ParsedQuery, searcher: tantivy.Searcher | None) -> tuple[str, ...]:
+def ranking_terms(q: ParsedQuery, searcher: tantivy.Searcher | _Stats | None) -> tuple[str, ...]:
     """The query's words less those in more than ``COMMON_WORD_SHARE`` of the papers (unless all are)."""
     if searcher is None or len(q.terms) < 2 or searcher.num_docs < COMMON_WORD_MIN_PAPERS:
         return q.terms
@@ -142,7 +168,7 @@ def ranking_terms(q: ParsedQuery, searcher: tantivy.Searcher | None) -> tuple[st
     return kept or q.terms
 
 
-def build_query(q: ParsedQuery, searcher: tantivy.Searcher | None = None) -> tantivy.Query:
+def build_query(q: ParsedQuery, searcher: tantivy.Searcher | _Stats | None = None) -> tantivy.Query:
     """The tantivy query for a parsed query: words should match, everything else must (or must not)."""
     clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
     for term in ranking_terms(q, searcher):
@@ -184,19 +210,74 @@ def _filters(q: ParsedQuery) -> list[tuple[tantivy.Occur, tantivy.Query]]:
     return out
 
 
-def tantivy_search(path: Path, q: ParsedQuery, *, limit: int, offset: int) -> list[tuple[int, float]]:
-    """(paper id, score) pairs, best first; filter-only queries come newest first."""
-    searcher = open_index(path).searcher()
-    query = build_query(q, searcher)
+class _Stats:
+    """Document statistics summed over an index's shards: what :func:`ranking_terms` reads, so that every
+    shard leaves out the same common words."""
+
+    def __init__(self, searchers: list[tantivy.Searcher]) -> None:
+        self.searchers = searchers
+        self.num_docs = sum(s.num_docs for s in searchers)
+
+    def doc_freq(self, field: str, term: str) -> int:
+        return sum(s.doc_freq(field, term) for s in self.searchers)
+
+
+def shard_paths(path: Path, meta: dict[str, Any] | None = None) -> list[Path]:
+    """The folders of the index at ``path``: itself, or one per shard (``s0``, ``s1``, ...) when it was
+    built in shards (``shards`` in its bookkeeping)."""
+    meta = read_meta(path) if meta is None else meta
+    n = int((meta or {}).get("shards", 1))
+    return [path] if n <= 1 else [path / f"s{i}" for i in range(n)]
+
+
+def shard_of(paper_id: int, shards: int) -> int:
+    """The shard that holds a paper: fixed by its id, so updates and deletes find it."""
+    return paper_id % shards
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=MAX_SHARDS, thread_name_prefix="tantivy")
+    return _pool
+
+
+def _search_shard(searcher: tantivy.Searcher, query: tantivy.Query, q: ParsedQuery, limit: int,
+                  offset: int) -> list[tuple[Any, int]]:
+    """(sort key, paper id) pairs from one index: BM25 score, or publication day for filter-only queries."""
     if q.has_text:
         # count=False: counting every match would disable block-max WAND's skipping.
-        result = searcher.search(query, limit=limit, offset=offset, count=False)
-        scores = [float(s) for s, _ in result.hits]
+        hits = searcher.search(query, limit=limit, offset=offset, count=False).hits
     else:
-        result = searcher.search(query, limit=limit, offset=offset, count=False, order_by_field="day")
-        scores = [0.0] * len(result.hits)
-    ids = searcher.fast_field_values("id", [addr for _, addr in result.hits])
-    return [(int(i), s) for i, s in zip(ids, scores, strict=True) if i is not None]
+        hits = searcher.search(query, limit=limit, offset=offset, count=False, order_by_field="day").hits
+    ids = searcher.fast_field_values("id", [addr for _, addr in hits])
+    return [(key, int(i)) for (key, _), i in zip(hits, ids, strict=True) if i is not None]
+
+
+def tantivy_search(path: Path, q: ParsedQuery, *, limit: int, offset: int) -> list[tuple[int, float]]:
+    """(paper id, score) pairs, best first; filter-only queries come newest first.
+
+    A sharded index is searched one thread per shard (tantivy releases the interpreter lock while it
+    searches), each shard for its best ``offset + limit``, and the lists are merged.
+    """
+    searchers = [open_index(p).searcher() for p in shard_paths(path)]
+    if len(searchers) == 1:
+        found = _search_shard(searchers[0], build_query(q, searchers[0]), q, limit, offset)
+    else:
+        stats = _Stats(searchers)
+        queries = [build_query(q, stats) for _ in searchers]  # one query object per thread
+        futures = [_executor().submit(_search_shard, s, qy, q, limit + offset, 0)
+                   for s, qy in zip(searchers[1:], queries[1:], strict=True)]
+        merged = _search_shard(searchers[0], queries[0], q, limit + offset, 0)
+        for fut in futures:
+            merged += fut.result()
+        # Best first; equal keys in paper id order, so pages never overlap or skip.
+        merged.sort(key=lambda hit: (-hit[0], hit[1]))
+        found = merged[offset:offset + limit]
+    return [(pid, float(key) if q.has_text else 0.0) for key, pid in found]
 
 
 def add_rows(writer: tantivy.IndexWriter, rows: Iterable[dict[str, Any]], replace: bool) -> int:

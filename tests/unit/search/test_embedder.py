@@ -203,3 +203,19 @@ def test_paper_text() -> None:
     assert emb.paper_text("Why?", "Because.") == "Why? Because."
     assert emb.paper_text("Only a title", None) == "Only a title"
     assert emb.paper_text(None, " Only an abstract ") == "Only an abstract"
+
+
+def test_batches_side_by_side_give_the_same_vectors(embedder: emb.Embedder) -> None:
+    """The CPU path runs batches on a thread per core; each batch's vectors are those of running it alone."""
+    backend = embedder._get_backend()
+    assert isinstance(backend, emb._OnnxBackend)
+    texts = [f"{s} Variant {i}." for i in range(4) for s in SENTENCES]
+    workers = backend.workers
+    try:
+        backend.workers = max(2, workers)  # side by side even on a one-core machine
+        side_by_side = backend.encode(texts, batch_size=5, progress=None)
+        backend.workers = 1
+        one_by_one = backend.encode(texts, batch_size=5, progress=None)
+    finally:
+        backend.workers = workers
+    np.testing.assert_array_equal(side_by_side, one_by_one)

@@ -28,3 +28,13 @@ def test_common_words_left_out_beside_rarer_ones(tmp_path: Path, monkeypatch: py
     assert tantivy_index.ranking_terms(parse_query("graph models"), None) == ("graph", "models")
     monkeypatch.setattr(tantivy_index, "COMMON_WORD_MIN_PAPERS", 10)
     assert tantivy_index.ranking_terms(parse_query("graph models"), searcher) == ("graph", "models")
+
+
+def test_shard_count_follows_collection_size_and_cores() -> None:
+    from paperstand.search.sync import shard_count
+    from paperstand.search.tantivy_index import MAX_SHARDS, SHARD_MIN_PAPERS
+
+    assert shard_count(SHARD_MIN_PAPERS - 1, cpus=8) == 1
+    assert shard_count(SHARD_MIN_PAPERS, cpus=2) == 2
+    assert shard_count(1_000_000, cpus=64) == MAX_SHARDS
+    assert shard_count(1_000_000, cpus=1) == 1
