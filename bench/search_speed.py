@@ -30,6 +30,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -169,7 +170,9 @@ def modes(db: Path, index_dir: Path) -> tuple[dict[str, Callable[[str], object]]
 
     engine = make_engine(f"sqlite:///{db}")
     raw = sqlite3.connect(db, check_same_thread=False)
-    index = tantivy_index.open_index(index_dir)
+    shards = [tantivy_index.open_index(p).searcher() for p in tantivy_index.shard_paths(index_dir)]
+    pool = ThreadPoolExecutor(max_workers=max(1, len(shards)))
+    print(f"tantivy index: {len(shards)} shard(s)", flush=True)
     fts_sql = ("SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? "
                "ORDER BY bm25(papers_fts, 10.0, 4.0, 1.0) LIMIT 10")
     prepared: dict[str, object] = {}
@@ -178,8 +181,12 @@ def modes(db: Path, index_dir: Path) -> tuple[dict[str, Callable[[str], object]]
     ann_file = None
 
     def bare_tantivy(q: str) -> object:
-        # The query object is prepared outside the timing: only the engine's search is measured.
-        return index.searcher().search(prepared[q], limit=10, count=False)
+        # The query objects are prepared outside the timing: only the engine's search is measured, on every
+        # shard side by side when the index is sharded (as paperstand searches it).
+        queries = prepared[q]
+        futures = [pool.submit(lambda s=s, qy=qy: s.search(qy, limit=10, count=False))
+                   for s, qy in zip(shards[1:], queries[1:], strict=True)]
+        return [shards[0].search(queries[0], limit=10, count=False)] + [f.result() for f in futures]
 
     def bare_fts5(q: str) -> object:
         return raw.execute(fts_sql, (prepared["fts:" + q],)).fetchall()
@@ -192,7 +199,8 @@ def modes(db: Path, index_dir: Path) -> tuple[dict[str, Callable[[str], object]]
         nonlocal ann_file
         for q in qs:
             parsed = parse_query(q)
-            prepared[q] = tantivy_index.build_query(parsed, index.searcher())
+            stats = tantivy_index._Stats(shards)
+            prepared[q] = [tantivy_index.build_query(parsed, stats if len(shards) > 1 else shards[0]) for _ in shards]
             prepared["fts:" + q] = fts5_match(parsed) or '""'
             vectors[q] = embed_query(parsed.text or q)
         ann_file = get_live_index(engine).snapshot(engine).ann
