@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from _common import OUT, median, real_abstract_files  # noqa: E402
+from _common import OUT, cpu_model, median, real_abstract_files  # noqa: E402
 
 
 def load_papers() -> list[tuple[str, str]]:
@@ -133,7 +133,7 @@ def main() -> None:
         "plain_batch": plain_batch, "batch": batch_size,
         "plain_per_s": round(plain_rate, 1), "shipped_per_s": round(shipped_rate, 1), "ratio": round(ratio, 2),
         "paired_ratio": round(paired, 2),
-        "cpu_threads": len(os.sched_getaffinity(0)),
+        "cpu_threads": len(os.sched_getaffinity(0)), "cpu_model": cpu_model(),
     }
     if gpu:
         import torch
@@ -154,7 +154,7 @@ def main() -> None:
     print(f"| plain sentence-transformers encode (batch {plain_batch}) | {plain_rate:,.1f} |")
     print(f"| paperstand {emb.MODEL_ID} on {device} | {shipped_rate:,.1f} |")
     print(f"ratio shipped/plain: {ratio:.2f}x of medians, {paired:.2f}x median of paired passes"
-          f"  ({n} abstracts, {result['cpu_threads']} CPU threads"
+          f"  ({n} abstracts, {result['cpu_threads']} CPU threads of {result['cpu_model']}"
           + (f", {result['gpu_name']}" if gpu else "") + ")")
     if mrr_n:
         print(f"title->abstract MRR@10 over {result['mrr_n']} papers: plain {result['mrr_plain']:.4f}, "

@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import os  # noqa: E402
 
-from _common import OUT, real_sentences_and_titles  # noqa: E402
+from _common import OUT, cpu_model, real_sentences_and_titles  # noqa: E402
 from import_jsonl import generate  # noqa: E402
 from paperstand.db import make_engine, migrate  # noqa: E402
 from paperstand.ingest.run import import_file  # noqa: E402
@@ -302,6 +302,7 @@ def main() -> None:
             times[mode]["bare"].append(t2 - t1)
             kinds[mode].setdefault(kind, []).append(t1 - t0)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nprocessor: {cpu_model()}")
     print(f"\ncorpus: {args.n:,} papers  queries: {len(qs):,} (rare/common/question thirds)  "
           f"benchmark process peak RSS: {rss_mb:,.0f} MB (it also holds the anchors' own engine handles)")
     print(f"{'mode':<14}{'queries':>8}{'e2e p50':>10}{'e2e p95':>10}{'bare p50':>10}{'bare p95':>10}"
