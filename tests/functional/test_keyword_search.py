@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -182,6 +183,13 @@ def _word_corpus(n: int) -> list[dict[str, object]]:
     return out
 
 
+def _search_in_child(path: Path, expected: list[tuple[int, float]]) -> None:
+    from paperstand.search import tantivy_index
+
+    got = tantivy_index.tantivy_search(path, parse_query("even"), limit=50, offset=0)
+    raise SystemExit(0 if got == expected else 1)
+
+
 def test_sharded_index_finds_what_one_index_finds(engine: Engine, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """An index built in shards answers with the same papers as one index: every shard is searched, pages
@@ -208,6 +216,13 @@ def test_sharded_index_finds_what_one_index_finds(engine: Engine, tmp_path: Path
     assert pages == whole and len(whole) == 30
     # only filters: newest first, exactly as one index orders them
     assert ids(sharded, "cat:cs.LG", limit=100) == ids(single, "cat:cs.LG", limit=100)
+    # a process forked after searching (a worker) searches the shards with threads of its own
+    expected = tantivy_index.tantivy_search(sharded, parse_query("even"), limit=50, offset=0)
+    ctx = multiprocessing.get_context("fork")
+    child = ctx.Process(target=_search_in_child, args=(sharded, expected))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
 
     # a changed title and a new paper go to their shards through the ordinary sync
     monkeypatch.setattr("paperstand.search.sync.default_index_dir", lambda: sharded)

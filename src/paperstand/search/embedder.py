@@ -338,12 +338,14 @@ class _OnnxBackend:
         self.tokenizer = _tokenizer(model_dir())
         self.workers = threads or _cpu_threads()
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
         self._pool_lock = threading.Lock()
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="embed")
+            if self._pool is None or self._pool_pid != os.getpid():  # a forked child inherits no threads
+                self._pool, self._pool_pid = ThreadPoolExecutor(max_workers=self.workers,
+                                                                thread_name_prefix="embed"), os.getpid()
                 weakref.finalize(self, self._pool.shutdown, wait=False)
             return self._pool
 

@@ -235,14 +235,15 @@ def shard_of(paper_id: int, shards: int) -> int:
     return paper_id % shards
 
 
-_pool: ThreadPoolExecutor | None = None
+_pool: tuple[int, ThreadPoolExecutor] | None = None
 
 
 def _executor() -> ThreadPoolExecutor:
+    """The threads that search shards, made again in a forked child (which inherits none of them)."""
     global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=MAX_SHARDS, thread_name_prefix="tantivy")
-    return _pool
+    if _pool is None or _pool[0] != os.getpid():
+        _pool = (os.getpid(), ThreadPoolExecutor(max_workers=MAX_SHARDS, thread_name_prefix="tantivy"))
+    return _pool[1]
 
 
 def _search_shard(searcher: tantivy.Searcher, query: tantivy.Query, q: ParsedQuery, limit: int,
