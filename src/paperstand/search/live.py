@@ -60,6 +60,8 @@ REFRESH_INTERVAL_S = 10.0
 # found anyway, and only the first ranks matter much (a page of results, the head of a hybrid fusion). Deeper
 # candidates keep their int8 scores, which are within about 0.01 of the exact ones.
 RESCORE_EXTRA = 8
+# An index file of at most this many vectors is searched by brute force (well under a millisecond).
+ANN_EXACT_BELOW = 2_000
 RESCORE_TOP = 40
 
 Results = list[tuple[int, float]]
@@ -142,8 +144,10 @@ class LiveIndex:
         while True:
             with self._search_lock:
                 snap.ann.expansion_search = max(EXPANSION_SEARCH, fetch)  # type: ignore[misc]
-                # Asked for the whole index: the graph search may miss a node, brute force cannot.
-                matches = snap.ann.search(vector.astype(np.float32), fetch, threads=1, exact=fetch >= total)
+                # Asked for the whole index, or the index is small: the graph search may miss a node (HNSW can
+                # leave one with no way in), brute force cannot, and over a few thousand vectors costs little.
+                exact = fetch >= total or total <= ANN_EXACT_BELOW
+                matches = snap.ann.search(vector.astype(np.float32), fetch, threads=1, exact=exact)
             kept = [(int(key), 1.0 - float(d)) for key, d in zip(matches.keys, matches.distances, strict=True)
                     if int(key) not in skip]
             if len(kept) >= k or fetch >= total:
