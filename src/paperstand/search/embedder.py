@@ -116,7 +116,8 @@ def _load_transformer(attn_implementation: str) -> Any:
         return AutoModel.from_pretrained(str(model_dir()), attn_implementation=attn_implementation)
 
 
-def _cpu_threads() -> int:
+def usable_cpus() -> int:
+    """Cores this process may run on (its CPU affinity, not the machine's count)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
@@ -336,7 +337,7 @@ class _OnnxBackend:
             self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self.artifact = path
         self.tokenizer = _tokenizer(model_dir())
-        self.workers = threads or _cpu_threads()
+        self.workers = threads or usable_cpus()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
         self._pool_lock = threading.Lock()
@@ -388,10 +389,10 @@ class _TorchBackend:
         dtype = torch.float16 if self.cuda else torch.float32
         self.model = _load_transformer("sdpa").to(device=device, dtype=dtype).eval()
         self.tokenizer = _tokenizer(model_dir())
-        self.threads = tokenizer_threads or max(2, min(8, _cpu_threads()))
+        self.threads = tokenizer_threads or max(2, min(8, usable_cpus()))
         if tokenizer_processes is None:
             # leave a core to the thread that feeds the GPU
-            tokenizer_processes = max(2, min(14, _cpu_threads() - 2)) if self.cuda else 0
+            tokenizer_processes = max(2, min(14, usable_cpus() - 2)) if self.cuda else 0
         self.processes = tokenizer_processes
         self._pool: ProcessPoolExecutor | None = None
         if not self.cuda:

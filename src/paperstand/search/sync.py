@@ -186,9 +186,9 @@ def shard_count(papers: int, cpus: int | None = None) -> int:
     """Shards for an index of ``papers``: one below ``SHARD_MIN_PAPERS``, else one per core up to ``MAX_SHARDS``."""
     if papers < tantivy_index.SHARD_MIN_PAPERS:
         return 1
-    if cpus is None:
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(tantivy_index.MAX_SHARDS, cpus))
+    from paperstand.search.embedder import usable_cpus
+
+    return max(1, min(tantivy_index.MAX_SHARDS, cpus or usable_cpus()))
 
 
 def _reindex_tantivy(engine: Engine, index_dir: Path, shards: int | None) -> int:

@@ -168,10 +168,13 @@ def ranking_terms(q: ParsedQuery, searcher: tantivy.Searcher | _Stats | None) ->
     return kept or q.terms
 
 
-def build_query(q: ParsedQuery, searcher: tantivy.Searcher | _Stats | None = None) -> tantivy.Query:
-    """The tantivy query for a parsed query: words should match, everything else must (or must not)."""
+def build_query(q: ParsedQuery, searcher: tantivy.Searcher | _Stats | None = None,
+                terms: tuple[str, ...] | None = None) -> tantivy.Query:
+    """The tantivy query for a parsed query: words should match, everything else must (or must not).
+
+    ``terms``: the words to rank by when already worked out (``ranking_terms``), else from ``searcher``."""
     clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
-    for term in ranking_terms(q, searcher):
+    for term in ranking_terms(q, searcher) if terms is None else terms:
         # Flat SHOULD clauses (one per field and word) keep the query a plain union that tantivy
         # evaluates with block-max WAND.
         for field, boost in FIELD_BOOSTS.items():
@@ -268,8 +271,8 @@ def tantivy_search(path: Path, q: ParsedQuery, *, limit: int, offset: int) -> li
     if len(searchers) == 1:
         found = _search_shard(searchers[0], build_query(q, searchers[0]), q, limit, offset)
     else:
-        stats = _Stats(searchers)
-        queries = [build_query(q, stats) for _ in searchers]  # one query object per thread
+        terms = ranking_terms(q, _Stats(searchers))  # once, from every shard's statistics
+        queries = [build_query(q, terms=terms) for _ in searchers]  # one query object per thread
         futures = [_executor().submit(_search_shard, s, qy, q, limit + offset, 0)
                    for s, qy in zip(searchers[1:], queries[1:], strict=True)]
         merged = _search_shard(searchers[0], queries[0], q, limit + offset, 0)
