@@ -49,7 +49,49 @@ def _candidates(stems: frozenset[str]) -> re.Pattern[str] | None:
     return re.compile(rf"\b(?=[{firsts}])(?:{alternatives})\w*(?:['.]\w+)*", re.IGNORECASE)
 
 
+# What the scan's pattern adds after a stem: the rest of the word, and more of it after ' or . ("don't", "e.g").
+_WORD_REST = re.compile(r"\w*(?:['.]\w+)*")
+
+
+@lru_cache(maxsize=256)
+def _ascii_stems(stems: frozenset[str]) -> tuple[str, ...] | None:
+    """The stems, longest first, when all are lower-case ASCII words (then :func:`_ascii_matches` may scan)."""
+    plain = all(s and s.isascii() and s == s.lower() and (s[0].isalnum() or s[0] == "_") for s in stems)
+    return tuple(sorted(stems, key=len, reverse=True)) if plain else None
+
+
+def _ascii_matches(text: str, ordered: tuple[str, ...], stems: frozenset[str]) -> list[tuple[int, int]]:
+    """The spans :func:`_candidates`' pattern finds in an ASCII ``text``, found with ``str.find`` instead.
+
+    On ASCII text and stems, matching case-insensitively is comparing the lower-cased text, and a word
+    boundary before a stem (which starts with a word character) is a non-word character or the start.
+    Every candidate takes the longest stem found there, as the pattern's alternation does; candidates
+    inside an earlier candidate's span are skipped, as ``finditer`` does (even when that one is rejected).
+    """
+    low = text.lower()
+    starts: dict[int, int] = {}
+    for stem in ordered:  # longest first: the first stem found at a place is the one the pattern takes
+        i = low.find(stem)
+        while i >= 0:
+            if i not in starts and (i == 0 or not (low[i - 1].isalnum() or low[i - 1] == "_")):
+                starts[i] = len(stem)
+            i = low.find(stem, i + 1)
+    spans, last = [], 0
+    for i in sorted(starts):
+        if i < last:
+            continue
+        last = _WORD_REST.match(text, i + starts[i]).end()  # type: ignore[union-attr]  # always matches
+        if light_stem(text[i:last]) in stems:
+            spans.append((i, last))
+    return spans
+
+
 def _matches(text: str, stems: frozenset[str]) -> list[tuple[int, int]]:
+    if not stems:
+        return []
+    ordered = _ascii_stems(stems)
+    if ordered is not None and text.isascii():  # almost every title and abstract: 5-10x faster than the pattern
+        return _ascii_matches(text, ordered, stems)
     pattern = _candidates(stems)
     if pattern is None:
         return []

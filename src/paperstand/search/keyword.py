@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import Connection, Engine, bindparam, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from paperstand.papers.models import Paper
@@ -52,15 +52,21 @@ def ranked_ids(conn: Connection, query: ParsedQuery, *, limit: int, offset: int 
     return database_search(conn, query, limit=limit, offset=offset)
 
 
-# A textual statement: building and compiling the equivalent select() cost more than the lookup itself.
-_ROWS = text(f"SELECT id, title, abstract FROM {Paper.__tablename__} WHERE id IN :ids").bindparams(
-    bindparam("ids", expanding=True))
+def _rows(conn: Connection, ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """Title and abstract of each paper in ``ids``.
+
+    The ids are our own integers, written into the statement: binding an expanding list cost SQLAlchemy more
+    (compiling, rendering the parameters) than SQLite took to find the rows.
+    """
+    listed = ",".join(str(int(pid)) for pid in ids)
+    result = conn.exec_driver_sql(f"SELECT id, title, abstract FROM {Paper.__tablename__} WHERE id IN ({listed})")
+    return {pid: (title, abstract) for pid, title, abstract in result}
 
 
 def _hits(conn: Connection, query: ParsedQuery, ranked: list[tuple[int, float]]) -> list[Hit]:
     if not ranked:
         return []
-    rows = {pid: (title, abstract) for pid, title, abstract in conn.execute(_ROWS, {"ids": [pid for pid, _ in ranked]})}
+    rows = _rows(conn, [pid for pid, _ in ranked])
     stems = match_stems(query)
     # A paper deleted since the index saw it is simply left out.
     return [Hit(pid, score, highlight(rows[pid][0], stems), snippet(rows[pid][1] or "", stems))
