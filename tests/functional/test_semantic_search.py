@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,6 +118,29 @@ def test_a_paper_is_embedded_once_per_content_change(engine: Engine, tmp_path: P
     assert after[ids[2]] != before[ids[2]] and {k: v for k, v in after.items() if k != ids[2]} == {
         k: v for k, v in before.items() if k != ids[2]}
     assert third.index is not None and third.index.replaced == 1 and third.index.size == 5
+
+
+class SlowLoadingEncoder(FakeEncoder):
+    """An encoder whose model takes a while to load, as the real one does on a first run."""
+
+    loads = 0
+
+    def load(self) -> SlowLoadingEncoder:
+        self.loads += 1
+        time.sleep(0.3)
+        return self
+
+
+def test_backfill_reports_model_loading_apart_from_the_embedding_rate(engine: Engine, tmp_path: Path) -> None:
+    add_papers(engine, [f"Loaded {i}" for i in range(3)])
+    enc = SlowLoadingEncoder()
+    report = embed_pending(engine, encoder=enc, index_dir=tmp_path)
+    assert enc.loads == 1 and report.embedded == 3
+    assert report.load_seconds >= 0.3 > report.seconds
+    assert "model loaded in 0.3 s" in report.lines()[0]
+    # Nothing changed (papers are at most re-checked): the model is not loaded again.
+    again = embed_pending(engine, encoder=enc, index_dir=tmp_path)
+    assert enc.loads == 1 and again.load_seconds == 0 and "loaded" not in again.lines()[0]
 
 
 def test_backfill_resumes_after_an_interrupted_run(engine: Engine, tmp_path: Path) -> None:
