@@ -32,6 +32,7 @@ out = Console()
 
 
 def _add_subcommands() -> None:
+    from paperstand.backup.cli import backup_command, restore_command
     from paperstand.digests.cli import app as digest_app
     from paperstand.search.embed_cli import embed
     from paperstand.search.terminal import search_command
@@ -41,6 +42,8 @@ def _add_subcommands() -> None:
     app.command("worker")(worker)
     app.command("embed")(embed)
     app.command("search")(search_command)
+    app.command("backup")(backup_command)
+    app.command("restore")(restore_command)
 
 
 _add_subcommands()

@@ -114,6 +114,13 @@ class Settings(BaseSettings):
         description="Line shown under the site name on every page.",
     )
 
+    backup_keep: int = Field(
+        7,
+        ge=0,
+        description="How many nightly backups the worker keeps in `$PAPERSTAND_DATA_DIR/backups` (oldest removed "
+        "first). `0` means no nightly backups.",
+    )
+
     @cached_property
     def effective_database_url(self) -> str:
         """The database URL to connect to, defaulting to SQLite in the data folder."""

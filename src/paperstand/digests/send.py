@@ -316,12 +316,12 @@ class _Run:
         with Session(self.engine) as session, session.begin():
             if isinstance(error, PermanentMailError):
                 record_suppressed(session.connection(), row_id, self.owner, str(error))
-                suppress(session, email, "hard-bounce", now=self.clock())
+                suppress(session, email, "hard-bounce", now=self.clock(), journal=self.settings)
                 self.report.suppressed += 1
             elif record_retry(session.connection(), row_id, self.owner, self.clock(), str(error)):
                 self.report.retried += 1
             else:
-                suppress(session, email, "soft-bounces", now=self.clock())
+                suppress(session, email, "soft-bounces", now=self.clock(), journal=self.settings)
                 self.report.suppressed += 1
         self._done()
 

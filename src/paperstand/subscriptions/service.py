@@ -7,10 +7,13 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from paperstand.backup.journal import record
+from paperstand.config import Settings
 from paperstand.errors import DomainError
 from paperstand.subscriptions.models import OptInToken, Subscriber, Suppression
 
@@ -99,7 +102,8 @@ def confirm_subscription(session: Session, token: str, *, now: datetime | None =
     return subscriber
 
 
-def unsubscribe(session: Session, subscriber_id: int, *, now: datetime | None = None) -> Subscriber | None:
+def unsubscribe(session: Session, subscriber_id: int, *, now: datetime | None = None,
+                journal: Settings | Path | None = None) -> Subscriber | None:
     """Stop all mail to a subscriber: status, and a suppression row that outlives any backup restore."""
     now = now or datetime.now(UTC)
     subscriber = session.get(Subscriber, subscriber_id, with_for_update=True)
@@ -107,13 +111,17 @@ def unsubscribe(session: Session, subscriber_id: int, *, now: datetime | None = 
         return None
     if subscriber.status != "unsubscribed":
         subscriber.status, subscriber.unsubscribed_at = "unsubscribed", now
-        suppress(session, subscriber.email, "unsubscribed", now=now)
+        suppress(session, subscriber.email, "unsubscribed", now=now, journal=journal)
     return subscriber
 
 
-def suppress(session: Session, email: str, reason: str, *, now: datetime | None = None) -> None:
-    """Add an address to the append-only suppression list."""
-    session.add(Suppression(email=normalize_email(email), reason=reason, created_at=now or datetime.now(UTC)))
+def suppress(session: Session, email: str, reason: str, *, now: datetime | None = None,
+             journal: Settings | Path | None = None) -> None:
+    """Add an address to the append-only suppression list (and to the data folder's journal, see backup)."""
+    row = Suppression(email=normalize_email(email), reason=reason, created_at=now or datetime.now(UTC))
+    session.add(row)
+    if journal is not None:
+        record(journal, row.email, reason, row.created_at)
 
 
 def may_receive(session: Session, subscriber: Subscriber) -> bool:

@@ -42,7 +42,7 @@ def unsubscribe_now(request: Request, key: str, session: Session = Depends(db_se
     """Unsubscribe at once (the button, or a mail provider's List-Unsubscribe=One-Click POST)."""
     subscriber_id = _subscriber_id(request, key)
     with session.begin():
-        subscriber = unsubscribe(session, subscriber_id)
+        subscriber = unsubscribe(session, subscriber_id, journal=request.app.state.settings)
     if subscriber is None:
         raise NotFound("this subscription no longer exists")
     # 200 with a page, never a redirect: RFC 8058 senders treat a redirect as failure.
