@@ -69,7 +69,12 @@ def default_backup_path(settings: Settings, now: datetime | None = None) -> Path
     """``$PAPERSTAND_DATA_DIR/backups/paperstand-YYYYMMDDTHHMMSSZ.{db,pgdump}``."""
     stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     ext = "db" if is_sqlite(settings.effective_database_url) else "pgdump"
-    return settings.data_dir / "backups" / f"{NIGHTLY_PREFIX}{stamp}.{ext}"
+    folder = settings.data_dir / "backups"
+    path, n = folder / f"{NIGHTLY_PREFIX}{stamp}.{ext}", 0
+    while path.exists():  # two backups in one second never overwrite each other
+        n += 1
+        path = folder / f"{NIGHTLY_PREFIX}{stamp}-{n}.{ext}"
+    return path
 
 
 def backup(settings: Settings, dest: Path | None = None, *, now: datetime | None = None) -> BackupReport:
@@ -245,7 +250,8 @@ def _kind(path: Path) -> str:
 
 def prune(folder: Path, keep: int) -> list[Path]:
     """Delete the oldest nightly backups in ``folder`` beyond the newest ``keep``; return what went."""
-    backups = sorted(p for p in folder.glob(f"{NIGHTLY_PREFIX}*") if p.suffix in (".db", ".pgdump"))
+    found = [p for p in folder.glob(f"{NIGHTLY_PREFIX}*") if p.suffix in (".db", ".pgdump")]
+    backups = sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name))  # oldest first
     gone = backups[:-keep] if keep > 0 else []
     for path in gone:
         for part in (path, Path(f"{path}{JOURNAL_SUFFIX}"), Path(f"{path}{KEY_SUFFIX}")):
@@ -267,6 +273,12 @@ def _partial(dest: Path) -> Iterator[Path]:
     """A temporary name beside ``dest``, renamed onto it on success and removed on any failure."""
     tmp = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
     try:
+        # Created here, owner-only (backups hold personal data), so an unwritable folder fails with
+        # its own reason before any work is done.
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    except OSError as exc:
+        raise BackupError(f"backup: cannot write to {dest.parent}: {exc.strerror or exc}") from exc
+    try:
         yield tmp
         os.replace(tmp, dest)
         _fsync_dir(dest.parent)
@@ -280,8 +292,6 @@ def _prepare_folder(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BackupError(f"backup: cannot create {folder}: {exc.strerror or exc}") from exc
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise BackupError(f"backup: cannot write to {folder}: permission denied")
 
 
 def _io(work: Callable[[], T], what: str, path: Path) -> T:
