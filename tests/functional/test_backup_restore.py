@@ -193,3 +193,23 @@ def test_restore_twice_with_the_same_journals_is_idempotent(engine: Engine, db_u
     finally:
         restored.dispose()
     assert statuses == {LEAVER: "unsubscribed", STAYER: "confirmed"}
+
+
+def test_the_unsubscribe_page_writes_the_journal(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    """The one-click POST (what mail providers send) appends the address to the data folder's journal."""
+    from fastapi.testclient import TestClient
+
+    from paperstand.app import create_app
+    from paperstand.backup import journal
+    from paperstand.subscriptions.links import make_key
+
+    _setup(engine)
+    settings = Settings(database_url=db_url, data_dir=tmp_path / "var", secret_key="k", harvest_on_start=False,
+                        worker="off")
+    with Session(engine) as s:
+        sid = s.execute(select(Subscriber.id).where(Subscriber.email == LEAVER)).scalar_one()
+    with TestClient(create_app(settings)) as client:
+        response = client.post(f"/unsubscribe/{make_key(b'k', 'unsubscribe', sid)}",
+                               content="List-Unsubscribe=One-Click")
+    assert response.status_code == 200
+    assert [(e.email, e.reason) for e in journal.read(journal.journal_path(settings))] == [(LEAVER, "unsubscribed")]
