@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import unescape
 from pathlib import Path
-from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
