@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import unescape
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -58,6 +58,18 @@ def _hf_record(**kw: object) -> PaperRecord:
     return PaperRecord(**base)  # type: ignore[arg-type]
 
 
+@dataclass
+class FakeHarvest:
+    """Stands in for the background first harvest: what it says, and whether it still runs."""
+
+    status: str | None
+    alive: bool = True
+
+    def is_alive(self) -> bool:
+        """Whether the harvest is still running."""
+        return self.alive
+
+
 @pytest.fixture
 def loaded(client: TestClient, engine: Engine) -> TestClient:
     """The four fixture days, an arXiv record merged into a listing paper, and an HF record with signals."""
@@ -76,15 +88,18 @@ def _h(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def test_day_page_lists_papers_in_curated_order(loaded: TestClient) -> None:
+def test_day_page_lists_most_upvoted_first_and_curated_on_request(loaded: TestClient) -> None:
     res = loaded.get("/papers/date/2025-03-11")
     assert res.status_code == 200
     html = res.text
-    assert _titles(html) == MAR_11
+    # "Counting Sheep" has 42 upvotes; the others none, so they keep their curated order.
+    assert _titles(html) == [MAR_11[1], MAR_11[0], MAR_11[2]]
+    assert _titles(loaded.get("/papers/date/2025-03-11?sort=curated").text) == MAR_11
     assert "Mar 11, 2025" in html and "Daily Papers" in html
-    assert "Get trending papers in your email inbox!" in html and "by AK and the research community" in html
-    # Full abstracts, as on the page we imitate; escaped, never raw.
-    assert "halves exploration time in simulation and in two real cave systems." in html
+    assert "Get trending papers in your email inbox." in html and "AK and the research community" not in html
+    # Abstracts are clamped by CSS but whole in the HTML; escaped, never raw.
+    assert 'class="abstract clamped">We study how sparse light sources' in html
+    assert "halves exploration time in simulation and in two real cave systems.</p>" in html
     assert _h("Bread, Butter & Benchmarks: What <Small> Models Know") in html
     assert "<Small>" not in html
 
@@ -114,7 +129,7 @@ def test_day_navigation_links_nearest_days_week_and_month(loaded: TestClient) ->
 
 
 def test_front_page_is_the_latest_day_with_canonical_link(loaded: TestClient) -> None:
-    loaded.app.state.harvest_thread = SimpleNamespace(status="Harvest running: 3 of 4 categories")
+    loaded.app.state.harvest_thread = FakeHarvest("Harvest running: 3 of 4 categories")
     html = loaded.get("/").text
     assert _titles(html) == ["Lighthouses as Distributed Clocks"]
     assert "Harvest running: 3 of 4 categories" in html
@@ -123,8 +138,8 @@ def test_front_page_is_the_latest_day_with_canonical_link(loaded: TestClient) ->
     assert loaded.get("/subscribe").status_code == 200
 
 
-def test_week_page_groups_days_newest_first(loaded: TestClient) -> None:
-    res = loaded.get("/papers/week/2025-W11")
+def test_week_page_in_curated_order_groups_days_newest_first(loaded: TestClient) -> None:
+    res = loaded.get("/papers/week/2025-W11?sort=curated")
     assert res.status_code == 200
     html = res.text
     assert "Week 11 of 2025" in html and "Mar 10 – Mar 16, 2025" in html and "6 papers" in html
@@ -136,15 +151,20 @@ def test_week_page_groups_days_newest_first(loaded: TestClient) -> None:
     # The week skips empty W10 to the nearest week with papers, and has nothing after it.
     assert 'rel="prev" class="prev" href="/papers/week/2025-W09"' in html
     assert 'rel="next"' not in html
-    # Long abstracts are clamped by CSS but whole in the HTML; short ones are simply shown.
+    # Long abstracts are clamped by CSS but whole in the HTML.
     assert 'class="abstract clamped">We remove most gradient noise' in html
     assert "from plain momentum to adaptive methods with decoupled weight decay.</p>" in html
-    assert '<p class="abstract">We study how sparse light sources' in html
+    # By default (most upvoted first) the week is one list, each card naming its day.
+    top = loaded.get("/papers/week/2025-W11").text
+    assert not re.search(r'<h2 id="day-', top)
+    assert _titles(top)[0] == "Counting Sheep with Transformers"
+    assert 'Featured <a href="/papers/date/2025-03-11">Mar 11</a>' in top
 
 
 def test_month_page_and_its_neighbours(loaded: TestClient) -> None:
     html = loaded.get("/papers/month/2025-03").text
-    assert "March 2025" in html and _titles(html)[0] == "Lighthouses as Distributed Clocks"
+    assert "March 2025" in html and _titles(html)[0] == "Counting Sheep with Transformers"
+    assert _titles(loaded.get("/papers/month/2025-03?sort=curated").text)[0] == "Lighthouses as Distributed Clocks"
     assert 'href="/papers/month/2025-02"' in html
     feb = loaded.get("/papers/month/2025-02").text
     assert _titles(feb) == ["Tide Tables for Language Models"]
@@ -161,6 +181,9 @@ def test_month_page_is_paged_past_fifty_papers(client: TestClient, engine: Engin
     second = client.get("/papers/month/2025-04?p=2").text
     assert "page 2 of 2" in second and _titles(second)[-1] == "Paper number 55 about lanterns"
     assert client.get("/papers/month/2025-04?p=3").status_code == 404
+    newest = client.get("/papers/month/2025-04?sort=new").text
+    assert 'href="/papers/month/2025-04?p=2&amp;sort=new"' in newest
+    assert "page 2 of 2" in client.get("/papers/month/2025-04?p=2&sort=new").text
     assert client.get("/papers/month/2025-04?p=0").status_code == 400
 
 
@@ -266,7 +289,7 @@ def test_empty_database_front_page_welcomes(client: TestClient) -> None:
     html = client.get("/").text
     assert "Welcome to paperstand" in html
     assert "paperstand import FILE" in html and "paperstand harvest" in html
-    client.app.state.harvest_thread = SimpleNamespace(status="Harvesting arXiv cs.LG: 120 papers so far")
+    client.app.state.harvest_thread = FakeHarvest("Harvesting arXiv cs.LG: 120 papers so far")
     assert "Harvesting arXiv cs.LG: 120 papers so far" in client.get("/").text
 
 
@@ -299,3 +322,121 @@ def test_server_error_uses_the_error_page(engine: Engine, db_url: str) -> None:
         res = client.get("/boom")
     assert res.status_code == 500 and "Something went wrong on our side" in res.text
     assert "kaboom" not in res.text and "<main" in res.text
+
+
+def _voted(title: str, day: int, position: int, votes: int | None, published: int | None) -> PaperRecord:
+    """A paper featured in April 2025 with ``votes`` HF upvotes, published on arXiv on April ``published``."""
+    return PaperRecord(source="hf-daily", title=title, arxiv_id=f"2504.{day:02d}{position:03d}",
+                       abstract=f"{title} in one sentence.", hf_upvotes=votes,
+                       published_at=datetime(2025, 4, published, 12, tzinfo=UTC) if published else None,
+                       featured_on=date(2025, 4, day), position=position)
+
+
+@pytest.fixture
+def voted(client: TestClient, engine: Engine) -> TestClient:
+    """Five April papers over two days (both in ISO week 15) with upvotes and arXiv dates that disagree."""
+    _store(engine, _voted("Alpha", 7, 1, 3, 4), _voted("Bravo", 7, 2, 19, 2), _voted("Charlie", 7, 3, None, 6),
+           _voted("Delta", 8, 1, 7, None), _voted("Echo", 8, 2, 0, 7))
+    return client
+
+
+@pytest.mark.parametrize(("sort", "expected"), [
+    ("", ["Bravo", "Alpha", "Charlie"]), ("?sort=top", ["Bravo", "Alpha", "Charlie"]),
+    ("?sort=curated", ["Alpha", "Bravo", "Charlie"]), ("?sort=new", ["Charlie", "Alpha", "Bravo"])])
+def test_day_page_sorts(voted: TestClient, sort: str, expected: list[str]) -> None:
+    assert _titles(voted.get(f"/papers/date/2025-04-07{sort}").text) == expected
+
+
+@pytest.mark.parametrize(("sort", "expected"), [
+    ("top", ["Bravo", "Delta", "Alpha", "Echo", "Charlie"]),
+    ("curated", ["Delta", "Echo", "Alpha", "Bravo", "Charlie"]),
+    ("new", ["Echo", "Charlie", "Alpha", "Bravo", "Delta"])])
+def test_week_and_month_pages_sort(voted: TestClient, sort: str, expected: list[str]) -> None:
+    for url in ("/papers/week/2025-W15", "/papers/month/2025-04"):
+        assert _titles(voted.get(f"{url}?sort={sort}").text) == expected, url
+    assert _titles(voted.get("/papers/week/2025-W15").text) == _titles(voted.get("/papers/week/2025-W15?sort=top").text)
+
+
+def test_sort_switch_marks_the_current_order_and_links_the_others(voted: TestClient) -> None:
+    html = voted.get("/papers/date/2025-04-07?sort=new").text
+    switch = html[html.index('<nav class="sort"'):]
+    switch = switch[:switch.index("</nav>")]
+    assert re.findall(r'href="([^"]+)"( aria-current="true")?', switch) == [
+        ("/papers/date/2025-04-07", ""), ("/papers/date/2025-04-07?sort=curated", ""),
+        ("/papers/date/2025-04-07?sort=new", ' aria-current="true"')]
+    assert ">Top<" in switch and ">Curated order<" in switch and ">Newest<" in switch
+    assert '<link rel="canonical" href="http://127.0.0.1:8000/papers/date/2025-04-07?sort=new">' in html
+    week = voted.get("/papers/week/2025-W15?sort=curated").text
+    assert 'href="/papers/week/2025-W15?sort=new"' in week and 'aria-current="true">Curated order<' in week
+
+
+@pytest.mark.parametrize("value", ["bogus", "TOP", "", "top\x00", "x" * 5000, "trending", "publishedAt"])
+def test_unknown_sort_is_a_400_page(voted: TestClient, value: str) -> None:
+    for url in ("/", "/papers/date/2025-04-07", "/papers/week/2025-W15", "/papers/month/2025-04"):
+        res = voted.get(url, params={"sort": value})
+        assert res.status_code == 400, (url, value)
+        assert "text/html" in res.headers["content-type"] and "Bad request" in res.text
+
+
+def test_api_orders_are_unchanged(voted: TestClient) -> None:
+    def titles(sort: str) -> list[str]:
+        return [p["title"] for p in voted.get(f"/api/daily_papers?month=2025-04&sort={sort}").json()]
+    assert titles("publishedAt") == ["Delta", "Echo", "Alpha", "Bravo", "Charlie"]
+    assert titles("trending") == ["Bravo", "Delta", "Alpha", "Echo", "Charlie"]
+
+
+def test_pages_link_the_arxiv_listings_of_their_days_and_months(voted: TestClient) -> None:
+    assert 'href="/arxiv/2025-04-07"' in voted.get("/papers/date/2025-04-07").text
+    assert 'href="/arxiv/2025-04"' in voted.get("/papers/month/2025-04").text
+    week = voted.get("/papers/week/2025-W15").text
+    assert 'href="/arxiv/2025-04"' in week and 'href="/arxiv/2025-03"' not in week
+    # Week 14 of 2025 runs from Mar 31 to Apr 6: both months.
+    spanning = voted.get("/papers/week/2025-W14").text
+    assert 'href="/arxiv/2025-03"' in spanning and 'href="/arxiv/2025-04"' in spanning
+    # The front page names the newest arXiv day (Echo, Apr 7); a day page does not repeat it.
+    front = voted.get("/").text
+    assert 'href="/arxiv/2025-04-07">the latest arXiv day</a>' in front
+    assert "the latest arXiv day" not in voted.get("/papers/date/2025-04-08").text
+
+
+def test_front_page_without_arxiv_dates_links_no_arxiv_day(loaded: TestClient, engine: Engine) -> None:
+    _store(engine, PaperRecord(source="listing", title="Undated", featured_on=date(2025, 5, 1)))
+    html = loaded.get("/").text
+    assert _titles(html) == ["Undated"] and 'href="/arxiv/2025-03-09">the latest arXiv day' in html
+
+
+def test_offline_harvest_banner_goes_once_papers_exist(client: TestClient, engine: Engine) -> None:
+    offline = "arXiv and Hugging Face could not be reached, so nothing was harvested."
+    client.app.state.harvest_thread = FakeHarvest(offline, alive=False)
+    assert offline in client.get("/").text
+    assert import_file(engine, PAGES / "arxiv.jsonl").new == 1
+    # Papers are in (an import after the failed harvest): the banner is no longer true.
+    assert offline not in client.get("/").text
+    _import_days(engine)
+    assert offline not in client.get("/").text
+    # A harvest still running is news even once papers are in.
+    client.app.state.harvest_thread = FakeHarvest("Fetching the last 3 days of papers")
+    assert "Fetching the last 3 days of papers" in client.get("/").text
+    client.app.state.harvest_thread = FakeHarvest(None, alive=False)
+    assert 'class="banner' not in client.get("/").text
+
+
+def test_site_name_and_tagline_come_from_settings(engine: Engine, db_url: str) -> None:
+    settings = Settings(database_url=db_url, harvest_on_start=False, site_name="Cave Lab <Papers>",
+                        site_tagline="What our reading group reads & why")
+    _import_days(engine)
+    with TestClient(create_app(settings)) as custom:
+        for url in ("/", "/papers/date/2025-03-11", "/papers/week/2025-W11", "/papers/month/2025-03",
+                    "/subscribe", "/search", "/papers/2503.01234", "/papers/2401.99999", "/papers/date/bad"):
+            html = custom.get(url).text
+            assert re.search(r"<title>[^<]* · Cave Lab &lt;Papers&gt;</title>", html), url
+            assert '<a href="/">Cave Lab &lt;Papers&gt;</a>' in html, url
+            assert "What our reading group reads &amp; why" in html, url
+            assert "paperstand" not in html.split("</header>")[0].split("<body>")[1], url
+
+
+def test_default_site_name_and_tagline_name_no_one(loaded: TestClient) -> None:
+    html = loaded.get("/").text
+    assert "<title>Daily Papers — Mar 13, 2025 · paperstand</title>" in html
+    assert '<a href="/">paperstand</a>' in html and "Get trending papers in your email inbox." in html
+    assert "AK" not in html.split("</header>")[0] and "by AK" not in html

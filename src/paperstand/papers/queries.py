@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Literal
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from paperstand.ingest.record import split_arxiv_id
@@ -56,9 +56,13 @@ def _upvotes() -> Select[int, int]:
     return select(ExternalSignal.paper_id, ExternalSignal.value).where(ExternalSignal.name == "hf_upvotes")
 
 
-def featured(session: Session, period: Period | None = None, *, sort: Sort = "publishedAt",
+def featured(session: Session, period: Period | None = None, *, sort: Sort | PageSort = "publishedAt",
              submitter: str | None = None, offset: int = 0, limit: int = 50) -> list[PaperCard]:
-    """Papers featured in a period (all periods when ``None``), curated order within a day."""
+    """Papers featured in a period (all periods when ``None``), in the order ``sort`` names.
+
+    ``publishedAt`` (the API's name) and ``curated`` keep each day's curated order, newest day first;
+    ``trending`` and ``top`` put the most upvoted first; ``new`` the most recently published on arXiv.
+    """
     votes = _upvotes().subquery()
     stmt = select(Paper, DailyPick).join(DailyPick, DailyPick.paper_id == Paper.id).outerjoin(
         votes, votes.c.paper_id == Paper.id)
@@ -66,9 +70,8 @@ def featured(session: Session, period: Period | None = None, *, sort: Sort = "pu
         stmt = stmt.where(DailyPick.day >= period.start, DailyPick.day < period.end)
     if submitter:
         stmt = stmt.where(DailyPick.submitted_by == submitter)
-    order = [DailyPick.day.desc(), DailyPick.position, DailyPick.id]
-    if sort == "trending":
-        order.insert(0, func.coalesce(votes.c.value, 0).desc())
+    order = [*_sort_keys(sort, func.coalesce(votes.c.value, 0)), DailyPick.day.desc(), DailyPick.position,
+             DailyPick.id]
     rows = session.execute(stmt.order_by(*order).offset(offset).limit(limit)).all()
     return _cards(session, list(rows))
 
@@ -84,6 +87,14 @@ def count_featured(session: Session, period: Period | None = None) -> int:
 def latest_day(session: Session) -> date | None:
     """The most recent day with featured papers."""
     return session.execute(select(func.max(DailyPick.day))).scalar_one()
+
+
+def latest_arxiv_day(session: Session) -> date | None:
+    """The arXiv publication day of the most recently published stored paper."""
+    newest = session.execute(select(func.max(Paper.published_at))).scalar_one()
+    if isinstance(newest, str):  # SQLite hands back MAX() of a DATETIME column as text
+        newest = datetime.fromisoformat(newest)
+    return newest.date() if newest is not None else None
 
 
 def neighbour_days(session: Session, day: date) -> tuple[date | None, date | None]:
@@ -126,6 +137,7 @@ class PeriodPage:
     per_page: int
     prev_day: date | None
     next_day: date | None
+    sort: PageSort = "top"
 
     @property
     def pages(self) -> int:
@@ -133,13 +145,30 @@ class PeriodPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def period_page(session: Session, period: Period, *, page: int = 1, per_page: int = 50) -> PeriodPage:
+def period_page(session: Session, period: Period, *, page: int = 1, per_page: int = 50,
+                sort: PageSort = "top") -> PeriodPage:
     """Page ``page`` (1-based) of a period's featured papers, with the featured days just before and after."""
-    cards = featured(session, period, offset=(page - 1) * per_page, limit=per_page)
+    cards = featured(session, period, sort=sort, offset=(page - 1) * per_page, limit=per_page)
     prev_day, _ = neighbour_days(session, period.start)
     # ``end`` is exclusive: the last day inside the period is the day before it.
     _, next_day = neighbour_days(session, period.end - timedelta(days=1))
-    return PeriodPage(period, cards, count_featured(session, period), page, per_page, prev_day, next_day)
+    return PeriodPage(period, cards, count_featured(session, period), page, per_page, prev_day, next_day, sort)
+
+
+# The orders a day, week or month page offers, as its ``?sort=`` takes them; "top" first, the default,
+# as on the page we imitate.
+PageSort = Literal["top", "curated", "new"]
+PAGE_SORTS: tuple[PageSort, ...] = ("top", "curated", "new")
+
+
+def _sort_keys(sort: Sort | PageSort, upvotes: ColumnElement[int]) -> list[ColumnElement[Any]]:
+    """The leading ORDER BY keys of a sort; the curated order (day, position) always follows as tie-break."""
+    if sort in ("top", "trending"):
+        return [upvotes.desc()]
+    if sort == "new":
+        # Papers without an arXiv date go last on both databases (their NULL ordering differs).
+        return [Paper.published_at.is_(None), Paper.published_at.desc()]
+    return []
 
 
 def find_card(session: Session, public_id: str) -> PaperCard | None:

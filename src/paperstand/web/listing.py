@@ -1,8 +1,8 @@
-"""The front page and the day, week and month pages: featured papers in curated order."""
+"""The front page and the day, week and month pages: featured papers, most upvoted first by default."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -19,9 +19,23 @@ from paperstand.papers.periods import (
     parse_week,
     week_period_of,
 )
-from paperstand.papers.queries import PeriodPage, count_papers, latest_day, period_page
-from paperstand.web.render import absolute, by_day, check_page, parse_period, render
-from paperstand.web.templating import period_url
+from paperstand.papers.queries import (
+    PeriodPage,
+    count_papers,
+    latest_arxiv_day,
+    latest_day,
+    period_page,
+)
+from paperstand.web.render import (
+    SORT_LABELS,
+    absolute,
+    by_day,
+    check_page,
+    listing_url,
+    parse_period,
+    parse_sort,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,57 +45,66 @@ DAY_PER_PAGE = 200
 PERIOD_PER_PAGE = 50
 
 PageNumber = Annotated[int, Query(ge=1, description="Page number, from 1.")]
+SortText = Annotated[str, Query(max_length=200, description="Order: top (default), curated or new.")]
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: Session = Depends(db_session)) -> HTMLResponse:
+def home(request: Request, sort: SortText = "top", session: Session = Depends(db_session)) -> HTMLResponse:
     """The latest day with featured papers, or a welcome that explains how to get papers in."""
+    order = parse_sort(sort)
     day = latest_day(session)
     if day is None:
-        return render(request, "welcome.html", papers=count_papers(session),
-                      harvest_status=_harvest_status(request))
-    listing = period_page(session, day_period(day), per_page=DAY_PER_PAGE)
-    return _day_page(request, listing, home=True)
+        papers = count_papers(session)
+        return render(request, "welcome.html", papers=papers, harvest_status=_harvest_status(request, papers))
+    listing = period_page(session, day_period(day), per_page=DAY_PER_PAGE, sort=order)
+    return _day_page(request, listing, home=True, arxiv_day=latest_arxiv_day(session))
 
 
 @router.get("/papers/date/{day}", response_class=HTMLResponse)
-def day_page(request: Request, day: str, p: PageNumber = 1,
+def day_page(request: Request, day: str, p: PageNumber = 1, sort: SortText = "top",
              session: Session = Depends(db_session)) -> HTMLResponse:
-    """Papers featured on one day (YYYY-MM-DD), in curated order."""
+    """Papers featured on one day (YYYY-MM-DD), most upvoted first unless ``sort`` says otherwise."""
     period = parse_period(parse_day, day, "a date as YYYY-MM-DD", "/papers/date/2025-03-11")
-    return _day_page(request, period_page(session, period, page=p, per_page=DAY_PER_PAGE))
+    listing = period_page(session, period, page=p, per_page=DAY_PER_PAGE, sort=parse_sort(sort))
+    return _day_page(request, listing)
 
 
 @router.get("/papers/week/{week}", response_class=HTMLResponse)
-def week_page(request: Request, week: str, p: PageNumber = 1,
+def week_page(request: Request, week: str, p: PageNumber = 1, sort: SortText = "top",
               session: Session = Depends(db_session)) -> HTMLResponse:
-    """Papers featured in one ISO week (YYYY-Www), grouped by day."""
+    """Papers featured in one ISO week (YYYY-Www)."""
     period = parse_period(parse_week, week, "an ISO week as YYYY-Www", "/papers/week/2025-W11")
-    return _period_page(request, period_page(session, period, page=p, per_page=PERIOD_PER_PAGE))
+    return _period_page(request, period_page(session, period, page=p, per_page=PERIOD_PER_PAGE,
+                                             sort=parse_sort(sort)))
 
 
 @router.get("/papers/month/{month}", response_class=HTMLResponse)
-def month_page(request: Request, month: str, p: PageNumber = 1,
+def month_page(request: Request, month: str, p: PageNumber = 1, sort: SortText = "top",
                session: Session = Depends(db_session)) -> HTMLResponse:
-    """Papers featured in one month (YYYY-MM), grouped by day."""
+    """Papers featured in one month (YYYY-MM)."""
     period = parse_period(parse_month, month, "a month as YYYY-MM", "/papers/month/2025-03")
-    return _period_page(request, period_page(session, period, page=p, per_page=PERIOD_PER_PAGE))
+    return _period_page(request, period_page(session, period, page=p, per_page=PERIOD_PER_PAGE,
+                                             sort=parse_sort(sort)))
 
 
-def _day_page(request: Request, listing: PeriodPage, *, home: bool = False) -> HTMLResponse:
+def _day_page(request: Request, listing: PeriodPage, *, home: bool = False,
+              arxiv_day: date | None = None) -> HTMLResponse:
     check_page(listing)
     day = listing.period.start
-    return render(request, "day.html", listing=listing, home=home,
-                  harvest_status=_harvest_status(request) if home else None,
-                  canonical=absolute(request, period_url(listing.period, listing.page)),
+    # On the front page a harvest may still be running; papers exist here, so only a live one is news.
+    return render(request, "day.html", listing=listing, home=home, sorts=SORT_LABELS, listing_url=listing_url,
+                  harvest_status=_harvest_status(request, 1) if home else None, arxiv_day=arxiv_day,
+                  canonical=absolute(request, listing_url(listing.period, listing.page, listing.sort)),
                   week=week_period_of(day), month=month_period(day.year, day.month))
 
 
 def _period_page(request: Request, listing: PeriodPage) -> HTMLResponse:
     check_page(listing)
-    return render(request, "period.html", listing=listing, days=by_day(listing.cards),
-                  canonical=absolute(request, period_url(listing.period, listing.page)),
-                  prev=_enclosing(listing.period, listing.prev_day),
+    # Curated order only means something within a day, so only it is shown day by day.
+    days = by_day(listing.cards) if listing.sort == "curated" else None
+    return render(request, "period.html", listing=listing, days=days, sorts=SORT_LABELS, listing_url=listing_url,
+                  canonical=absolute(request, listing_url(listing.period, listing.page, listing.sort)),
+                  arxiv_months=_months_of(listing.period), prev=_enclosing(listing.period, listing.prev_day),
                   next=_enclosing(listing.period, listing.next_day))
 
 
@@ -92,8 +115,24 @@ def _enclosing(period: Period, day: date | None) -> Period | None:
     return week_period_of(day) if period.kind == "week" else month_period(day.year, day.month)
 
 
-def _harvest_status(request: Request) -> str | None:
-    """What the background first harvest is doing, for the front page (``None`` when nothing)."""
+def _months_of(period: Period) -> list[Period]:
+    """The months a week or month touches, for links to their arXiv listings (a week may span two)."""
+    last = period.end - timedelta(days=1)
+    months = [month_period(period.start.year, period.start.month), month_period(last.year, last.month)]
+    return months[:1] if months[0] == months[1] else months
+
+
+def _harvest_status(request: Request, papers: int) -> str | None:
+    """What the background first harvest is doing, for the front page (``None`` when nothing, or stale).
+
+    A running harvest is always news. Once it has ended, what it said (e.g. "could not be reached,
+    nothing was harvested") is true only while the database is still empty: any papers mean an
+    import or a later harvest has since brought some in.
+    """
     thread = getattr(request.app.state, "harvest_thread", None)
-    status = getattr(thread, "status", None) if thread is not None else None
-    return status if isinstance(status, str) and status.strip() else None
+    if thread is None:
+        return None
+    status = getattr(thread, "status", None)
+    if not isinstance(status, str) or not status.strip():
+        return None
+    return status if thread.is_alive() or papers == 0 else None

@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse
 
 from paperstand.errors import BadRequest, NotFound
 from paperstand.papers.periods import BadPeriod, Period
-from paperstand.papers.queries import PaperCard, PeriodPage
+from paperstand.papers.queries import PAGE_SORTS, PageSort, PaperCard, PeriodPage
+from paperstand.web.templating import period_url
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -34,6 +35,28 @@ def parse_period(parse: Callable[[str], Period], text: str, fmt: str, example: s
         return parse(text)
     except BadPeriod as exc:
         raise BadRequest(str(exc), hint=f"The address takes {fmt}, for example {example}.") from None
+
+
+# The sort switch of listing pages, in the order it shows them.
+SORT_LABELS: dict[PageSort, str] = {"top": "Top", "curated": "Curated order", "new": "Newest"}
+DEFAULT_SORT: PageSort = "top"
+
+
+def parse_sort(text: str) -> PageSort:
+    """A listing's ``?sort=`` value, or a 400 page naming the values it takes."""
+    for sort in PAGE_SORTS:
+        if text == sort:
+            return sort
+    raise BadRequest("sort: unknown order.", hint="The address takes ?sort=top (most upvoted first, the default), "
+                     "?sort=curated (the order the day's papers were picked in) or ?sort=new (newest on arXiv).")
+
+
+def listing_url(period: Period, page: int = 1, sort: PageSort = DEFAULT_SORT) -> str:
+    """The address of page ``page`` of a period in order ``sort``, leaving out defaults."""
+    query = [f"p={page}"] if page > 1 else []
+    if sort != DEFAULT_SORT:
+        query.append(f"sort={sort}")
+    return period_url(period) + ("?" + "&".join(query) if query else "")
 
 
 def check_page(listing: PeriodPage) -> None:
