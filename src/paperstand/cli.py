@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.progress import Progress, TaskID
 from rich.table import Table
 from sqlalchemy import Engine
 
@@ -115,13 +115,15 @@ def import_cmd(
 ) -> None:
     """Import papers from files: listing captures, Hugging Face JSON, arXiv Atom/OAI-PMH/RSS/JSON lines.
 
-    Importing the same file twice changes nothing. Bad records are reported with file, record/line
-    and reason; valid records still land; the exit code is 1 when anything was rejected.
+    Files compressed with gzip, bzip2, xz or zstd are read as they are decompressed (recognised by their
+    content, whatever their name), so the Kaggle snapshot can be imported as downloaded. Importing the
+    same file twice changes nothing. Bad records are reported with file, record/line and reason; valid
+    records still land; the exit code is 1 when anything was rejected.
 
     Examples:
 
     * `paperstand import daily-papers-listing.txt --featured-on 2025-03-11`
-    * `paperstand import daily_papers.json arxiv-page.xml arxiv-metadata-oai-snapshot.json`
+    * `paperstand import daily_papers.json arxiv-page.xml arxiv-metadata-oai-snapshot.json.gz`
     """
     from paperstand.ingest.run import ImportSummary, import_file
 
@@ -131,16 +133,18 @@ def import_cmd(
     with _progress() as progress:
         for path in files:
             size = path.stat().st_size if path.is_file() else None
-            task = progress.add_task(path.name, total=size)
+            task = progress.add_task(path.name, total=None, unit="records", estimated=True)
             import_file(engine, path, fmt.value, featured_on=day, summary=summary,
-                        progress=partial(_advance, progress, task), index=False)
-            progress.update(task, completed=size)
+                        progress=partial(_advance, progress, task, size), index=False)
+            _finish(progress, task)
         if summary.new or summary.changed_ids:
             # Once for all the files: the keyword indexes read what this run added or rewrote.
             from paperstand.search.sync import sync_search_indexes
 
-            progress.add_task("indexing for search", total=None)
+            papers = summary.new + len(set(summary.changed_ids))
+            task = progress.add_task("indexing for search", total=papers, unit="papers")
             sync_search_indexes(engine, summary.changed_ids)
+            progress.update(task, completed=papers)
     _print_summary(summary)
     if summary.rejected:
         raise typer.Exit(1)
@@ -189,7 +193,12 @@ def search_index_cmd(
     from paperstand.search.sync import reindex
 
     settings = Settings()
-    n = reindex(_engine(settings), shards=shards or None)
+    engine = _engine(settings)
+    with _progress() as progress:
+        task = progress.add_task("indexing for search", total=None, unit="papers")
+        n = reindex(engine, shards=shards or None,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total))
+        progress.update(task, completed=n, total=n)
     out.print(f"search index: {n:,} papers")
 
 
@@ -201,13 +210,22 @@ def _print_harvest(report: HarvestReport) -> None:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
-def _advance(progress: Progress, task: TaskID, position: int) -> None:
-    progress.update(task, completed=position)
+def _advance(progress: Progress, task: TaskID, size: int | None, records: int, position: int) -> None:
+    """Show the records read; the total is estimated from the share of the file's bytes read so far."""
+    total = max(records, round(records * size / position)) if size and position else None
+    progress.update(task, completed=records, total=total)
+
+
+def _finish(progress: Progress, task: TaskID) -> None:
+    """The file is read: its count is the total, and the rate becomes the average over the file."""
+    done = next(t.completed for t in progress.tasks if t.id == task)
+    progress.update(task, total=done, completed=done, estimated=False)
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
-                    TimeRemainingColumn(), console=console, transient=False)
+    from paperstand.progress import counting_progress
+
+    return counting_progress(console)
 
 
 def _print_summary(summary: object) -> None:

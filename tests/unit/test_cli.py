@@ -1,7 +1,10 @@
-"""The command line: help, import exit codes and messages, featured days."""
+"""The command line: help, import exit codes and messages, featured days, progress that counts records."""
 
 from __future__ import annotations
 
+import gzip
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -91,3 +94,45 @@ def test_missing_file_is_reported(env: str, tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(tmp_path / "nope.json")])
     assert result.exit_code == 1
     assert "nope.json: cannot open" in result.output
+
+
+def _snapshot(n: int) -> bytes:
+    lines = [json.dumps({"id": f"2502.{i:05d}", "title": f"Counting record {i}", "abstract": "We count things.",
+                         "categories": "cs.LG", "authors": "A. Counter"}) for i in range(1, n + 1)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_import_progress_counts_records_with_a_rate(env: str, tmp_path: Path) -> None:
+    """The bar of a compressed import shows the records read and records/s, not bytes; then indexing."""
+    path = tmp_path / "snapshot.json.gz"
+    path.write_bytes(gzip.compress(_snapshot(600)))
+    result = runner.invoke(app, ["import", str(path)], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("snapshot.json.gz"))
+    assert re.search(r"600 records +[\d,]+ records/s +in ", line), line
+    assert "bytes" not in result.output
+    assert re.search(r"indexing for search .* 600 papers +[\d,]+ papers/s", result.output)
+    assert _counts(env) == (600, 0)
+
+
+def test_binary_file_is_not_a_text_file(env: str, tmp_path: Path) -> None:
+    """A binary file is refused by name with exit code 1; the text file beside it still lands."""
+    binary, listing = tmp_path / "photo.jpg", tmp_path / "listing.txt"
+    binary.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8)
+    listing.write_text(LISTING, encoding="utf-8")
+    result = runner.invoke(app, ["import", str(binary), str(listing)])
+    assert result.exit_code == 1
+    assert f"{binary}: not a text file (it contains NUL bytes)" in " ".join(result.output.split())
+    assert _counts(env) == (2, 0)
+
+
+def test_search_index_progress_counts_papers(env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`search-index` shows papers indexed out of the total, with a rate."""
+    monkeypatch.setenv("PAPERSTAND_DATA_DIR", str(tmp_path / "data"))
+    path = tmp_path / "snapshot.jsonl"
+    path.write_bytes(_snapshot(40))
+    assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+    result = runner.invoke(app, ["search-index"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    assert re.search(r"indexing for search .* 40 papers +[\d,]+ papers/s +in ", result.output), result.output
+    assert "search index: 40 papers" in result.output

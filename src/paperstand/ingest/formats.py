@@ -40,6 +40,36 @@ _JSONL_START = re.compile(rb'\{ ?"id" ?: ?"')
 _XML_ROOT = re.compile(rb"<(?!\?|!)([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
 
 
+# Share of a text head that may be undecodable or control characters: a Latin-1 word or a stray
+# byte in a listing is a per-record rejection, but compressed or machine data is far above this.
+MAX_NON_TEXT_SHARE = 0.1
+# Control characters that text files do contain (tab, line feed, vertical tab, form feed, return, escape).
+_TEXT_CONTROLS = frozenset(b"\t\n\x0b\x0c\r\x1b")
+# Containers worth naming, with what to do: their members are the files to import.
+_CONTAINERS = ((b"PK\x03\x04", "a zip archive; unzip it and import the files inside"),
+               (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive; extract it and import the files inside"),
+               (b"Rar!\x1a\x07", "a RAR archive; extract it and import the files inside"),
+               (b"%PDF-", "a PDF document"))
+
+
+def text_problem(head: bytes) -> str | None:
+    """Why the first block of a (decompressed) file is not text, or ``None`` when it reads as text."""
+    for magic, what in _CONTAINERS:
+        if head.startswith(magic):
+            return what
+    if head[257:262] == b"ustar":
+        return "a tar archive; extract it and import the files inside"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text; save it as UTF-8"
+    if b"\x00" in head:
+        return "it contains NUL bytes"
+    text = head.decode("utf-8", errors="replace")
+    odd = text.count("\ufffd") + sum(1 for c in text if ord(c) < 32 and ord(c) not in _TEXT_CONTROLS)
+    if text and odd > MAX_NON_TEXT_SHARE * len(text):
+        return f"{odd} of its first {len(text)} characters are not UTF-8 text"
+    return None
+
+
 def detect(head: bytes) -> str:
     """Guess the format from the first few KiB of a file."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")

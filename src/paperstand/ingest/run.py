@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from paperstand.ingest.formats import UnknownFormat, detect, parser_for
+from paperstand.ingest.compressed import Decompressed
+from paperstand.ingest.formats import UnknownFormat, detect, parser_for, text_problem
 from paperstand.ingest.record import Notice, PaperRecord, ParseItem, Rejection
 from paperstand.papers.store import store_batch
 from paperstand.search.sync import sync_search_indexes
@@ -44,8 +46,13 @@ class ImportSummary:
         return self.new + self.updated + self.unchanged + self.rejected
 
 
-# Called with the byte offset reached in the input, for progress bars.
-Progress = Callable[[int], None]
+# Called with the records read so far in this file (papers and rejections) and the byte offset reached in
+# the file itself (compressed bytes for an archive), so a caller can estimate the total from the file size.
+Progress = Callable[[int, int], None]
+# Records between two progress calls: often enough for a smooth rate, rarely enough to cost nothing.
+PROGRESS_EVERY = 250
+# Bytes of the (decompressed) text looked at to tell the format and whether it is text at all.
+HEAD_BYTES = 8192
 
 
 def _featured(items: Iterable[ParseItem], featured_on: date | None) -> Iterator[ParseItem]:
@@ -65,24 +72,57 @@ def import_stream(engine: Engine, stream: BinaryIO, name: str, fmt: str = "auto"
                   featured_on: date | None = None, progress: Progress | None = None,
                   summary: ImportSummary | None = None,
                   keep: Callable[[PaperRecord], bool] | None = None, index: bool = True) -> ImportSummary:
-    """Import one open binary stream; ``name`` is used in messages; ``keep`` drops unwanted records.
+    """Import one open binary stream, plain or compressed; ``name`` is used in messages; ``keep`` drops
+    unwanted records.
 
     ``index=False`` leaves the keyword indexes for the caller to bring up to date once, after several
     files (``search.sync.sync_search_indexes`` with ``summary.changed_ids``).
     """
     summary = summary or ImportSummary()
-    if fmt == "auto":
-        head = stream.peek(8192) if hasattr(stream, "peek") else b""
-        try:
-            fmt = detect(head)
-        except UnknownFormat as exc:
-            summary.rejected += 1
-            summary.rejections.append(f"{name}: cannot tell the format ({exc}); pass --format")
-            return summary
+    raw = stream if hasattr(stream, "peek") else cast(BinaryIO, io.BufferedReader(cast(io.RawIOBase, stream)))
+    text = Decompressed(raw)
+    parse_as = _format(text, name, fmt, summary)
+    new_before, count = summary.new, _Counter(raw, progress)
+    if parse_as is not None:
+        items = _featured(parser_for(parse_as)(text.stream, name), featured_on)
+        _store(engine, count.through(items), name, summary, keep)
+    if text.damage is not None:
+        summary.rejected += 1
+        summary.rejections.append(f"{name}: the {text.kind} archive is damaged or cut short ({text.damage}); "
+                                  "everything before the damage was kept")
+    # The keyword indexes catch up once per run, in bulk: see paperstand/search/sync.py.
+    if index and (summary.new > new_before or summary.changed_ids):
+        sync_search_indexes(engine, summary.changed_ids)
+    count.report()
+    return summary
+
+
+class _Counter:
+    """Counts the records (papers and rejections) going by, and tells ``progress`` now and then."""
+
+    def __init__(self, raw: BinaryIO, progress: Progress | None) -> None:
+        self.raw, self.progress, self.read = raw, progress, 0
+
+    def through(self, items: Iterable[ParseItem]) -> Iterator[ParseItem]:
+        """Pass ``items`` on, counting them."""
+        for item in items:
+            if not isinstance(item, Notice):
+                self.read += 1
+                if self.read % PROGRESS_EVERY == 0:
+                    self.report()
+            yield item
+
+    def report(self) -> None:
+        """Tell ``progress`` the count and the byte offset reached."""
+        if self.progress:
+            self.progress(self.read, _position(self.raw))
+
+
+def _store(engine: Engine, items: Iterable[ParseItem], name: str, summary: ImportSummary,
+           keep: Callable[[PaperRecord], bool] | None) -> None:
+    """Store the records in batches; count and word the rejections and notices."""
     batch: list[PaperRecord] = []
-    changed = summary.changed_ids
-    new_before = summary.new
-    for item in _featured(parser_for(fmt)(stream, name), featured_on):
+    for item in items:
         if isinstance(item, Rejection):
             summary.rejected += 1
             summary.rejections.append(f"{name}: {item.location}: {item.reason}")
@@ -93,16 +133,28 @@ def import_stream(engine: Engine, stream: BinaryIO, name: str, fmt: str = "auto"
         else:
             batch.append(item)
             if len(batch) >= BATCH_SIZE:
-                _flush(engine, batch, summary, changed)
-                if progress:
-                    progress(_position(stream))
-    _flush(engine, batch, summary, changed)
-    # The keyword indexes catch up once per run, in bulk: see paperstand/search/sync.py.
-    if index and (summary.new > new_before or changed):
-        sync_search_indexes(engine, changed)
-    if progress:
-        progress(_position(stream))
-    return summary
+                _flush(engine, batch, summary, summary.changed_ids)
+    _flush(engine, batch, summary, summary.changed_ids)
+
+
+def _format(text: Decompressed, name: str, fmt: str, summary: ImportSummary) -> str | None:
+    """The format to parse with, or ``None`` (and a rejection) for a file that is not text or not known."""
+    head = text.head(HEAD_BYTES)
+    if not head and text.damage is not None:
+        return None  # an archive damaged before its first byte of text: the damage is the one message
+    problem = text_problem(head)
+    if problem is not None:
+        summary.rejected += 1
+        summary.rejections.append(f"{name}: not a text file ({problem})")
+        return None
+    if fmt != "auto":
+        return fmt
+    try:
+        return detect(head)
+    except UnknownFormat as exc:
+        summary.rejected += 1
+        summary.rejections.append(f"{name}: cannot tell the format ({exc}); pass --format")
+        return None
 
 
 def _position(stream: BinaryIO) -> int:

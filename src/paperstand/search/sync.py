@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -161,15 +161,15 @@ class _Shards:
 
 
 def reindex(engine: Engine, index_dir: Path | None = None, *, fast: bool = True, database: bool = True,
-            shards: int | None = None) -> int:
+            shards: int | None = None, progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the keyword indexes from scratch: the database's (unless not ``database``) and, when ``fast``,
     the tantivy index (in ``shards`` shards; default: by collection size, see ``shard_count``); return how
-    many papers the tantivy index holds."""
+    many papers the tantivy index holds. ``progress`` is told (papers indexed, papers in all) as it goes."""
     if database:
         _reindex_database(engine)
     if not fast:
         return 0
-    return _reindex_tantivy(engine, index_dir or default_index_dir(), shards)
+    return _reindex_tantivy(engine, index_dir or default_index_dir(), shards, progress)
 
 
 def _reindex_database(engine: Engine) -> None:
@@ -191,13 +191,14 @@ def shard_count(papers: int, cpus: int | None = None) -> int:
     return max(1, min(tantivy_index.MAX_SHARDS, cpus or usable_cpus()))
 
 
-def _reindex_tantivy(engine: Engine, index_dir: Path, shards: int | None) -> int:
+def _reindex_tantivy(engine: Engine, index_dir: Path, shards: int | None,
+                     progress: Callable[[int, int], None] | None = None) -> int:
     # Forget the old watermark first: a crash mid-rebuild then leaves no index rather than a wrong one.
     index_dir.mkdir(parents=True, exist_ok=True)
     (index_dir / tantivy_index.META_FILE).unlink(missing_ok=True)
-    if shards is None:
-        with engine.connect() as conn:
-            shards = shard_count(int(conn.execute(select(func.count()).select_from(T)).scalar_one()))
+    with engine.connect() as conn:
+        total = int(conn.execute(select(func.count()).select_from(T)).scalar_one())
+    shards = shards or shard_count(total)
     paths = tantivy_index.shard_paths(index_dir, {"shards": shards})
     _empty_other_layouts(index_dir, paths)
     target = _Shards(paths, create=True)
@@ -208,7 +209,11 @@ def _reindex_tantivy(engine: Engine, index_dir: Path, shards: int | None) -> int
     for row in _rows(engine, T.c.id > 0):
         tantivy_index.add_rows(target.writer_for(int(row["id"])), [row], False)
         high, n = max(high, int(row["id"])), n + 1
+        if progress and n % READ_CHUNK == 0:
+            progress(n, total)
     target.commit()
+    if progress:
+        progress(n, total)
     tantivy_index.write_meta(index_dir, {"database": database_fingerprint(engine), "max_id": high,
                                          "shards": shards})
     return n

@@ -7,16 +7,20 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from paperstand.errors import DomainError
+from paperstand.papers.categories import UnknownCategory, canonical_topic
 from paperstand.subscriptions.models import Subscriber
 
 FREQUENCIES = ("daily", "weekly")
 MAX_PAPERS_RANGE = (1, 50)
 MAX_TOPICS = 30
-_CATEGORY = re.compile(r"^[a-z\-]+(\.[A-Za-z\-]+)?$")
 
 
 class InvalidPreferences(DomainError):
-    """A preferences form with a value out of range."""
+    """A preferences form with values out of range; ``errors`` maps each bad field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -37,29 +41,56 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
 
 
+def _number(form: dict[str, str], name: str, default: int, low: int, high: int, what: str,
+            errors: dict[str, str]) -> int:
+    """A whole number in ``low..high``, or ``default`` with a message in ``errors``."""
+    text = form.get(name, str(default)).strip()
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        errors[name] = f"{what} must be a whole number {low}-{high}"
+        return default
+    return value
+
+
+def _categories(text: str, errors: dict[str, str]) -> tuple[str, ...]:
+    """arXiv categories or whole archives, in their official spelling; unknown ones refused with the valid ones."""
+    topics = _split(text)
+    if len(topics) > MAX_TOPICS:
+        errors["categories"] = f"at most {MAX_TOPICS} categories"
+        return ()
+    found: list[str] = []
+    for topic in topics:
+        try:
+            found.append(canonical_topic(topic))
+        except UnknownCategory as exc:
+            errors["categories"] = str(exc)
+            return ()
+    return tuple(dict.fromkeys(found))
+
+
 def parse_preferences(form: dict[str, str]) -> Preferences:
-    """Validate the form's fields; every problem is one clear message."""
+    """Validate the form's fields; each bad field gets one clear message (``InvalidPreferences.errors``)."""
+    errors: dict[str, str] = {}
     frequency = form.get("frequency", "daily")
     if frequency not in FREQUENCIES:
-        raise InvalidPreferences("frequency must be daily or weekly")
-    try:
-        weekday, hour, count = int(form.get("weekday", "0")), int(form.get("send_hour", "8")), int(
-            form.get("max_papers", "10"))
-    except ValueError:
-        raise InvalidPreferences("weekday, hour and number of papers must be numbers") from None
-    if not (0 <= weekday <= 6 and 0 <= hour <= 23 and MAX_PAPERS_RANGE[0] <= count <= MAX_PAPERS_RANGE[1]):
-        raise InvalidPreferences("weekday is 0-6, hour 0-23, and papers 1-50")
+        errors["frequency"] = "frequency must be daily or weekly"
+    weekday = _number(form, "weekday", 0, 0, 6, "the weekday", errors)
+    hour = _number(form, "send_hour", 8, 0, 23, "the hour", errors)
+    count = _number(form, "max_papers", 10, *MAX_PAPERS_RANGE, "the number of papers", errors)
     timezone = form.get("timezone", "UTC").strip() or "UTC"
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidPreferences(f"unknown time zone {timezone[:60]!r}") from None
-    categories, keywords = _split(form.get("categories", "")), _split(form.get("keywords", ""))
-    bad = [c for c in categories if not _CATEGORY.match(c)]
-    if bad or len(categories) > MAX_TOPICS or len(keywords) > MAX_TOPICS:
-        raise InvalidPreferences(f"categories look like cs.CL or cs (not {', '.join(bad[:3])}); at most "
-                                 f"{MAX_TOPICS} of each" if bad else f"at most {MAX_TOPICS} categories and keywords")
-    return Preferences(frequency, weekday, hour, timezone, tuple(dict.fromkeys(categories)),
+        errors["timezone"] = f"unknown time zone {timezone[:60]!r}; pick one from the list, e.g. Europe/Paris"
+    categories, keywords = _categories(form.get("categories", ""), errors), _split(form.get("keywords", ""))
+    if len(keywords) > MAX_TOPICS:
+        errors["keywords"] = f"at most {MAX_TOPICS} keywords"
+    if errors:
+        raise InvalidPreferences(errors)
+    return Preferences(frequency, weekday, hour, timezone, categories,
                        tuple(dict.fromkeys(k[:100] for k in keywords)), count, form.get("paused") == "on")
 
 

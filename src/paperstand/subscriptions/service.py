@@ -1,11 +1,11 @@
-"""Subscribe with double opt-in: request, confirm, unsubscribe; who may receive mail."""
+"""Subscribe with double opt-in: request, confirm, unsubscribe; who may receive mail; the preferences page."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from paperstand.backup.journal import record
 from paperstand.config import Settings
 from paperstand.errors import DomainError
 from paperstand.subscriptions.models import OptInToken, Subscriber, Suppression
+from paperstand.subscriptions.preferences import InvalidPreferences, apply_preferences, parse_preferences
 
 # How long a confirmation link works (RELIABILITY 4: single-use, expires in 72 h).
 OPT_IN_TTL = timedelta(hours=72)
@@ -147,3 +148,52 @@ def _allowed(subscriber: Subscriber, suppressions: list[Suppression]) -> bool:
     if subscriber.status != "confirmed" or subscriber.confirmed_at is None:
         return False
     return all(s.created_at < subscriber.confirmed_at and s.reason not in BLOCKING_REASONS for s in suppressions)
+
+
+# Where an address stands, as the preferences page tells it.
+RECEIVING, PENDING, UNSUBSCRIBED, BLOCKED = "receiving", "pending", "unsubscribed", "blocked"
+
+
+@dataclass(frozen=True)
+class PreferencesPage:
+    """A subscriber as the preferences page shows them: their standing, and the outcome of a save."""
+
+    subscriber: Subscriber
+    standing: str  # RECEIVING, PENDING, UNSUBSCRIBED or BLOCKED
+    errors: dict[str, str] = field(default_factory=dict)  # form field → message; nothing was stored
+    saved: bool = False
+
+
+def standing(session: Session, subscriber: Subscriber) -> str:
+    """Whether digests go to this address, and if not, why: a bounce or complaint outranks everything."""
+    suppressions = _suppressions(session, subscriber.email)
+    if any(s.reason in BLOCKING_REASONS for s in suppressions):
+        return BLOCKED  # a new opt-in mail would go to a dead or unwilling mailbox: never sent
+    if _allowed(subscriber, suppressions):
+        return RECEIVING
+    # Confirmed but suppressed later (an unsubscribe re-applied after a backup restore) reads as unsubscribed.
+    return PENDING if subscriber.status == "pending" else UNSUBSCRIBED
+
+
+def preferences_page(session: Session, subscriber_id: int) -> PreferencesPage | None:
+    """The subscriber and their standing, or ``None`` when the subscriber no longer exists."""
+    with session.begin():
+        subscriber = session.get(Subscriber, subscriber_id)
+        return PreferencesPage(subscriber, standing(session, subscriber)) if subscriber is not None else None
+
+
+def save_preferences(session: Session, subscriber_id: int, form: dict[str, str]) -> PreferencesPage | None:
+    """Validate the form and store it in one transaction; refused (nothing stored) unless digests can resume."""
+    with session.begin():
+        subscriber = session.get(Subscriber, subscriber_id, with_for_update=True)
+        if subscriber is None:
+            return None
+        where = standing(session, subscriber)
+        if where in (UNSUBSCRIBED, BLOCKED):
+            return PreferencesPage(subscriber, where)
+        try:
+            prefs = parse_preferences(form)
+        except InvalidPreferences as exc:
+            return PreferencesPage(subscriber, where, errors=exc.errors)
+        apply_preferences(subscriber, prefs)
+        return PreferencesPage(subscriber, where, saved=True)

@@ -12,14 +12,11 @@ from paperstand.deps import db_session
 from paperstand.digests.outbox import utcnow
 from paperstand.digests.preview import next_digest
 from paperstand.errors import NotFound
+from paperstand.papers.categories import category_groups
 from paperstand.subscriptions.links import read_key
 from paperstand.subscriptions.models import Subscriber
-from paperstand.subscriptions.preferences import (
-    InvalidPreferences,
-    apply_preferences,
-    common_timezones,
-    parse_preferences,
-)
+from paperstand.subscriptions.preferences import common_timezones
+from paperstand.subscriptions.service import PreferencesPage, preferences_page, save_preferences
 from paperstand.web.csrf import check_csrf, csrf_token, remember_csrf
 from paperstand.web.render import render
 
@@ -27,40 +24,47 @@ router = APIRouter(include_in_schema=False)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def _subscriber(request: Request, session: Session, key: str) -> Subscriber:
+def _subscriber_id(request: Request, key: str) -> int:
     subscriber_id = read_key(request.app.state.settings.effective_secret_key, "preferences", key[:64])
-    subscriber = session.get(Subscriber, subscriber_id) if subscriber_id is not None else None
-    if subscriber is None:
+    if subscriber_id is None:
         raise NotFound("this preferences link is not valid", hint="Use the link from your latest email.")
-    return subscriber
+    return subscriber_id
 
 
-def _page(request: Request, subscriber: Subscriber, key: str, status: int = 200, **extra: object) -> HTMLResponse:
-    response = render(request, "preferences.html", status, s=subscriber, key=key, csrf=csrf_token(request),
-                      weekdays=WEEKDAYS, timezones=common_timezones(), **extra)
+def _found(page: PreferencesPage | None) -> PreferencesPage:
+    if page is None:
+        raise NotFound("this preferences link is not valid", hint="Use the link from your latest email.")
+    return page
+
+
+def _subscriber(request: Request, session: Session, key: str) -> Subscriber:
+    return _found(preferences_page(session, _subscriber_id(request, key))).subscriber
+
+
+def _page(request: Request, page: PreferencesPage, key: str, status: int = 200,
+          form: dict[str, str] | None = None) -> HTMLResponse:
+    response = render(request, "preferences.html", status, s=page.subscriber, standing=page.standing, key=key,
+                      csrf=csrf_token(request), weekdays=WEEKDAYS, timezones=common_timezones(),
+                      errors=page.errors, saved=page.saved, typed=form or {}, archives=category_groups())
     remember_csrf(request, response)
     return response
 
 
 @router.get("/preferences/{key}", response_class=HTMLResponse)
 def preferences_form(request: Request, key: str, session: Session = Depends(db_session)) -> HTMLResponse:
-    """The subscriber's current choices, ready to change."""
-    return _page(request, _subscriber(request, session, key), key)
+    """The subscriber's current choices, ready to change; or, once unsubscribed, the way back."""
+    return _page(request, _found(preferences_page(session, _subscriber_id(request, key))), key)
 
 
 @router.post("/preferences/{key}", response_class=HTMLResponse)
-async def save_preferences(request: Request, key: str, session: Session = Depends(db_session)) -> HTMLResponse:
-    """Validate and store; the next digest run uses them."""
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+async def save(request: Request, key: str, session: Session = Depends(db_session)) -> HTMLResponse:
+    """Validate and store; the next digest run uses them. A bad field is shown beside itself, as typed."""
+    form = {k: v[:2000] for k, v in (await request.form()).items() if isinstance(v, str)}
     check_csrf(request, form.get("csrf"))
-    subscriber = _subscriber(request, session, key)
-    try:
-        prefs = parse_preferences(form)
-    except InvalidPreferences as exc:
-        return _page(request, subscriber, key, 400, error=exc.message)
-    apply_preferences(subscriber, prefs)
-    session.commit()
-    return _page(request, subscriber, key, saved=True)
+    page = _found(save_preferences(session, _subscriber_id(request, key), form))
+    if page.errors:
+        return _page(request, page, key, 400, form)
+    return _page(request, page, key, 200 if page.saved else 409)
 
 
 # The email's own HTML carries inline styles (mail clients ignore style sheets), so it is served on its

@@ -28,3 +28,28 @@ def test_refusals(form: dict[str, str]) -> None:
     """Out-of-range or malformed values are refused with a message."""
     with pytest.raises(InvalidPreferences):
         parse_preferences(form)
+
+
+def test_categories_are_checked_against_arxiv() -> None:
+    """Known categories and archives pass in arXiv's spelling; `foo, cs.XX` is refused with the valid ones."""
+    assert parse_preferences({"categories": "cs.cl, CS, quant-ph, cs.CL"}).categories == ("cs.CL", "cs", "quant-ph")
+    with pytest.raises(InvalidPreferences) as refused:
+        parse_preferences({"categories": "foo, cs.XX"})
+    assert list(refused.value.errors) == ["categories"]
+    assert refused.value.errors["categories"].startswith("'foo' is not an arXiv category or archive; archives are")
+
+
+def test_every_bad_field_has_its_own_message() -> None:
+    """Several bad fields are reported together, each under its own name."""
+    with pytest.raises(InvalidPreferences) as refused:
+        parse_preferences({"frequency": "hourly", "weekday": "9", "send_hour": "x", "max_papers": "51",
+                           "timezone": "Mars/Olympus", "categories": "cs.XX", "keywords": ",".join("k" * 31)})
+    assert refused.value.errors == {
+        "frequency": "frequency must be daily or weekly",
+        "weekday": "the weekday must be a whole number 0-6",
+        "send_hour": "the hour must be a whole number 0-23",
+        "max_papers": "the number of papers must be a whole number 1-50",
+        "timezone": "unknown time zone 'Mars/Olympus'; pick one from the list, e.g. Europe/Paris",
+        "categories": refused.value.errors["categories"],
+        "keywords": "at most 30 keywords"}
+    assert refused.value.errors["categories"].startswith("'cs.XX' is not an arXiv category; cs has cs.AI")
