@@ -119,9 +119,13 @@ def claim(conn: Connection, owner: str, now: datetime, limit: int = 100) -> list
     # In the order of the (status, next_attempt_at) index: rows already sent are not scanned past.
     # Concurrent senders on PostgreSQL take different rows, without waiting on each other's locks.
     pick = skip_locked(conn, select(OUT.c.id).where(due).order_by(OUT.c.next_attempt_at, OUT.c.id).limit(limit))
+    # A WITH query, evaluated once: as an ``IN (subquery)`` PostgreSQL re-ran the locking subquery while
+    # updating, and each run, seeing the rows just leased as taken, picked further ones, so one claim
+    # took every due row whatever ``limit`` said. MATERIALIZED keeps a future planner from inlining it.
+    picked = pick.cte("picked").prefix_with("MATERIALIZED", dialect="postgresql")
     # The guarded UPDATE is the lock: ``due`` is checked again on each row as it is updated, so two
     # senders can never both take one row (SQLite serialises writers; PostgreSQL re-checks after a lock wait).
-    stmt = (update(OUT).where(OUT.c.id.in_(pick.scalar_subquery()), due)
+    stmt = (update(OUT).where(OUT.c.id.in_(select(picked.c.id)), due)
             .values(lease_owner=owner, lease_until=now + LEASE).returning(OUT.c.id))
     return sorted(conn.execute(stmt).scalars().all())
 
