@@ -46,6 +46,21 @@ def postgres_reachable() -> bool:
     return _pg_reachable
 
 
+def in_ci() -> bool:
+    """Whether the run is a CI run (``CI=true``, as CI services set it)."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _unreachable() -> str:
+    return f"PostgreSQL not reachable at {POSTGRES_URL}; set PAPERSTAND_TEST_POSTGRES_URL"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI, stop at once when PostgreSQL is missing: skipping half the suite would pass silently."""
+    if in_ci() and not postgres_reachable():
+        pytest.exit(f"CI=true but {_unreachable()}", returncode=pytest.ExitCode.USAGE_ERROR)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """URL of an empty database: a temporary SQLite file, or a private PostgreSQL schema."""
@@ -53,7 +68,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'paperstand.db'}"
         return
     if not postgres_reachable():
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}; set PAPERSTAND_TEST_POSTGRES_URL")
+        if in_ci():
+            pytest.fail(f"CI=true: {_unreachable()}", pytrace=False)
+        pytest.skip(_unreachable())
     schema = "t_" + uuid.uuid4().hex[:12]
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -15,15 +15,11 @@ from paperstand import __version__
 from paperstand.api.docs import install_docs
 from paperstand.config import Settings
 from paperstand.db import make_engine, make_sessionmaker, migrate
-from paperstand.errors import install_error_handlers
+from paperstand.web.errors import install_error_handlers
+from paperstand.web.security import install_security_headers
 
 HERE = Path(__file__).parent
 log = logging.getLogger("paperstand")
-
-# No inline scripts or styles anywhere: pages work without JavaScript, and what little there is
-# lives in /static, so the policy can forbid everything else.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
-       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
 def create_app(settings: Settings | None = None, *, background_harvest: bool = False) -> FastAPI:
@@ -51,7 +47,7 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
     install_error_handlers(app)
     install_docs(app)
     _install_routers(app)
-    app.middleware("http")(_security_headers)
+    install_security_headers(app)
     return app
 
 
@@ -63,16 +59,6 @@ def _install_routers(app: FastAPI) -> None:
     install_filters(app.state.templates.env)
     app.include_router(api_router)
     app.include_router(web_router)
-
-
-async def _security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    response = await call_next(request)
-    if response.headers.get("content-type", "").startswith("text/html") and not request.url.path.startswith(
-            "/docs"):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    return response
 
 
 def _start_first_harvest(app: FastAPI) -> None:

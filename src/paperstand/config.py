@@ -162,8 +162,3 @@ class Settings(BaseSettings):
     def category_list(self) -> list[str]:
         """`harvest_categories` split into a list."""
         return [c.strip() for c in self.harvest_categories.split(",") if c.strip()]
-
-
-def get_settings() -> Settings:
-    """Read settings from the current environment."""
-    return Settings()

@@ -1,14 +1,12 @@
-"""Database engine, sessions and migrations; the SQLite/PostgreSQL differences live here."""
+"""Database engine, sessions and migrations (statement-level SQLite/PostgreSQL differences: ``dialect.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, inspect
+from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -59,13 +57,6 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
-    with factory() as session, session.begin():
-        yield session
-
-
 def alembic_config(url: str) -> Any:
     """Alembic configuration pointing at the packaged migrations."""
     from alembic.config import Config
@@ -84,11 +75,6 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-
-
-def needs_migration(engine: Engine) -> bool:
-    """True when the papers table does not exist yet."""
-    return not inspect(engine).has_table("papers")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

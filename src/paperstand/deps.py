@@ -1,10 +1,15 @@
-"""Request dependencies shared by the page and API routers."""
+"""Request dependencies shared by the page and API routers.
+
+Routes take settings as ``settings: SettingsDep``; helpers that hold only the request (CSRF, links)
+call ``app_settings(request)``. Either way the type is checked, and nothing else reads app state.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from paperstand.config import Settings
@@ -16,7 +21,15 @@ def db_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def settings(request: Request) -> Settings:
-    """The app's settings."""
+def app_settings(request: Request) -> Settings:
+    """The settings of the app serving ``request``."""
     s: Settings = request.app.state.settings
     return s
+
+
+def settings(request: Request) -> Settings:
+    """The app's settings, as a route dependency."""
+    return app_settings(request)
+
+
+SettingsDep = Annotated[Settings, Depends(settings)]

@@ -1,13 +1,10 @@
-"""Domain errors, and the one place they become an HTML error page or the one JSON error shape."""
+"""Domain errors: what domain code raises when a user caused a problem or can act on it.
+
+They know no web framework; ``paperstand.web.errors`` maps them to the HTML error page and the
+one JSON error shape.
+"""
 
 from __future__ import annotations
-
-from typing import Any
-
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class DomainError(Exception):
@@ -34,56 +31,3 @@ class BadRequest(DomainError):
 
     status = 400
     title = "Bad request"
-
-
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path.endswith(".json")
-
-
-def error_response(request: Request, status: int, title: str, message: str, hint: str | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
-    """Render an error as JSON ``{"error", "status"}`` for the API, or as the HTML error page."""
-    if _wants_json(request):
-        return JSONResponse({"error": message, "status": status}, status_code=status, headers=headers)
-    templates = request.app.state.templates
-    html = templates.get_template("error.html").render(
-        request=request, status=status, title=title, message=message, hint=hint)
-    return HTMLResponse(html, status_code=status, headers=headers)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """Map domain errors, HTTP errors and validation errors to the shared shapes."""
-
-    @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> Response:
-        return error_response(request, exc.status, exc.title, exc.message, exc.hint)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-        message = "There is no page at this address." if exc.status_code == 404 else str(exc.detail)
-        return error_response(request, exc.status_code, title, message,
-                              headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def _crash(request: Request, exc: Exception) -> Response:
-        # Runs in Starlette's outermost middleware, which re-raises ``exc`` afterwards so the server
-        # logs it; the security-headers middleware is inside that one, hence the headers here.
-        from paperstand.app import CSP
-
-        headers = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
-        return error_response(request, 500, "Server error",
-                              "Something went wrong on our side. The error has been logged; "
-                              "please try again in a moment.", headers=headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        return error_response(request, 400, "Bad request", _describe(exc.errors()))
-
-
-def _describe(errors: Any) -> str:
-    parts = []
-    for err in errors:
-        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body"))
-        parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg")))
-    return "; ".join(parts) or "invalid request"

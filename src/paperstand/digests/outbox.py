@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, Table, and_, bindparam, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from paperstand.dialect import insert_or_ignore, skip_locked
 from paperstand.digests.due import Due, Schedule, due_digest
 from paperstand.digests.models import OutboxMessage
 from paperstand.papers.periods import Period
@@ -58,8 +58,7 @@ def _insert_rows(session: Session, rows: list[dict[str, object]]) -> int:
     """Insert outbox rows, skipping keys that exist; returns how many were new."""
     if not rows:
         return 0
-    insert = postgresql.insert if session.bind and session.bind.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(OUT).on_conflict_do_nothing(index_elements=["subscriber_id", "period"])
+    stmt = insert_or_ignore(session, OUT, keys=["subscriber_id", "period"])
     count = select(func.count()).select_from(OUT)
     before = session.execute(count).scalar_one()
     session.execute(stmt, rows)  # drivers do not agree on rowcount here, so count instead
@@ -118,12 +117,15 @@ def claim(conn: Connection, owner: str, now: datetime, limit: int = 100) -> list
     free = or_(OUT.c.lease_until.is_(None), OUT.c.lease_until < now)
     due = and_(OUT.c.status == "pending", OUT.c.next_attempt_at <= now, free)
     # In the order of the (status, next_attempt_at) index: rows already sent are not scanned past.
-    pick = select(OUT.c.id).where(due).order_by(OUT.c.next_attempt_at, OUT.c.id).limit(limit)
-    if conn.dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)  # concurrent senders take different rows, no waiting
+    # Concurrent senders on PostgreSQL take different rows, without waiting on each other's locks.
+    pick = skip_locked(conn, select(OUT.c.id).where(due).order_by(OUT.c.next_attempt_at, OUT.c.id).limit(limit))
+    # A WITH query, evaluated once: as an ``IN (subquery)`` PostgreSQL re-ran the locking subquery while
+    # updating, and each run, seeing the rows just leased as taken, picked further ones, so one claim
+    # took every due row whatever ``limit`` said. MATERIALIZED keeps a future planner from inlining it.
+    picked = pick.cte("picked").prefix_with("MATERIALIZED", dialect="postgresql")
     # The guarded UPDATE is the lock: ``due`` is checked again on each row as it is updated, so two
     # senders can never both take one row (SQLite serialises writers; PostgreSQL re-checks after a lock wait).
-    stmt = (update(OUT).where(OUT.c.id.in_(pick.scalar_subquery()), due)
+    stmt = (update(OUT).where(OUT.c.id.in_(select(picked.c.id)), due)
             .values(lease_owner=owner, lease_until=now + LEASE).returning(OUT.c.id))
     return sorted(conn.execute(stmt).scalars().all())
 

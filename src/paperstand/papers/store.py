@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import JSON, Connection, Table, and_, bindparam, insert, or_, select, update
 
 from paperstand.db import UTCDateTime
+from paperstand.dialect import on_sqlite, placeholder
 from paperstand.ingest.record import PaperRecord, local_key_for, title_key
 from paperstand.papers.models import DailyPick, ExternalSignal, Paper
 
@@ -206,8 +207,8 @@ def _insert_fast(conn: Connection, cols: list[str], rows: list[dict[str, Any]]) 
     Converting values here (JSON text, naive UTC times) instead of through SQLAlchemy's per-value
     type processors more than halves the cost of a large import; both drivers accept these forms.
     """
-    sqlite = conn.dialect.name == "sqlite"
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sqlite = on_sqlite(conn)  # SQLite's columns hold times as text and booleans as 0/1
+    mark = placeholder(conn)
     sql = f"INSERT INTO papers ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
     json_at = [i for i, c in enumerate(cols) if c in JSON_COLUMNS]
     time_at = [i for i, c in enumerate(cols) if c in TIME_COLUMNS]

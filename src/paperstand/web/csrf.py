@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 
+from paperstand.deps import app_settings
 from paperstand.errors import DomainError
 
 COOKIE = "ps_csrf"
@@ -37,7 +38,7 @@ def remember_csrf(request: Request, response: Response) -> Response:
     """Set the cookie when this request minted a token."""
     token = getattr(request.state, "new_csrf", None)
     if token:
-        secure = request.app.state.settings.effective_base_url.startswith("https://")
+        secure = app_settings(request).effective_base_url.startswith("https://")
         response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/")
     return response
 
@@ -53,5 +54,5 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 
 
 def _same_origin(request: Request, origin: str) -> bool:
-    allowed = {request.app.state.settings.effective_base_url, f"{request.url.scheme}://{request.url.netloc}"}
+    allowed = {app_settings(request).effective_base_url, f"{request.url.scheme}://{request.url.netloc}"}
     return any(urlsplit(origin)[:2] == urlsplit(a)[:2] for a in allowed)

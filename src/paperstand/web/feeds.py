@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from paperstand.deps import db_session
+from paperstand.deps import app_settings, db_session
 from paperstand.errors import BadRequest, NotFound
 from paperstand.feeds.build import FORMATS, FeedMeta, build_feed
 from paperstand.papers.periods import Period, day_period, parse_day, parse_month, parse_week
@@ -35,12 +35,12 @@ def _format(fmt: str) -> str:
 
 
 def _respond(request: Request, meta: FeedMeta, cards: list[PaperCard], fmt: str) -> Response:
-    base: str = request.app.state.settings.effective_base_url
+    base = app_settings(request).effective_base_url
     return Response(build_feed(meta, cards, base, fmt), media_type=FORMATS[fmt])
 
 
 def _period_feed(request: Request, session: Session, period: Period, fmt: str) -> Response:
-    base: str = request.app.state.settings.effective_base_url
+    base = app_settings(request).effective_base_url
     label = {"day": "Papers of", "week": "Papers of week", "month": "Papers of"}[period.kind]
     meta = FeedMeta(title=f"{label} {period.label} · paperstand", page_url=base + period_url(period),
                     feed_url=str(request.url), description=f"Papers featured in {period.label}")
@@ -50,7 +50,7 @@ def _period_feed(request: Request, session: Session, period: Period, fmt: str) -
 @router.get("/feeds/latest.{fmt}")
 def latest_feed(request: Request, fmt: str, session: Session = Depends(db_session)) -> Response:
     """The most recently featured papers, across days."""
-    base: str = request.app.state.settings.effective_base_url
+    base = app_settings(request).effective_base_url
     day = latest_day(session)
     if day is not None:
         return _period_feed(request, session, day_period(day), _format(fmt))
@@ -65,7 +65,7 @@ def search_feed(request: Request, fmt: str, q: str = Query("", max_length=500),
     from paperstand.search.query import SearchSyntaxError
     from paperstand.search.service import parse_mode, search
 
-    base: str = request.app.state.settings.effective_base_url
+    base = app_settings(request).effective_base_url
     meta = FeedMeta(f"Search: {q} · paperstand", f"{base}/search?{urlencode({'q': q})}", str(request.url),
                     f"Papers matching {q!r}")
     try:

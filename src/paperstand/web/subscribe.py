@@ -11,11 +11,12 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from paperstand.config import Settings
-from paperstand.deps import db_session
+from paperstand.deps import SettingsDep, db_session
 from paperstand.mail.templates import mail_env
+from paperstand.subscriptions.actions import confirm_opt_in, start_subscription
 from paperstand.subscriptions.emails import opt_in_message
 from paperstand.subscriptions.links import make_key
-from paperstand.subscriptions.service import InvalidEmail, confirm_subscription, request_subscription
+from paperstand.subscriptions.service import InvalidEmail
 from paperstand.web.csrf import check_csrf, csrf_token, remember_csrf
 from paperstand.web.render import render
 
@@ -36,17 +37,16 @@ def subscribe_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/subscribe", response_class=HTMLResponse)
-def subscribe(request: Request, background: BackgroundTasks, email: Annotated[str, Form(max_length=320)] = "",
-              csrf: Annotated[str, Form()] = "", session: Session = Depends(db_session)) -> HTMLResponse:
+def subscribe(request: Request, background: BackgroundTasks, settings: SettingsDep,
+              email: Annotated[str, Form(max_length=320)] = "", csrf: Annotated[str, Form()] = "",
+              session: Session = Depends(db_session)) -> HTMLResponse:
     """Record the address and mail it a confirmation link; the answer never says whether it was known."""
     check_csrf(request, csrf)
     try:
-        with session.begin():
-            opt_in = request_subscription(session, email)
+        opt_in = start_subscription(session, email)
     except InvalidEmail as exc:
         return _page(request, "subscribe.html", 400, error=exc.message, email=email)
     if opt_in is not None:
-        settings: Settings = request.app.state.settings
         background.add_task(_send, settings, opt_in_message(settings, mail_env(), opt_in))
     return _page(request, "subscribe_sent.html", email=email.strip())
 
@@ -58,13 +58,12 @@ def confirm_form(request: Request, token: Annotated[str, Query(max_length=200)] 
 
 
 @router.post("/subscribe/confirm", response_class=HTMLResponse)
-def confirm(request: Request, token: Annotated[str, Form(max_length=200)] = "",
+def confirm(request: Request, settings: SettingsDep, token: Annotated[str, Form(max_length=200)] = "",
             csrf: Annotated[str, Form()] = "", session: Session = Depends(db_session)) -> HTMLResponse:
     """Spend the confirmation token; the subscription starts."""
     check_csrf(request, csrf)
-    with session.begin():
-        subscriber = confirm_subscription(session, token)
-    key = make_key(request.app.state.settings.effective_secret_key, "preferences", subscriber.id)
+    subscriber = confirm_opt_in(session, token)
+    key = make_key(settings.effective_secret_key, "preferences", subscriber.id)
     return _page(request, "subscribed.html", email=subscriber.email, preferences=f"/preferences/{key}")
 
 
