@@ -25,7 +25,7 @@ from paperstand.backup import journal, postgres, sqlite
 from paperstand.backup.errors import BackupError, RestoreError, TargetNotEmpty
 from paperstand.backup.reapply import Reapplied, reapply
 from paperstand.config import Settings
-from paperstand.db import is_sqlite, make_engine, make_sessionmaker, migrate, transaction
+from paperstand.db import is_sqlite, make_engine, make_sessionmaker, migrate
 
 JOURNAL_SUFFIX = ".suppressions.jsonl"
 KEY_SUFFIX = ".secret.key"
@@ -186,7 +186,7 @@ def _finish(settings: Settings, engine: Engine, source: Path, extra: tuple[Path,
     for p in paths:
         if p.absolute() not in seen:
             seen.append(p.absolute())
-    with transaction(make_sessionmaker(engine)) as session:
+    with make_sessionmaker(engine)() as session, session.begin():
         done = reapply(session, (e for p in seen for e in journal.read(p)))
     papers, subscribers = _target_counts(engine)
     report = RestoreReport(source, papers, subscribers, done, [p for p in seen if p.is_file()])
