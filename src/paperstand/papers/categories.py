@@ -45,7 +45,7 @@ def category_condition(values: Sequence[str], dialect: str) -> ColumnElement[boo
     if dialect == "sqlite":
         each = func.json_each(Paper.categories).table_valued("value")
         # GLOB, not LIKE: case-sensitive, and "_" is no wildcard in it.
-        tests = [each.c.value.in_(exact)] if exact else []
+        tests: list[ColumnElement[bool]] = [each.c.value.in_(exact)] if exact else []
         tests += [or_(each.c.value == a, each.c.value.op("GLOB")(_glob_literal(a) + ".*")) for a in archives]
         return exists().select_from(each).where(or_(*tests))
     parts: list[ColumnElement[bool]] = []
