@@ -21,6 +21,7 @@ from paperstand.ingest.record import (
     split_arxiv_id,
     withdrawn_from_comments,
 )
+from paperstand.papers.published import arxiv_date
 
 SOURCE = "arxiv-jsonl"
 
@@ -76,12 +77,13 @@ def _kaggle(obj: dict[str, Any], parsed: tuple[str, int | None], title: str, whe
     """A Kaggle snapshot line."""
     versions = _versions(obj.get("versions") or [])
     comments = clean_text(obj.get("comments"))
+    published_at, precision = arxiv_date(versions[0][1] if versions else None, parsed[0])
     return PaperRecord(
         source=SOURCE, title=title, arxiv_id=parsed[0],
         version=versions[-1][0] if versions else parsed[1],
         authors=_kaggle_authors(obj), abstract=clean_text(obj.get("abstract")),
         categories=(obj.get("categories") or "").split(),
-        published_at=versions[0][1] if versions else None,
+        published_at=published_at, published_precision=precision,
         updated_at=versions[-1][1] if versions else None, versions=versions,
         doi=clean_text(obj.get("doi")), journal_ref=clean_text(obj.get("journal-ref")),
         comments=comments, license=clean_text(obj.get("license")),
@@ -90,14 +92,16 @@ def _kaggle(obj: dict[str, Any], parsed: tuple[str, int | None], title: str, whe
 
 
 def _daily(obj: dict[str, Any], parsed: tuple[str, int | None], title: str, where: str) -> PaperRecord:
-    """A daily-arXiv line (``summary`` is the abstract)."""
+    """A daily-arXiv line (``summary`` is the abstract). It carries no date: the id's month stands in."""
     comments = clean_text(obj.get("comment"))
     categories = obj.get("categories") or []
     if isinstance(categories, str):
         categories = categories.split()
     pdf = obj.get("pdf")
+    published_at, precision = arxiv_date(None, parsed[0])
     return PaperRecord(
         source=SOURCE, title=title, arxiv_id=parsed[0], version=parsed[1],
+        published_at=published_at, published_precision=precision,
         authors=[a.strip() for a in obj.get("authors") or [] if isinstance(a, str) and a.strip()],
         abstract=clean_text(obj.get("summary") or obj.get("abstract")),
         categories=[c for c in categories if isinstance(c, str)],

@@ -25,6 +25,7 @@ from paperstand.ingest.record import (
     split_arxiv_id,
 )
 from paperstand.ingest.xmlparse import closed_elements, repair_mojibake, text_of
+from paperstand.papers.published import arxiv_date
 
 SOURCE = "arxiv-rss"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -75,12 +76,14 @@ def _item(item: Element, number: int) -> ParseItem:
     kind = text_of(item.find(ARXIV + "announce_type")) or _announce_type(head, rdf)
     when = _date(text_of(_child(item, "pubDate")) or text_of(item.find(DC + "date")))
     categories = [c for e in item.findall("category") if (c := text_of(e))]
+    # pubDate is the announcement day: a paper's first appearance only for "new" items; for
+    # replacements and cross-lists the id's month is what is known of it.
+    published_at, precision = arxiv_date(when if kind == "new" else None, parsed[0])
     return PaperRecord(
         source=SOURCE, title=title, arxiv_id=parsed[0], version=parsed[1],
         authors=[a.strip() for a in _AUTHOR_SEP.split(_plain(item.find(DC + "creator"), is_html)) if a.strip()],
         abstract=clean_text(abstract), categories=categories or ([rdf["cat"]] if rdf else []),
-        # pubDate is the announcement day: a paper's first appearance only for "new" items.
-        published_at=when if kind == "new" else None,
+        published_at=published_at, published_precision=precision,
         updated_at=when if kind.startswith("replace") else None,
         license=text_of(item.find(DC + "rights")), location=where,
     )

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from paperstand.ingest.record import PaperRecord, ParseItem, Rejection, clean_text, iso_utc, split_arxiv_id
+from paperstand.papers.published import arxiv_date
 
 SOURCE = "hf-daily"
 
@@ -56,13 +57,14 @@ def _item(item: Any, where: str) -> ParseItem:
     by = paper.get("submittedOnDailyBy") or item.get("submittedBy") or {}
     daily_at = iso_utc(paper.get("submittedOnDailyAt"))
     org = item.get("organization") or paper.get("organization")
+    published_at, precision = arxiv_date(iso_utc(paper.get("publishedAt")), parsed[0])
     return PaperRecord(
         source=SOURCE, title=title, arxiv_id=parsed[0],
         # "hidden" marks an author who hid the paper from their profile; they still wrote it.
         authors=[clean_text(a["name"]) or "" for a in paper.get("authors") or []
                  if isinstance(a, dict) and _str(a.get("name"))],
         abstract=clean_text(_str(paper.get("summary")) or _str(item.get("summary"))),
-        published_at=iso_utc(paper.get("publishedAt")),
+        published_at=published_at, published_precision=precision,
         github_repo=_str(paper.get("githubRepo") or item.get("githubRepo")),
         project_page=_str(paper.get("projectPage") or item.get("projectPage")),
         ai_summary=_str(paper.get("ai_summary")), ai_keywords=_keywords(paper.get("ai_keywords")),
@@ -93,9 +95,11 @@ def _explorer(doc: dict[str, Any]) -> Iterator[ParseItem]:
         # The export only kept the arXiv publication time; its papers were scraped from HF day pages,
         # usually a day or two later, but the exact feature day is unknown: the publication day stands in.
         published = iso_utc(item.get("publication_date"))
+        published_at, precision = arxiv_date(published, parsed[0])
         yield PaperRecord(
             source=SOURCE, title=title, arxiv_id=parsed[0], version=parsed[1], authors=_names(item.get("authors")),
-            abstract=clean_text(_str(item.get("abstract"))), published_at=published,
+            abstract=clean_text(_str(item.get("abstract"))), published_at=published_at,
+            published_precision=precision,
             hf_upvotes=_int(item.get("upvotes")), featured_on=published.date() if published else None,
             location=where,
         )

@@ -22,6 +22,8 @@ class PaperRecord:
     abstract: str | None = None
     categories: list[str] = field(default_factory=list)
     published_at: datetime | None = None
+    # "day" when the source gave a date, "month" when it came from the arXiv id (see papers.published).
+    published_precision: str | None = None
     updated_at: datetime | None = None
     # [(version number, created timestamp or None)], oldest first.
     versions: list[tuple[int, datetime | None]] = field(default_factory=list)

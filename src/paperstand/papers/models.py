@@ -25,6 +25,8 @@ class Paper(Base):
     """One paper, whatever sources told us about it, merged by arXiv id (or by title key)."""
 
     __tablename__ = "papers"
+    # The arXiv listings and date filters range over published_at, newest first, ties by arXiv id.
+    __table_args__ = (Index("ix_papers_published_at", "published_at", "arxiv_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # arXiv id without version ("2403.01234", "hep-th/9901001"); NULL until one is known.
@@ -38,7 +40,10 @@ class Paper(Base):
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     primary_category: Mapped[str | None] = mapped_column(String(32))
+    # First appearance on arXiv. When a source gives no date, the first of the month the id names
+    # (papers.published); ``published_precision`` says which: "day" or "month" (NULL: no date known).
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_precision: Mapped[str | None] = mapped_column(String(8))
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     latest_version: Mapped[int | None] = mapped_column(Integer)
     # [{"version": 2, "created": "2024-01-02T10:00:00+00:00"}, ...] oldest first.

@@ -19,10 +19,11 @@ from paperstand.db import UTCDateTime
 from paperstand.dialect import on_sqlite, placeholder
 from paperstand.ingest.record import PaperRecord, local_key_for, title_key
 from paperstand.papers.models import DailyPick, ExternalSignal, Paper
+from paperstand.papers.published import keep_precise
 
 # Columns whose value a newer record replaces (when the record says something).
 OVERLAY_FIELDS = (
-    "title", "abstract", "primary_category", "published_at", "updated_at", "doi", "journal_ref",
+    "title", "abstract", "primary_category", "published_at", "published_precision", "updated_at", "doi", "journal_ref",
     "comments", "license", "pdf_url", "github_repo", "project_page", "withdrawn", "ai_summary",
     "ai_keywords", "organization",
 )
@@ -96,6 +97,8 @@ def merge_record(old: dict[str, Any] | None, rec: PaperRecord) -> dict[str, Any]
     values["primary_category"] = rec.categories[0] if rec.categories else None
     values["authors"] = rec.authors or None
     values["categories"] = rec.categories or None
+    values["published_precision"] = rec.published_precision or ("day" if rec.published_at else None)
+    before = (row["published_at"], row["published_precision"])
     fills_only = _fills_only(row, rec)
     for key, value in values.items():
         if value is None:
@@ -103,6 +106,9 @@ def merge_record(old: dict[str, Any] | None, rec: PaperRecord) -> dict[str, Any]
         if fills_only and key not in HF_FIELDS and row.get(key) not in (None, [], ""):
             continue
         row[key] = value
+    row["published_at"], row["published_precision"] = keep_precise(
+        (row["published_at"], row["published_precision"]), before,
+        (values["published_at"], values["published_precision"]))
     if rec.arxiv_id and not row["arxiv_id"]:
         row["arxiv_id"] = rec.arxiv_id
     if not row["arxiv_id"] and not row["local_key"]:

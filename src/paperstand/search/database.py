@@ -18,15 +18,15 @@ from sqlalchemy import (
     bindparam,
     cast,
     column,
-    exists,
     func,
     literal_column,
     not_,
     select,
     table,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TEXT
+from sqlalchemy.dialects.postgresql import TEXT
 
+from paperstand.papers.category_filter import category_condition
 from paperstand.papers.models import Paper
 from paperstand.search.query import ParsedQuery
 
@@ -73,14 +73,14 @@ def _day_start(day: Any) -> datetime:
 
 
 def _filters(q: ParsedQuery, dialect: str) -> list[ColumnElement[bool]]:
-    """Category and date filters, the same meaning on both databases."""
+    """Category and date filters, the same meaning on both databases.
+
+    ``cat:cs`` is an archive (every ``cs.*``), ``cat:cs.CL`` one category (``papers.categories``). Dates are
+    the arXiv date of ``papers.published``: a paper known only by its id's month counts as of the 1st.
+    """
     conds: list[ColumnElement[bool]] = []
     if q.categories:
-        if dialect == "sqlite":
-            each = func.json_each(Paper.categories).table_valued("value")
-            conds.append(exists().select_from(each).where(each.c.value.in_(q.categories)))
-        else:
-            conds.append(cast(Paper.categories, JSONB).op("?|")(cast(list(q.categories), ARRAY(TEXT))))
+        conds.append(category_condition(q.categories, dialect))
     if q.date_from:
         conds.append(Paper.published_at >= _day_start(q.date_from))
     if q.date_to:

@@ -41,7 +41,7 @@ _COLUMNS = (T.c.id, T.c.title, T.c.authors, T.c.abstract, T.c.categories, T.c.pu
 
 def is_search_index_object(name: str | None) -> bool:
     """Whether a table or index name belongs to the keyword index (derived data, not a model)."""
-    return bool(name) and (name == "ix_papers_search" or str(name).startswith(FTS_TABLE))
+    return bool(name) and (str(name).startswith("ix_papers_search") or str(name).startswith(FTS_TABLE))
 
 
 def default_index_dir() -> Path:
@@ -112,7 +112,8 @@ def _writer(index: Any, shards: int = 1) -> Any:
 def fast_index_ready(engine: Engine | Connection, index_dir: Path) -> bool:
     """Whether a tantivy index built from this database exists at ``index_dir``."""
     meta = tantivy_index.read_meta(index_dir)
-    return meta is not None and meta.get("database") == database_fingerprint(engine)
+    return (meta is not None and meta.get("database") == database_fingerprint(engine)
+            and tantivy_index.is_current(meta))
 
 
 def sync_fast_index(engine: Engine, changed_ids: Iterable[int] = (), index_dir: Path | None = None) -> int:

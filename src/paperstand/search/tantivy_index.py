@@ -20,11 +20,16 @@ from typing import Any
 
 import tantivy
 
+from paperstand.papers.category_filter import split_categories
 from paperstand.search.query import ParsedQuery
 
 # Score multipliers per field: a word in the title counts most, then in an author name, then the abstract.
 FIELD_BOOSTS = {"title": 3.0, "authors": 2.0, "abstract": 1.0}
 META_FILE = "paperstand.json"
+# What the documents hold. 2: every arXiv paper has a day (its id's month when no source dated it, see
+# migration 0007). An index of an older format is not used (keyword search falls back to the database)
+# until ``paperstand search-index`` rebuilds it, since its papers would miss date filters.
+INDEX_FORMAT = 2
 # Memory for the writer's in-RAM segment; tantivy splits it between threads and needs >= 15 MB each.
 WRITER_HEAP = 128_000_000
 WRITER_THREADS = 2
@@ -94,10 +99,17 @@ def read_meta(path: Path) -> dict[str, Any] | None:
     return dict(meta)
 
 
+def is_current(meta: dict[str, Any]) -> bool:
+    """Whether an index's documents are of this code's ``INDEX_FORMAT``."""
+    return meta.get("format") == INDEX_FORMAT
+
+
 def write_meta(path: Path, meta: dict[str, Any]) -> None:
-    """Replace the bookkeeping file atomically."""
+    """Replace the bookkeeping file atomically, stamped with ``INDEX_FORMAT``.
+
+    Only a rebuild or a sync of a current index (``fast_index_ready``) writes it, so the stamp is true."""
     tmp = path / (META_FILE + ".tmp")
-    tmp.write_text(json.dumps(meta))
+    tmp.write_text(json.dumps({**meta, "format": INDEX_FORMAT}))
     os.replace(tmp, path / META_FILE)
 
 
@@ -199,8 +211,7 @@ def build_query(q: ParsedQuery, searcher: tantivy.Searcher | _Stats | None = Non
 def _filters(q: ParsedQuery) -> list[tuple[tantivy.Occur, tantivy.Query]]:
     out: list[tuple[tantivy.Occur, tantivy.Query]] = []
     if q.categories:
-        cats = tantivy.Query.term_set_query(_SCHEMA, "categories", list(q.categories))
-        out.append((tantivy.Occur.Must, tantivy.Query.const_score_query(cats, 0.0)))
+        out.append((tantivy.Occur.Must, tantivy.Query.const_score_query(_category_query(q.categories), 0.0)))
     if q.date_from or q.date_to:
         lo = (q.date_from - _EPOCH).days if q.date_from else None
         hi = (q.date_to - _EPOCH).days if q.date_to else None
@@ -211,6 +222,23 @@ def _filters(q: ParsedQuery) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         if xq is not None:
             out.append((tantivy.Occur.MustNot, xq))
     return out
+
+
+def _category_query(categories: tuple[str, ...]) -> tantivy.Query:
+    """Any of the categories (``cs.CL`` exactly, an archive ``cs`` as itself or ``cs.*``; see papers.categories).
+
+    An archive is a regex over the raw category terms: the field holds a few hundred distinct terms, so
+    the automaton runs over a tiny term dictionary and no new field (no rebuild) is needed."""
+    archives, _ = split_categories(categories)
+    parts = [(tantivy.Occur.Should, tantivy.Query.term_set_query(_SCHEMA, "categories", list(categories)))]
+    parts += [(tantivy.Occur.Should, tantivy.Query.regex_query(_SCHEMA, "categories", _escaped(a) + r"\..+"))
+              for a in archives]
+    return tantivy.Query.boolean_query(parts)
+
+
+def _escaped(text: str) -> str:
+    """``text`` as a literal in tantivy's regex syntax (canonical categories hold letters, "-" and ".")."""
+    return "".join("\\" + c if not c.isalnum() else c for c in text)
 
 
 class _Stats:

@@ -1,4 +1,4 @@
-"""Feed routes: RSS 2.0 and Atom for the latest day, any day, week and month, and keyword search."""
+"""Feed routes: RSS 2.0 and Atom for the latest day, any day, week and month, arXiv listings, and search."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from paperstand.deps import app_settings, db_session
 from paperstand.errors import BadRequest, NotFound
 from paperstand.feeds.build import FORMATS, FeedMeta, build_feed
+from paperstand.papers.listings import arxiv_papers
 from paperstand.papers.periods import Period, day_period, parse_day, parse_month, parse_week
 from paperstand.papers.queries import PaperCard, cards_for, featured, latest_day
+from paperstand.web.arxiv import listing_url, parse_category, parse_listing
 from paperstand.web.render import parse_period
 from paperstand.web.templating import period_url
 
@@ -76,6 +78,21 @@ def search_feed(request: Request, fmt: str, q: str = Query("", max_length=500),
     return _respond(request, meta, cards, _format(fmt))
 
 
+@router.get("/feeds/arxiv/{label}.{fmt}")
+def arxiv_feed(request: Request, label: str, fmt: str, cat: str = Query("", max_length=40),
+               session: Session = Depends(db_session)) -> Response:
+    """The newest papers first published on arXiv on a day or in a month (``?cat=`` a category or archive)."""
+    period, category = parse_listing(label), parse_category(cat)
+    fmt = _format(fmt)
+    base: str = request.app.state.settings.effective_base_url
+    scope = f" in {category}" if category else ""
+    meta = FeedMeta(title=f"arXiv papers{scope} of {period.label} · paperstand",
+                    page_url=base + listing_url(period, category), feed_url=str(request.url),
+                    description=f"Papers{scope} first published on arXiv in {period.label}, newest first")
+    return _respond(request, meta, arxiv_papers(session, period, category=category, limit=FEED_LIMIT), fmt)
+
+
+# After the arXiv feeds: ``{kind}`` would take "arxiv" and answer 404.
 @router.get("/feeds/{kind}/{label}.{fmt}")
 def period_feed(request: Request, kind: str, label: str, fmt: str,
                 session: Session = Depends(db_session)) -> Response:

@@ -10,6 +10,7 @@ from jinja2 import Environment
 
 from paperstand.papers.models import Paper
 from paperstand.papers.periods import Period
+from paperstand.papers.published import published_label as _published_label
 
 # Cards list this many authors before "et al."; the paper page lists them all.
 CARD_AUTHORS = 3
@@ -108,12 +109,17 @@ def feed_url(period: Period, fmt: str = "rss") -> str:
     return f"/feeds/{'date' if period.kind == 'day' else period.kind}/{period.label}.{fmt}"
 
 
+def published_label(paper: Paper) -> str:
+    """When the paper first appeared on arXiv: ``May 4, 2026``, or ``May 2026`` when only the month is known."""
+    return _published_label(paper.published_at, paper.published_precision)
+
+
 FILTERS: dict[str, Any] = {
     "day_label": day_label, "short_day": short_day, "when": when, "period_title": period_title,
     "period_range": period_range,
     "author_line": author_line, "http_url": http_url, "repo_label": repo_label, "paper_url": paper_url,
     "abs_url": abs_url, "pdf_url": pdf_url, "plural": plural, "period_url": period_url,
-    "feed_url": feed_url,
+    "feed_url": feed_url, "published_label": published_label,
 }
 
 

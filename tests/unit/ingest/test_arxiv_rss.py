@@ -24,10 +24,13 @@ def test_rss2_fields() -> None:
     assert new.license == "http://creativecommons.org/licenses/by/4.0/"
     assert new.location == "item 1 (https://arxiv.org/abs/2502.01111)"
     assert (new.published_at, new.updated_at) == (ANNOUNCED, None)
-    # A cross-list or a replacement is announced today but was not first published today.
-    assert (cross.arxiv_id, cross.categories, cross.published_at) == ("2502.00777", ["eess.AS", "cs.CL"], None)
+    assert new.published_precision == "day"
+    # A cross-list or a replacement is announced today but was not first published today: its id's month
+    # is what is known of that.
+    assert (cross.arxiv_id, cross.categories) == ("2502.00777", ["eess.AS", "cs.CL"])
+    assert (cross.published_at, cross.published_precision) == (datetime(2025, 2, 1, tzinfo=UTC), "month")
     assert cross.abstract == "Birdsong, tokenized (p < 0.05 for n > 3)."  # plain text, not HTML
-    assert (replaced.version, replaced.published_at, replaced.updated_at) == (3, None, ANNOUNCED)
+    assert (replaced.version, replaced.published_precision, replaced.updated_at) == (3, "month", ANNOUNCED)
     assert replaced.authors == ["Otto Reef", "Sina Lace"]
 
 
