@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from paperstand.deps import db_session
 from paperstand.errors import BadRequest, NotFound
-from paperstand.feeds.build import FORMATS, FeedMeta, build_feed
+from paperstand.feeds.build import FORMATS, FeedMeta, build_feed, period_meta, titled
 from paperstand.papers.periods import Period, day_period, parse_day, parse_month, parse_week
 from paperstand.papers.queries import PaperCard, cards_for, featured, latest_day
 from paperstand.web.render import parse_period
@@ -40,10 +40,9 @@ def _respond(request: Request, meta: FeedMeta, cards: list[PaperCard], fmt: str)
 
 
 def _period_feed(request: Request, session: Session, period: Period, fmt: str) -> Response:
-    base: str = request.app.state.settings.effective_base_url
-    label = {"day": "Papers of", "week": "Papers of week", "month": "Papers of"}[period.kind]
-    meta = FeedMeta(title=f"{label} {period.label} · paperstand", page_url=base + period_url(period),
-                    feed_url=str(request.url), description=f"Papers featured in {period.label}")
+    settings = request.app.state.settings
+    meta = period_meta(period, settings.site_name, settings.effective_base_url + period_url(period),
+                       str(request.url))
     return _respond(request, meta, featured(session, period, limit=FEED_LIMIT), fmt)
 
 
@@ -54,7 +53,8 @@ def latest_feed(request: Request, fmt: str, session: Session = Depends(db_sessio
     day = latest_day(session)
     if day is not None:
         return _period_feed(request, session, day_period(day), _format(fmt))
-    meta = FeedMeta("Daily Papers · paperstand", base + "/", str(request.url), "Papers of the day")
+    meta = FeedMeta(titled("Daily Papers", request.app.state.settings.site_name), base + "/", str(request.url),
+                    "Papers of the day")
     return _respond(request, meta, [], _format(fmt))
 
 
@@ -66,7 +66,8 @@ def search_feed(request: Request, fmt: str, q: str = Query("", max_length=500),
     from paperstand.search.service import parse_mode, search
 
     base: str = request.app.state.settings.effective_base_url
-    meta = FeedMeta(f"Search: {q} · paperstand", f"{base}/search?{urlencode({'q': q})}", str(request.url),
+    meta = FeedMeta(titled(f"Search: {q}", request.app.state.settings.site_name),
+                    f"{base}/search?{urlencode({'q': q})}", str(request.url),
                     f"Papers matching {q!r}")
     try:
         found = search(session, q, mode=parse_mode(mode), limit=50) if q.strip() else None
