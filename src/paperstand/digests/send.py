@@ -198,22 +198,22 @@ class _RunCache:
 
 def send_period(engine: Engine, settings: Settings, period: Period, backend: MailBackend, *,
                 clock: Callable[[], datetime] = utcnow, progress: Callable[[int], None] | None = None,
-                base_url: str | None = None) -> SendReport:
+                base_url: str | None = None, pacer: Pacer | None = None) -> SendReport:
     """Plan the period's digests for its frequency's subscribers, then deliver everything due."""
     with Session(engine) as session, session.begin():
         planned = plan(session, period, clock())
-    report = deliver(engine, settings, backend, clock=clock, progress=progress, base_url=base_url)
+    report = deliver(engine, settings, backend, clock=clock, progress=progress, base_url=base_url, pacer=pacer)
     report.planned = planned
     return report
 
 
 def send_due(engine: Engine, settings: Settings, backend: MailBackend, *,
              clock: Callable[[], datetime] = utcnow, progress: Callable[[int], None] | None = None,
-             base_url: str | None = None) -> SendReport:
+             base_url: str | None = None, pacer: Pacer | None = None) -> SendReport:
     """Plan what is due now by each subscriber's send hour and time zone, then deliver everything due."""
     with Session(engine) as session, session.begin():
         planned = plan_due(session, clock())
-    report = deliver(engine, settings, backend, clock=clock, progress=progress, base_url=base_url)
+    report = deliver(engine, settings, backend, clock=clock, progress=progress, base_url=base_url, pacer=pacer)
     report.planned = planned
     return report
 
@@ -228,7 +228,7 @@ def links_base(engine: Engine, settings: Settings) -> str:
 
 def deliver(engine: Engine, settings: Settings, backend: MailBackend, *,
             clock: Callable[[], datetime] = utcnow, progress: Callable[[int], None] | None = None,
-            base_url: str | None = None) -> SendReport:
+            base_url: str | None = None, pacer: Pacer | None = None) -> SendReport:
     """Claim, send and record outbox rows until none is due; safe to run in several processes at once.
 
     Messages go out through the backend's stream: over SMTP each message costs one round trip, and the
@@ -236,11 +236,12 @@ def deliver(engine: Engine, settings: Settings, backend: MailBackend, *,
     many go out a second (see :mod:`paperstand.digests.pace`). Outcomes are written in small
     groups (:data:`RECORD_EVERY`), each in one short transaction: a crash can leave that many messages
     sent but unrecorded, all of them under this sender's lease, and they are re-sent (same Message-ID)
-    when the lease expires. Links go to ``base_url``, by default :func:`links_base`.
+    when the lease expires. Links go to ``base_url``, by default :func:`links_base`; ``pacer`` (by
+    default one at ``PAPERSTAND_MAIL_RATE`` on the real clock) spaces the messages.
     """
     run = _Run(engine, settings, backend, clock, progress, base_url or links_base(engine, settings))
     stream = open_stream(backend)
-    pacer = Pacer(settings.mail_rate)
+    pacer = pacer or Pacer(settings.mail_rate)
     claim_size = pacer.batch_size(LEASE.total_seconds(), CLAIM_SIZE)
     while True:
         claimed_at = clock()
