@@ -15,6 +15,7 @@ from paperstand import __version__
 from paperstand.api.docs import install_docs
 from paperstand.config import Settings
 from paperstand.db import make_engine, make_sessionmaker, migrate
+from paperstand.site.service import record_public_url
 from paperstand.web.errors import install_error_handlers
 from paperstand.web.security import install_security_headers
 
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(engine)
+        record_public_url(engine, settings.effective_base_url)  # digests sent from other shells link here
         if background_harvest:
             _start_first_harvest(app)
         yield

@@ -7,7 +7,7 @@ from datetime import date
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -95,11 +95,13 @@ def serve(
 
     from paperstand.app import create_app
 
-    settings = Settings()
+    # --host/--port go into the settings, so the app's own links (and the address it records) use them.
+    overrides: dict[str, Any] = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    settings = Settings(**overrides)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter on every start
     application = create_app(settings, background_harvest=harvest and settings.harvest_on_start)
-    bind_host, bind_port = host or settings.host, port or settings.port
+    bind_host, bind_port = settings.host, settings.port
     console.print(f"paperstand serving on [bold]http://{bind_host}:{bind_port}[/] "
                   f"({_safe_url(settings.effective_database_url)})")
     uvicorn.run(application, host=bind_host, port=bind_port, log_level=settings.log_level.lower())

@@ -34,7 +34,10 @@ class Settings(BaseSettings):
     port: int = Field(8000, description="Port `paperstand serve` listens on.")
     base_url: str | None = Field(
         None,
-        description="Public address used in absolute links. Unset means `http://127.0.0.1:$PAPERSTAND_PORT`.",
+        description="Public address used in absolute links (pages, feeds, mail). Unset means the address "
+        "`paperstand serve` last recorded in the database (`http://127.0.0.1:$PAPERSTAND_PORT` of that server), so "
+        "`digest send` from cron or another shell links to the running site; with neither, "
+        "`http://127.0.0.1:$PAPERSTAND_PORT` and a warning.",
     )
     harvest_on_start: bool = Field(
         True,

@@ -6,8 +6,8 @@ import re
 
 from paperstand.api.serialize import hf_time
 from paperstand.papers.bibtex import bibtex
+from paperstand.papers.links import arxiv_abs_url, arxiv_pdf_url, http_url
 from paperstand.papers.queries import PaperCard
-from paperstand.web.templating import abs_url, http_url, pdf_url
 
 # Characters that would start Markdown markup inside a line of plain text.
 _INLINE = re.compile(r"([\\`*_\[\]<>])")
@@ -27,7 +27,7 @@ def _facts(card: PaperCard) -> list[str]:
     """The bullet list under the title: ids, links, dates and signals."""
     paper = card.paper
     lines = []
-    abs_link, pdf = abs_url(paper), pdf_url(paper)
+    abs_link, pdf = arxiv_abs_url(paper), arxiv_pdf_url(paper)
     if abs_link and paper.arxiv_id:
         lines.append(f"- arXiv: {_link(paper.arxiv_id, abs_link)}")
     if pdf:

@@ -13,7 +13,7 @@ from paperstand.api.markdown import paper_markdown
 from paperstand.api.serialize import daily_item, detail, search_item
 from paperstand.deps import db_session
 from paperstand.errors import BadRequest, NotFound
-from paperstand.papers.periods import BadPeriod, Period, parse_day, parse_month, parse_week
+from paperstand.papers.periods import BadPeriod, Period, parse_period
 from paperstand.papers.queries import Sort, cards_for, featured, find_card
 
 router = APIRouter()
@@ -31,15 +31,14 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 def _period(date: str | None, week: str | None, month: str | None) -> Period | None:
     """The one period the query names, if any; two or more, or a malformed one, is a 400."""
     # An empty value (``?date=``) means "not given", as HTML forms and many clients send it.
-    given = [(text, parse) for text, parse in ((date, parse_day), (week, parse_week), (month, parse_month))
-             if text]
+    given = [(text, kind) for text, kind in ((date, "day"), (week, "week"), (month, "month")) if text]
     if len(given) > 1:
         raise BadRequest("give at most one of date, week and month")
     if not given:
         return None
-    text, parse = given[0]
+    text, kind = given[0]
     try:
-        return parse(text)
+        return parse_period(text, (kind,))
     except BadPeriod as exc:
         raise BadRequest(str(exc)) from None
 

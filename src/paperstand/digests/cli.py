@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from paperstand.config import Settings
 from paperstand.db import make_engine, migrate
-from paperstand.digests.outbox import due_now, eligible, frequency_of, pending_count, plan, plan_due, utcnow
+from paperstand.digests.outbox import SendReport, due_now, eligible, frequency_of, pending_count, utcnow
 from paperstand.digests.preview import next_digest, render_for
-from paperstand.digests.send import deliver
-from paperstand.mail.backends import mail_backend
-from paperstand.papers.periods import BadPeriod, Period, parse_day, parse_week
+from paperstand.digests.send import send_due, send_period
+from paperstand.mail.backends import MailBackend, mail_backend
+from paperstand.papers.periods import BadPeriod, Period, parse_period
+from paperstand.site.service import guess_warning, resolve_public_url
 from paperstand.subscriptions.models import Subscriber
 from paperstand.subscriptions.service import normalize_email
 
@@ -30,7 +31,7 @@ console = Console(stderr=True)
 
 def _parse_period(text: str) -> Period:
     try:
-        return parse_week(text) if "-W" in text else parse_day(text)
+        return parse_period(text, ("day", "week"))
     except BadPeriod as exc:
         raise typer.BadParameter(str(exc), param_hint="--period") from None
 
@@ -54,6 +55,14 @@ def _engine() -> tuple[Settings, Engine]:
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
     return settings, engine
+
+
+def _base_url(engine: Engine, settings: Settings) -> str:
+    """Where links point: the setting, else what ``serve`` recorded; a guess is said on stderr."""
+    public = resolve_public_url(engine, settings)
+    if public.guessed:
+        console.print(guess_warning(public.url), style="yellow", highlight=False, markup=False, soft_wrap=True)
+    return public.url
 
 
 @contextmanager
@@ -89,21 +98,36 @@ def send(period: Annotated[str | None, typer.Option(
         with Session(engine) as session:
             _dry_run(session, chosen, now)
         return
-    with Session(engine) as session, session.begin():
-        planned = plan(session, chosen, now) if chosen else plan_due(session, now)
+    base = _base_url(engine, settings)
     with Session(engine) as session:
-        total = pending_count(session, now)
+        # At most this many messages: rows already waiting plus one per subscriber about to be planned.
+        total = pending_count(session, now) + len(
+            eligible(session, frequency_of(chosen)) if chosen else due_now(session, now))
     backend = mail_backend(settings)
     try:
         with _bar(total) as progress:
             task = progress.add_task("sending", total=total)
-            report = deliver(engine, settings, backend, clock=lambda: max(now, utcnow()),
-                             progress=lambda n: progress.advance(task, n))
+            report = _send(engine, settings, backend, chosen, now, base, lambda n: progress.advance(task, n))
+            progress.update(task, total=progress.tasks[0].completed)
     finally:
         backend.close()
     what = chosen.label if chosen else "due now"
+    planned = report.planned
     console.print(f"{what}: {planned} planned, {report.sent} sent, {report.skipped} skipped (nothing matched), "
                   f"{report.retried} to retry, {report.suppressed} suppressed")
+
+
+def _send(engine: Engine, settings: Settings, backend: MailBackend, chosen: Period | None, now: datetime,
+          base: str, progress: Callable[[int], None]) -> SendReport:
+    """The same sending the worker does (``send_period`` / ``send_due``), with this command's clock."""
+    started = utcnow()
+
+    def clock() -> datetime:  # real time, moved to start at ``now`` (``--at``), so leases still run out
+        return now + (utcnow() - started)
+
+    if chosen is not None:
+        return send_period(engine, settings, chosen, backend, clock=clock, progress=progress, base_url=base)
+    return send_due(engine, settings, backend, clock=clock, progress=progress, base_url=base)
 
 
 def _dry_run(session: Session, chosen: Period | None, now: datetime) -> None:
@@ -136,10 +160,11 @@ def preview(email: Annotated[str, typer.Option(help="The subscriber's address.")
             raise typer.BadParameter(f"no subscriber {email!r}", param_hint="--email")
         if period:
             chosen = _parse_period(period)
-            message = render_for(session, settings, subscriber, chosen.label, chosen)
+            message = render_for(session, settings, subscriber, chosen.label, chosen,
+                                 base_url=_base_url(engine, settings), now=_moment(at))
             console.print(f"{chosen.label}: the digest for this period", highlight=False)
         else:
-            nxt = next_digest(session, settings, subscriber, _moment(at))
+            nxt = next_digest(session, settings, subscriber, _moment(at), base_url=_base_url(engine, settings))
             message = nxt.message
             console.print(f"next digest {nxt.label}, due {nxt.due_at:%a %Y-%m-%d %H:%M %Z}"
                           + (f", covering featured days {nxt.days.start} to {nxt.days.end}" if nxt.days else ""),

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from paperstand.config import Settings
 from paperstand.digests.due import due_digest, local_time, next_slot
 from paperstand.digests.models import OutboxMessage
-from paperstand.digests.outbox import schedule_of
+from paperstand.digests.outbox import schedule_of, utcnow
 from paperstand.digests.render import render_digest
 from paperstand.digests.send import covered_days, digest_mail, period_papers
+from paperstand.mail.headers import sender_address
 from paperstand.mail.templates import mail_env
 from paperstand.papers.periods import Period
 from paperstand.papers.queries import latest_day
@@ -37,15 +38,21 @@ class NextDigest:
 
 
 def render_for(session: Session, settings: Settings, subscriber: Subscriber, label: str,
-               days: Period) -> EmailMessage | None:
-    """The digest ``label`` covering ``days`` as it would be sent; ``None`` when nothing matches."""
-    mail = digest_mail(settings, subscriber, label, days, period_papers(session, days))
+               days: Period, *, base_url: str | None = None, now: datetime | None = None) -> EmailMessage | None:
+    """The digest ``label`` covering ``days`` as it would be sent at ``now``; ``None`` when nothing matches.
+
+    ``base_url`` defaults to the setting, which is right inside ``serve`` (the preferences page).
+    """
+    base = (base_url or settings.effective_base_url).rstrip("/")
+    mail = digest_mail(settings, base, subscriber, label, days, period_papers(session, days), now or utcnow())
     if not mail.papers:
         return None
-    return render_digest(mail_env(), mail, sender=settings.mail_from, base_url=settings.effective_base_url)
+    return render_digest(mail_env(), mail, sender=sender_address(settings.mail_from, settings.site_name),
+                         base_url=base, site_name=settings.site_name)
 
 
-def next_digest(session: Session, settings: Settings, subscriber: Subscriber, now: datetime) -> NextDigest:
+def next_digest(session: Session, settings: Settings, subscriber: Subscriber, now: datetime, *,
+                base_url: str | None = None) -> NextDigest:
     """The next digest for this subscriber, with the papers featured so far."""
     rows = session.execute(select(OutboxMessage.period, OutboxMessage.last_day).where(
         OutboxMessage.subscriber_id == subscriber.id)).all()
@@ -57,4 +64,5 @@ def next_digest(session: Session, settings: Settings, subscriber: Subscriber, no
     if due is None:
         return NextDigest(label, when, None, None)
     days = covered_days(due.label, due.first_day, due.last_day)
-    return NextDigest(label, when, days, render_for(session, settings, subscriber, due.label, days))
+    return NextDigest(label, when, days, render_for(session, settings, subscriber, due.label, days,
+                                                    base_url=base_url, now=moment))

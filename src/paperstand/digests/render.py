@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formataddr, formatdate
 from functools import lru_cache
 from html import escape
 from typing import TypeVar
@@ -49,10 +49,20 @@ class DigestMail:
     to: str
     subscriber_id: int
     period: str  # "2026-03-02" or "2026-W10"
-    period_phrase: str  # "today", "this week", "for Mar 2, 2026"
+    period_phrase: str  # "today", "this week", "since Mar 2", or a name: "of 11 March 2025" (see ``is_named``)
     papers: Sequence[DigestPaper]
     unsubscribe_url: str
     preferences_url: str | None = None  # the preferences page, once it exists
+
+
+def is_named(period_phrase: str) -> bool:
+    """True when the phrase names its period ("of 11 March 2025") rather than saying "today"."""
+    return period_phrase.startswith("of ")
+
+
+def heading(period_phrase: str) -> str:
+    """The digest's heading: "Trending papers today", or "Papers of 11 March 2025" for another day."""
+    return f"{'Papers' if is_named(period_phrase) else 'Trending papers'} {period_phrase}"
 
 
 @lru_cache(maxsize=4096)  # the same few hundred abstracts, for every subscriber of a run
@@ -60,11 +70,6 @@ def excerpt(abstract: str, sentences: int = EXCERPT_SENTENCES) -> str:
     """The first ``sentences`` sentences of an abstract."""
     parts = _SENTENCE_END.split(" ".join(abstract.split()))
     return " ".join(parts[:sentences])
-
-
-def author_line(authors: Sequence[str], shown: int = 3) -> str:
-    """"A, B, C et al." for long lists."""
-    return ", ".join(authors[:shown]) + (" et al." if len(authors) > shown else "")
 
 
 def message_id(subscriber_id: int, period: str, base_url: str) -> str:
@@ -122,7 +127,7 @@ class Renderer:
 
     def body(self, papers: Sequence[DigestPaper], period_phrase: str, has_preferences: bool = True) -> DigestBody:
         """Subject, text and HTML (CSS inlined) for these papers, with link placeholders."""
-        context = {"items": papers, "period_phrase": period_phrase}
+        context = {"items": papers, "period_phrase": period_phrase, "named": is_named(period_phrase)}
         subject = " ".join(self.env.get_template("email/digest/subject.txt").render(context).split())
         html_head, html_foot, text_head, text_foot = self._frame(period_phrase, has_preferences, bool(papers))
         html = [html_head, *(self._paper_html(p) for p in papers), html_foot]
@@ -135,7 +140,8 @@ class Renderer:
     def _frame(self, period_phrase: str, has_preferences: bool, any_papers: bool
                ) -> tuple[_Piece, _Piece, _Piece, _Piece]:
         def make() -> tuple[_Piece, _Piece, _Piece, _Piece]:
-            context = {"period_phrase": period_phrase, "papers": _PAPERS if any_papers else "",
+            context = {"period_phrase": period_phrase, "named": is_named(period_phrase),
+                       "heading": heading(period_phrase), "papers": _PAPERS if any_papers else "",
                        "unsubscribe_url": _UNSUBSCRIBE, "preferences_url": _PREFERENCES if has_preferences else None}
             # Each link on a line of its own (a line break is whitespace between attributes), so the rest of
             # the HTML is encoded once, and only those lines per subscriber.
@@ -267,7 +273,7 @@ def _qp(text: str) -> bytes:
 
 
 def digest_bytes(body: DigestBody, mail: DigestMail, *, sender: str, base_url: str,
-                 date: str | None = None) -> bytes:
+                 date: str | None = None, site_name: str = "paperstand") -> bytes:
     """The whole multipart/alternative message as it goes on the wire (CRLF line ends).
 
     Built directly rather than through ``EmailMessage`` (about 20 times slower per digest); the tests
@@ -282,7 +288,7 @@ def digest_bytes(body: DigestBody, mail: DigestMail, *, sender: str, base_url: s
         _header("From", sender), _header("To", mail.to), _header("Subject", body.subject),
         _header("Date", date or formatdate(usegmt=True)),
         _header("Message-ID", message_id(mail.subscriber_id, mail.period, base_url)),
-        _header("List-Id", f"paperstand digests <digests.{host}>"),
+        _header("List-Id", formataddr((f"{site_name} digests", f"digests.{host}"))),
         _header("List-Unsubscribe", f"<{unsubscribe}>"),
         b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
         b"MIME-Version: 1.0\r\n",
@@ -299,10 +305,11 @@ def digest_bytes(body: DigestBody, mail: DigestMail, *, sender: str, base_url: s
     return b"".join(parts)
 
 
-def render_digest(env: Environment, mail: DigestMail, *, sender: str, base_url: str) -> EmailMessage:
+def render_digest(env: Environment, mail: DigestMail, *, sender: str, base_url: str,
+                  site_name: str = "paperstand") -> EmailMessage:
     """The digest as an EmailMessage: exactly the bytes a send delivers, parsed back."""
     body = render_body(env, mail.papers, mail.period_phrase, mail.preferences_url is not None)
-    data = digest_bytes(body, mail, sender=sender, base_url=base_url)
+    data = digest_bytes(body, mail, sender=sender, base_url=base_url, site_name=site_name)
     message = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
     return message

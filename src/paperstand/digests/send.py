@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections import OrderedDict
@@ -14,6 +15,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from paperstand.config import Settings
+from paperstand.digests.due import local_time, week_label
 from paperstand.digests.outbox import (
     LEASE,
     LEASE_MARGIN,
@@ -30,40 +32,45 @@ from paperstand.digests.outbox import (
     utcnow,
 )
 from paperstand.digests.pace import Pacer
-from paperstand.digests.render import (
-    DigestBody,
-    DigestMail,
-    DigestPaper,
-    Renderer,
-    author_line,
-    digest_bytes,
-    excerpt,
-    message_id,
-)
+from paperstand.digests.render import DigestBody, DigestMail, DigestPaper, Renderer, digest_bytes, excerpt, message_id
 from paperstand.digests.select import Candidate, Selector, Topics
 from paperstand.mail.backends import MailBackend, Outcome, RawMessage, open_stream
 from paperstand.mail.errors import PermanentMailError
+from paperstand.mail.headers import sender_address
 from paperstand.mail.templates import mail_env
-from paperstand.papers.periods import Period, parse_day, parse_week
+from paperstand.papers.links import arxiv_abs_url, author_line, paper_path
+from paperstand.papers.periods import Period, of_words, parse_period, span_words
 from paperstand.papers.queries import featured
+from paperstand.site.service import guess_warning, resolve_public_url
 from paperstand.subscriptions.links import make_key
 from paperstand.subscriptions.models import Subscriber
 from paperstand.subscriptions.service import receivable, suppress
+
+log = logging.getLogger("paperstand.digests")
 
 # Picks a digest can choose from in one period (a week of busy days).
 MAX_CANDIDATES = 500
 
 
-Titles = dict[int, tuple[str | None, list[str]]]
+class PaperLinks(NamedTuple):
+    """What a digest shows of a paper besides its title: its page (site-relative), arXiv link, authors."""
+
+    path: str
+    arxiv_url: str | None
+    authors: str
+
+
+Titles = dict[int, PaperLinks]
 Papers = tuple[Selector, Titles]
 
 
 def period_papers(session: Session, period: Period) -> Papers:
-    """The period's featured papers, read once: a selector over them, and public id + authors by paper id."""
+    """The period's featured papers, read once: a selector over them, and their links by paper id."""
     cards = [c for c in featured(session, period, limit=MAX_CANDIDATES) if c.pick is not None]
     candidates = [Candidate(c.paper.id, c.paper.title, c.paper.abstract, tuple(c.paper.categories), c.upvotes,
                             c.pick.day, c.pick.position) for c in cards if c.pick is not None]
-    titles = {c.paper.id: (c.paper.arxiv_id or c.paper.local_key, list(c.paper.authors)) for c in cards}
+    titles = {c.paper.id: PaperLinks(paper_path(c.paper), arxiv_abs_url(c.paper), author_line(c.paper.authors))
+              for c in cards}
     return Selector(candidates), titles
 
 
@@ -71,16 +78,26 @@ def covered_days(label: str, first_day: date | None, last_day: date | None) -> P
     """The featured days an outbox row's digest covers (rows planned before ranges were kept: its label)."""
     if first_day is not None and last_day is not None:
         return Period("week" if "-W" in label else "day", first_day, last_day + timedelta(days=1))
-    return parse_week(label) if "-W" in label else parse_day(label)
+    return parse_period(label, ("day", "week"))
 
 
-def phrase(label: str, days: Period) -> str:
-    """How the digest names its span: "today", "this week" or "since Mar 2"."""
+def phrase(label: str, days: Period, today: date) -> str:
+    """How the digest names its span, ``today`` being the subscriber's local date when it is sent.
+
+    The current day or week reads "today", "this week" or "since Mar 2" (a catch-up after days
+    without a digest); any other is named: "of 11 March 2025", "of the week 2025-W11".
+    """
+    last = days.end - timedelta(days=1)
     if "-W" in label:
-        return "this week"
-    if days.end - days.start <= timedelta(days=1):
-        return "today"
-    return f"since {days.start.strftime('%b')} {days.start.day}"
+        return "this week" if label == week_label(today) else of_words(parse_period(label, ("week",)))
+    if label == today.isoformat():
+        return "today" if days.start >= last else f"since {days.start.strftime('%b')} {days.start.day}"
+    return f"of {span_words(days.start, last)}" if days.start < last else of_words(parse_period(label, ("day",)))
+
+
+def local_today(subscriber: Subscriber, now: datetime) -> date:
+    """The subscriber's date at ``now``, in their time zone."""
+    return local_time(now, subscriber.timezone).date()
 
 
 def topics_of(subscriber: Subscriber) -> Topics:
@@ -88,24 +105,20 @@ def topics_of(subscriber: Subscriber) -> Topics:
     return Topics(tuple(sorted(set(subscriber.categories))), tuple(sorted(set(subscriber.keywords))))
 
 
-def digest_papers(settings: Settings, subscriber: Subscriber, words: str, papers: Papers) -> list[DigestPaper]:
-    """The papers this subscriber's digest shows, in order, with reasons and absolute links."""
-    base = settings.effective_base_url
+def digest_papers(base: str, subscriber: Subscriber, words: str, papers: Papers) -> list[DigestPaper]:
+    """The papers this subscriber's digest shows, in order, with reasons and absolute links on ``base``."""
     selector, titles = papers
     items = selector.select(topics_of(subscriber), subscriber.max_papers, words)
     shown = []
     for item in items:
-        arxiv_id, authors = titles[item.candidate.paper_id]
-        public = arxiv_id or str(item.candidate.paper_id)
-        shown.append(DigestPaper(item.candidate.title, author_line(authors), excerpt(item.candidate.abstract),
-                                 item.reasons, f"{base}/papers/{public}",
-                                 f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None))
+        links = titles[item.candidate.paper_id]
+        shown.append(DigestPaper(item.candidate.title, links.authors, excerpt(item.candidate.abstract),
+                                 item.reasons, base + links.path, links.arxiv_url))
     return shown
 
 
-def _mail(settings: Settings, subscriber: Subscriber, label: str, words: str,
+def _mail(settings: Settings, base: str, subscriber: Subscriber, label: str, words: str,
           papers: list[DigestPaper] | tuple[()]) -> DigestMail:
-    base = settings.effective_base_url
     key = make_key(settings.effective_secret_key, "unsubscribe", subscriber.id)
     prefs = make_key(settings.effective_secret_key, "preferences", subscriber.id)
     return DigestMail(to=subscriber.email, subscriber_id=subscriber.id, period=label, period_phrase=words,
@@ -113,10 +126,11 @@ def _mail(settings: Settings, subscriber: Subscriber, label: str, words: str,
                       preferences_url=f"{base}/preferences/{prefs}")
 
 
-def digest_mail(settings: Settings, subscriber: Subscriber, label: str, days: Period, papers: Papers) -> DigestMail:
-    """What this subscriber's digest ``label`` (covering ``days``) holds."""
-    words = phrase(label, days)
-    return _mail(settings, subscriber, label, words, digest_papers(settings, subscriber, words, papers))
+def digest_mail(settings: Settings, base: str, subscriber: Subscriber, label: str, days: Period, papers: Papers,
+                now: datetime) -> DigestMail:
+    """What this subscriber's digest ``label`` (covering ``days``) holds when sent at ``now``."""
+    words = phrase(label, days, local_today(subscriber, now))
+    return _mail(settings, base, subscriber, label, words, digest_papers(base, subscriber, words, papers))
 
 
 class _Lru(OrderedDict[tuple[object, ...], Any]):
@@ -150,8 +164,8 @@ class _RunCache:
     SELECTIONS = 16384
     BODIES = 4096
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.engine, self.settings, self.renderer = engine, settings, Renderer(mail_env())
+    def __init__(self, engine: Engine, base: str) -> None:
+        self.engine, self.base, self.renderer = engine, base, Renderer(mail_env())
         self.spans: dict[Period, Papers] = {}
         self.selections = _Lru(self.SELECTIONS)
         self.bodies = _Lru(self.BODIES)
@@ -162,15 +176,14 @@ class _RunCache:
                 self.spans[days] = period_papers(session, days)
         return self.spans[days]
 
-    def body(self, subscriber: Subscriber, label: str, days: Period) -> DigestBody | None:
-        """The rendered digest for this subscriber's selection; ``None`` when nothing matched."""
-        words = phrase(label, days)
+    def body(self, subscriber: Subscriber, label: str, days: Period, words: str) -> DigestBody | None:
+        """The rendered digest (its span called ``words``) for this subscriber's selection; ``None`` if empty."""
         wanted = topics_of(subscriber)
         topics = (days, words, wanted.categories, wanted.keywords, subscriber.max_papers)
         try:
             chosen, papers = self.selections.get_fresh(topics)
         except KeyError:
-            papers = digest_papers(self.settings, subscriber, words, self.papers(days))
+            papers = digest_papers(self.base, subscriber, words, self.papers(days))
             chosen = (words, *((p.url, p.reasons) for p in papers))
             self.selections.put(topics, (chosen, papers))
         if not papers:
@@ -184,27 +197,38 @@ class _RunCache:
 
 
 def send_period(engine: Engine, settings: Settings, period: Period, backend: MailBackend, *,
-                clock: Callable[[], datetime] = utcnow, progress: Callable[[int], None] | None = None) -> SendReport:
+                clock: Callable[[], datetime] = utcnow, progress: Callable[[int], None] | None = None,
+                base_url: str | None = None, pacer: Pacer | None = None) -> SendReport:
     """Plan the period's digests for its frequency's subscribers, then deliver everything due."""
     with Session(engine) as session, session.begin():
         planned = plan(session, period, clock())
-    report = deliver(engine, settings, backend, clock=clock, progress=progress)
+    report = deliver(engine, settings, backend, clock=clock, progress=progress, base_url=base_url, pacer=pacer)
     report.planned = planned
     return report
 
 
 def send_due(engine: Engine, settings: Settings, backend: MailBackend, *,
-             clock: Callable[[], datetime] = utcnow, progress: Callable[[int], None] | None = None) -> SendReport:
+             clock: Callable[[], datetime] = utcnow, progress: Callable[[int], None] | None = None,
+             base_url: str | None = None, pacer: Pacer | None = None) -> SendReport:
     """Plan what is due now by each subscriber's send hour and time zone, then deliver everything due."""
     with Session(engine) as session, session.begin():
         planned = plan_due(session, clock())
-    report = deliver(engine, settings, backend, clock=clock, progress=progress)
+    report = deliver(engine, settings, backend, clock=clock, progress=progress, base_url=base_url, pacer=pacer)
     report.planned = planned
     return report
 
 
+def links_base(engine: Engine, settings: Settings) -> str:
+    """The base URL digests link to (see :mod:`paperstand.site.service`); a guess is logged as a warning."""
+    public = resolve_public_url(engine, settings)
+    if public.guessed:
+        log.warning("%s", guess_warning(public.url))
+    return public.url
+
+
 def deliver(engine: Engine, settings: Settings, backend: MailBackend, *,
-            clock: Callable[[], datetime] = utcnow, progress: Callable[[int], None] | None = None) -> SendReport:
+            clock: Callable[[], datetime] = utcnow, progress: Callable[[int], None] | None = None,
+            base_url: str | None = None, pacer: Pacer | None = None) -> SendReport:
     """Claim, send and record outbox rows until none is due; safe to run in several processes at once.
 
     Messages go out through the backend's stream: over SMTP each message costs one round trip, and the
@@ -212,11 +236,12 @@ def deliver(engine: Engine, settings: Settings, backend: MailBackend, *,
     many go out a second (see :mod:`paperstand.digests.pace`). Outcomes are written in small
     groups (:data:`RECORD_EVERY`), each in one short transaction: a crash can leave that many messages
     sent but unrecorded, all of them under this sender's lease, and they are re-sent (same Message-ID)
-    when the lease expires.
+    when the lease expires. Links go to ``base_url``, by default :func:`links_base`; ``pacer`` (by
+    default one at ``PAPERSTAND_MAIL_RATE`` on the real clock) spaces the messages.
     """
-    run = _Run(engine, settings, backend, clock, progress)
+    run = _Run(engine, settings, backend, clock, progress, base_url or links_base(engine, settings))
     stream = open_stream(backend)
-    pacer = Pacer(settings.mail_rate)
+    pacer = pacer or Pacer(settings.mail_rate)
     claim_size = pacer.batch_size(LEASE.total_seconds(), CLAIM_SIZE)
     while True:
         claimed_at = clock()
@@ -253,11 +278,12 @@ class _Run:
     """One delivery run's state: its lease owner, caches, counts, and outcomes not yet written."""
 
     def __init__(self, engine: Engine, settings: Settings, backend: MailBackend, clock: Callable[[], datetime],
-                 progress: Callable[[int], None] | None) -> None:
+                 progress: Callable[[int], None] | None, base: str) -> None:
         self.engine, self.settings, self.backend, self.clock, self.progress = engine, settings, backend, clock, progress
-        self.owner, self.report, self.cache = uuid.uuid4().hex, SendReport(), _RunCache(engine, settings)
+        self.base = base.rstrip("/")
+        self.owner, self.report, self.cache = uuid.uuid4().hex, SendReport(), _RunCache(engine, self.base)
         self.envelope_from = parseaddr(settings.mail_from)[1] or settings.mail_from
-        self.base = settings.effective_base_url
+        self.sender = sender_address(settings.mail_from, settings.site_name)
         self.sent: list[dict[str, object]] = []
         self.closed: list[tuple[int, str, str]] = []  # (row id, status, reason): rows closed without mail
         self.written_at = time.monotonic()
@@ -272,13 +298,15 @@ class _Run:
             self.closed.append((row.id, "suppressed", "no longer subscribed"))
             return None
         days = covered_days(row.period, row.first_day, row.last_day)
-        body = self.cache.body(subscriber, row.period, days)
+        words = phrase(row.period, days, local_today(subscriber, self.clock()))
+        body = self.cache.body(subscriber, row.period, days, words)
         if body is None:  # an empty digest is noise: close the row, send nothing
             self.closed.append((row.id, "skipped", "nothing matched"))
             return None
-        mail = _mail(self.settings, subscriber, row.period, phrase(row.period, days), ())
+        mail = _mail(self.settings, self.base, subscriber, row.period, words, ())
         return RawMessage(self.envelope_from, (subscriber.email,),
-                          digest_bytes(body, mail, sender=self.settings.mail_from, base_url=self.base),
+                          digest_bytes(body, mail, sender=self.sender, base_url=self.base,
+                                       site_name=self.settings.site_name),
                           message_id(subscriber.id, row.period, self.base))
 
     def settle(self, conn: Connection, outcomes: list[Outcome], final: bool = False) -> None:

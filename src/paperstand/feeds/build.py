@@ -8,6 +8,8 @@ from datetime import UTC, datetime, time
 
 from feedgen.feed import FeedGenerator
 
+from paperstand.papers.links import arxiv_abs_url, paper_url
+from paperstand.papers.periods import Period, papers_of
 from paperstand.papers.queries import PaperCard
 
 FORMATS = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
@@ -21,6 +23,17 @@ class FeedMeta:
     page_url: str
     feed_url: str
     description: str
+
+
+def titled(name: str, site_name: str) -> str:
+    """A feed title: what it lists, then the site (``Papers of 11 March 2025 · paperstand``)."""
+    return f"{name} · {site_name}"
+
+
+def period_meta(period: Period, site_name: str, page_url: str, feed_url: str) -> FeedMeta:
+    """The metadata of a day's, week's or month's feed, named as the period's mail is."""
+    name = papers_of(period)
+    return FeedMeta(titled(name, site_name), page_url, feed_url, f"{name}, as featured on {site_name}")
 
 
 def _entry_time(card: PaperCard) -> datetime:
@@ -50,12 +63,15 @@ def build_feed(meta: FeedMeta, cards: Sequence[PaperCard], base_url: str, fmt: s
 
 def _add_entry(fg: FeedGenerator, card: PaperCard, when: datetime, base_url: str) -> None:
     paper = card.paper
-    url = f"{base_url}/papers/{paper.public_id}"
+    url = paper_url(paper, base_url)
     entry = fg.add_entry()
     entry.id(url)
     entry.guid(url, permalink=True)
     entry.title(paper.title)
     entry.link(href=url)
+    arxiv = arxiv_abs_url(paper)
+    if arxiv is not None:
+        entry.link(href=arxiv, rel="related", title="arXiv")
     entry.published(when)
     entry.updated(when)
     entry.summary(paper.abstract or paper.title)

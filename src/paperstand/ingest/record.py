@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import lru_cache
+
+# Identifier helpers live with papers; the parsers import them from here as well.
+from paperstand.papers.ids import ARXIV_ID_RE, local_key_for, split_arxiv_id, title_key
+
+__all__ = ["ARXIV_ID_RE", "Notice", "PaperRecord", "ParseItem", "Rejection", "clean_text", "iso_utc",
+           "local_key_for", "split_arxiv_id", "title_key", "withdrawn_from_comments"]
 
 
 @dataclass(slots=True)
@@ -70,11 +72,6 @@ class Notice:
 
 ParseItem = PaperRecord | Rejection | Notice
 
-# New-style ids (0704.0001 … 2607.12345) and old-style ids (hep-th/9901001), optional version.
-ARXIV_ID_RE = re.compile(
-    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?", re.IGNORECASE
-)
-
 
 def clean_text(value: str | None) -> str | None:
     """Collapse runs of whitespace (arXiv wraps lines and indents them); ``None`` stays ``None``."""
@@ -82,28 +79,6 @@ def clean_text(value: str | None) -> str | None:
         return None
     # str.split() is several times faster than a regex on long abstracts.
     return " ".join(value.split()) or None
-
-
-@lru_cache(maxsize=4096)
-def title_key(title: str) -> str:
-    """A stable hash of a title that ignores case, accents, punctuation and spacing."""
-    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
-    words = re.findall(r"[a-z0-9]+", folded)
-    return hashlib.sha1(" ".join(words).encode()).hexdigest()[:24]
-
-
-def local_key_for(title: str) -> str:
-    """Public key for a paper with no arXiv id yet, derived from its title so it is stable."""
-    return "ps-" + title_key(title)[:12]
-
-
-def split_arxiv_id(text: str) -> tuple[str, int | None] | None:
-    """Find an arXiv id in an id, abs/pdf URL or ``oai:arXiv.org:...`` string; return (id, version)."""
-    match = ARXIV_ID_RE.search(text)
-    if not match:
-        return None
-    version = int(match.group("v")) if match.group("v") else None
-    return match.group("id"), version
 
 
 def withdrawn_from_comments(comments: str | None) -> bool:

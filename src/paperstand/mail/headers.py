@@ -5,6 +5,9 @@ from __future__ import annotations
 import email.message
 import email.policy
 import re
+from datetime import UTC, datetime
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from urllib.parse import urlsplit
 
 # Every character str.splitlines() breaks on, plus NUL: some mail software treats the
 # Unicode and ASCII separators as line ends too, so CR/LF alone is not enough to refuse.
@@ -35,3 +38,30 @@ def set_header(message: email.message.EmailMessage, name: str, value: str) -> No
         raise ValueError(f"mail: invalid header name {name!r}")
     del message[name]
     message[name] = safe_header(value)
+
+
+# The display name ``PAPERSTAND_MAIL_FROM`` has until someone changes it.
+DEFAULT_NAME = "paperstand"
+
+
+def sender_address(mail_from: str, site_name: str) -> str:
+    """The ``From`` value: ``PAPERSTAND_MAIL_FROM``, named after the site unless it carries its own name.
+
+    ``papers@example.org`` and the default ``paperstand <…>`` take the site's name; ``Lab <…>`` stays.
+    """
+    name, address = parseaddr(mail_from)
+    if not address:
+        return mail_from
+    if name and name != DEFAULT_NAME:
+        return mail_from
+    return formataddr((site_name or DEFAULT_NAME, address))
+
+
+def date_header(when: datetime | None = None) -> str:
+    """An RFC 5322 ``Date`` value (now, unless ``when`` is given)."""
+    return formatdate((when or datetime.now(UTC)).timestamp(), usegmt=True)
+
+
+def new_message_id(base_url: str, purpose: str = "mail") -> str:
+    """A fresh, unique ``Message-ID`` on the site's host name (``<…purpose…@host>``)."""
+    return make_msgid(idstring=purpose, domain=urlsplit(base_url).hostname or "localhost")

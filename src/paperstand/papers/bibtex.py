@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import datetime
 
+from paperstand.papers.links import arxiv_abs_url
 from paperstand.papers.models import Paper
 
 # Words skipped when picking the title word of a citation key ("vaswani2017attention").
@@ -58,11 +59,12 @@ def bibtex(paper: Paper) -> str:
         fields.append(("author", " and ".join(paper.authors)))
     if year is not None:
         fields.append(("year", str(year)))
-    if paper.arxiv_id:
+    url = arxiv_abs_url(paper)
+    if url is not None and paper.arxiv_id:  # only a real arXiv id has a URL
         fields += [("eprint", paper.arxiv_id), ("archivePrefix", "arXiv")]
         if paper.primary_category:
             fields.append(("primaryClass", paper.primary_category))
-        fields.append(("url", f"https://arxiv.org/abs/{paper.arxiv_id}"))
+        fields.append(("url", url))
     else:
         fields.append(("note", paper.journal_ref or "Preprint"))
     # URLs stay as they are: `%` and `#` are part of them, not LaTeX.

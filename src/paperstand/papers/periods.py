@@ -88,3 +88,77 @@ def parse_month(text: str) -> Period:
     if not match or not 1 <= int(match[2]) <= 12:
         raise BadPeriod(f"invalid month {text!r}: expected YYYY-MM, e.g. 2025-02")
     return month_period(int(match[1]), int(match[2]))
+
+
+# How each kind is written, with an example: the text of every "bad period" message.
+FORMATS: dict[str, tuple[str, str]] = {
+    "day": ("a date as YYYY-MM-DD", "2025-03-11"),
+    "week": ("an ISO week as YYYY-Www", "2025-W11"),
+    "month": ("a month as YYYY-MM", "2025-03"),
+}
+_PARSERS = {"day": parse_day, "week": parse_week, "month": parse_month}
+
+
+def kind_of(text: str) -> str | None:
+    """Which kind of period ``text`` is shaped like ("day", "week", "month"), or ``None``."""
+    if _WEEK.match(text):
+        return "week"
+    if _DAY.match(text):
+        return "day"
+    if _MONTH.match(text):
+        return "month"
+    return None
+
+
+def parse_period(text: str, kinds: tuple[str, ...] = ("day", "week", "month")) -> Period:
+    """Parse a day, ISO week or month label, accepting only ``kinds``; BadPeriod names what is expected."""
+    kind = kind_of(text)
+    if kind is not None and kind in kinds:
+        return _PARSERS[kind](text)
+    if len(kinds) == 1:
+        # One kind: its own parser gives the most precise message ("month 13", "week 54").
+        return _PARSERS[kinds[0]](text)
+    expected = " or ".join(f"{FORMATS[k][0]} (e.g. {FORMATS[k][1]})" for k in kinds)
+    shown = text if len(text) <= 40 else text[:40] + "…"
+    raise BadPeriod(f"invalid period {shown!r}: expected {expected}")
+
+
+def _day_words(day: date) -> str:
+    return f"{day.day} {day:%B} {day.year}"
+
+
+def title(period: Period) -> str:
+    """A page heading: ``Mar 11, 2025``, ``Week 11 of 2025`` or ``March 2025``."""
+    if period.kind == "day":
+        return f"{period.start:%b} {period.start.day}, {period.start.year}"
+    if period.kind == "week":
+        year, week, _ = period.start.isocalendar()
+        return f"Week {week} of {year}"
+    return f"{period.start:%B} {period.start.year}"
+
+
+def of_words(period: Period) -> str:
+    """The period as words after "of": ``of 11 March 2025``, ``of the week 2025-W11``, ``of March 2025``."""
+    if period.kind == "day":
+        return f"of {_day_words(period.start)}"
+    if period.kind == "week":
+        return f"of the week {period.label}"
+    return f"of {period.start:%B} {period.start.year}"
+
+
+def papers_of(period: Period) -> str:
+    """What a feed or mail about the period is called: ``Papers of 11 March 2025``,
+    ``Papers of the week 2025-W11``, ``Papers of March 2025``."""
+    return f"Papers {of_words(period)}"
+
+
+def span_words(start: date, last: date) -> str:
+    """Days from ``start`` to ``last`` (inclusive) in words: ``11 March 2025``, ``8–11 March 2025``,
+    ``28 February – 3 March 2025``, ``30 December 2024 – 2 January 2025``."""
+    if start == last:
+        return _day_words(start)
+    if (start.year, start.month) == (last.year, last.month):
+        return f"{start.day}–{_day_words(last)}"
+    if start.year == last.year:
+        return f"{start.day} {start:%B} – {_day_words(last)}"
+    return f"{_day_words(start)} – {_day_words(last)}"

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from paperstand.ingest.record import split_arxiv_id
+from paperstand.papers.ids import is_local_key, split_arxiv_id
 from paperstand.papers.models import DailyPick, ExternalSignal, Paper
 from paperstand.papers.periods import Period
 
@@ -111,7 +111,7 @@ def count_papers(session: Session) -> int:
 
 def find_paper(session: Session, public_id: str) -> Paper | None:
     """A paper by arXiv id (with or without version, or an abs URL) or by local key."""
-    if public_id.startswith("ps-"):
+    if is_local_key(public_id):
         return session.execute(select(Paper).where(Paper.local_key == public_id)).scalar_one_or_none()
     parsed = split_arxiv_id(public_id)
     if parsed is None:

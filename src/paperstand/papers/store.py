@@ -10,16 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import JSON, Connection, Table, and_, bindparam, insert, or_, select, update
 
 from paperstand.db import UTCDateTime
 from paperstand.dialect import on_sqlite, placeholder
-from paperstand.ingest.record import PaperRecord, local_key_for, title_key
+from paperstand.papers.ids import local_key_for, title_key
 from paperstand.papers.models import DailyPick, ExternalSignal, Paper
 from paperstand.papers.published import keep_precise
+
+if TYPE_CHECKING:  # papers does not depend on ingest at run time; ingest depends on papers
+    from paperstand.ingest.record import PaperRecord
 
 # Columns whose value a newer record replaces (when the record says something).
 OVERLAY_FIELDS = (

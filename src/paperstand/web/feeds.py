@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from paperstand.deps import app_settings, db_session
 from paperstand.errors import BadRequest, NotFound
-from paperstand.feeds.build import FORMATS, FeedMeta, build_feed
+from paperstand.feeds.build import FORMATS, FeedMeta, build_feed, period_meta, titled
 from paperstand.papers.listings import arxiv_papers
 from paperstand.papers.periods import Period, day_period, parse_day, parse_month, parse_week
 from paperstand.papers.queries import PaperCard, cards_for, featured, latest_day
@@ -42,21 +42,21 @@ def _respond(request: Request, meta: FeedMeta, cards: list[PaperCard], fmt: str)
 
 
 def _period_feed(request: Request, session: Session, period: Period, fmt: str) -> Response:
-    base = app_settings(request).effective_base_url
-    label = {"day": "Papers of", "week": "Papers of week", "month": "Papers of"}[period.kind]
-    meta = FeedMeta(title=f"{label} {period.label} · paperstand", page_url=base + period_url(period),
-                    feed_url=str(request.url), description=f"Papers featured in {period.label}")
+    settings = app_settings(request)
+    meta = period_meta(period, settings.site_name, settings.effective_base_url + period_url(period),
+                       str(request.url))
     return _respond(request, meta, featured(session, period, limit=FEED_LIMIT), fmt)
 
 
 @router.get("/feeds/latest.{fmt}")
 def latest_feed(request: Request, fmt: str, session: Session = Depends(db_session)) -> Response:
     """The most recently featured papers, across days."""
-    base = app_settings(request).effective_base_url
+    settings = app_settings(request)
     day = latest_day(session)
     if day is not None:
         return _period_feed(request, session, day_period(day), _format(fmt))
-    meta = FeedMeta("Daily Papers · paperstand", base + "/", str(request.url), "Papers of the day")
+    meta = FeedMeta(titled("Daily Papers", settings.site_name), settings.effective_base_url + "/", str(request.url),
+                    "Papers of the day")
     return _respond(request, meta, [], _format(fmt))
 
 
@@ -67,8 +67,10 @@ def search_feed(request: Request, fmt: str, q: str = Query("", max_length=500),
     from paperstand.search.query import SearchSyntaxError
     from paperstand.search.service import parse_mode, search
 
-    base = app_settings(request).effective_base_url
-    meta = FeedMeta(f"Search: {q} · paperstand", f"{base}/search?{urlencode({'q': q})}", str(request.url),
+    settings = app_settings(request)
+    base = settings.effective_base_url
+    meta = FeedMeta(titled(f"Search: {q}", settings.site_name),
+                    f"{base}/search?{urlencode({'q': q})}", str(request.url),
                     f"Papers matching {q!r}")
     try:
         found = search(session, q, mode=parse_mode(mode), limit=50) if q.strip() else None
@@ -84,10 +86,10 @@ def arxiv_feed(request: Request, label: str, fmt: str, cat: str = Query("", max_
     """The newest papers first published on arXiv on a day or in a month (``?cat=`` a category or archive)."""
     period, category = parse_listing(label), parse_category(cat)
     fmt = _format(fmt)
-    base: str = request.app.state.settings.effective_base_url
+    settings = app_settings(request)
     scope = f" in {category}" if category else ""
-    meta = FeedMeta(title=f"arXiv papers{scope} of {period.label} · paperstand",
-                    page_url=base + listing_url(period, category), feed_url=str(request.url),
+    meta = FeedMeta(title=titled(f"arXiv papers{scope} of {period.label}", settings.site_name),
+                    page_url=settings.effective_base_url + listing_url(period, category), feed_url=str(request.url),
                     description=f"Papers{scope} first published on arXiv in {period.label}, newest first")
     return _respond(request, meta, arxiv_papers(session, period, category=category, limit=FEED_LIMIT), fmt)
 

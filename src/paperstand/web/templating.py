@@ -8,12 +8,11 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment
 
+from paperstand.papers import links, periods
+from paperstand.papers.links import author_line, http_url
 from paperstand.papers.models import Paper
 from paperstand.papers.periods import Period
 from paperstand.papers.published import published_label as _published_label
-
-# Cards list this many authors before "et al."; the paper page lists them all.
-CARD_AUTHORS = 3
 
 
 def day_label(day: date) -> str:
@@ -38,34 +37,13 @@ def when(value: datetime | date | str | None) -> str:
 
 def period_title(period: Period) -> str:
     """``Mar 11, 2025``, ``Week 11 of 2025`` or ``March 2025``."""
-    if period.kind == "day":
-        return day_label(period.start)
-    if period.kind == "week":
-        year, week, _ = period.start.isocalendar()
-        return f"Week {week} of {year}"
-    return f"{period.start:%B} {period.start.year}"
+    return periods.title(period)
 
 
 def period_range(period: Period) -> str:
     """``Mar 10 – Mar 16, 2025``: the first and last day of a period."""
     last = period.end - timedelta(days=1)
     return f"{short_day(period.start)} – {day_label(last)}"
-
-
-def author_line(authors: list[str] | None, limit: int = CARD_AUTHORS) -> str:
-    """The first few authors, then "et al." and the total when there are more."""
-    authors = authors or []
-    if len(authors) <= limit + 1:
-        return ", ".join(authors)
-    return f"{', '.join(authors[:limit])} et al. ({len(authors)} authors)"
-
-
-def http_url(url: str | None) -> str | None:
-    """The URL if it is http(s), else ``None``: stored links come from outside and may be ``javascript:``."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def repo_label(url: str) -> str:
@@ -77,20 +55,17 @@ def repo_label(url: str) -> str:
 
 def paper_url(paper: Paper) -> str:
     """The address of a paper's page on this site."""
-    return f"/papers/{paper.public_id}"
+    return links.paper_path(paper)
 
 
-def abs_url(paper: Paper) -> str | None:
-    """The arXiv abstract page, when the paper has an arXiv id."""
-    return f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None
+def abs_url(paper: Paper, version: int | None = None) -> str | None:
+    """The arXiv abstract page (of one version, if given), when the paper has an arXiv id."""
+    return links.arxiv_abs_url(paper, version)
 
 
 def pdf_url(paper: Paper) -> str | None:
     """The PDF: the stored link when there is a safe one, else arXiv's."""
-    stored = http_url(paper.pdf_url)
-    if stored:
-        return stored
-    return f"https://arxiv.org/pdf/{paper.arxiv_id}" if paper.arxiv_id else None
+    return links.arxiv_pdf_url(paper)
 
 
 def plural(count: int, word: str) -> str:
@@ -100,13 +75,12 @@ def plural(count: int, word: str) -> str:
 
 def period_url(period: Period, page: int = 1) -> str:
     """The page of a period on this site, optionally at page ``page``."""
-    base = f"/papers/{'date' if period.kind == 'day' else period.kind}/{period.label}"
-    return base if page <= 1 else f"{base}?p={page}"
+    return links.period_path(period, page)
 
 
 def feed_url(period: Period, fmt: str = "rss") -> str:
     """The RSS or Atom feed of a period's page."""
-    return f"/feeds/{'date' if period.kind == 'day' else period.kind}/{period.label}.{fmt}"
+    return links.feed_path(period, fmt)
 
 
 def published_label(paper: Paper) -> str:

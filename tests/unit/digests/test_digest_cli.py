@@ -41,7 +41,12 @@ def test_preview_dry_run_and_send_once(env: Path) -> None:
     """Preview prints the digest; a dry run sends nothing; send delivers once, then never again."""
     preview = runner.invoke(app, ["digest", "preview", "--email", "Reader@example.org", "--period", "2026-03-02"])
     assert preview.exit_code == 0, preview.output
-    assert "Lanterns in Caves" in preview.output and "Subject: 1 trending paper today" in preview.output
+    # Previewed long after that day, the digest names it rather than saying "today".
+    assert "Lanterns in Caves" in preview.output and "Subject: 1 paper of 2 March 2026" in preview.output
+    that_day = runner.invoke(app, ["digest", "preview", "--email", "reader@example.org", "--period", "2026-03-02",
+                                   "--at", "2026-03-02T09:00:00Z"])
+    assert "Subject: 1 trending paper today" in that_day.output, that_day.output
+    assert "arxiv.org/abs/ps-" not in preview.output + that_day.output
     dry = runner.invoke(app, ["digest", "send", "--period", "2026-03-02", "--dry-run"])
     assert dry.exit_code == 0 and "1 subscriber(s) would get a digest" in dry.output
     assert not env.exists() or not list(env.glob("*.eml"))

@@ -7,12 +7,13 @@ from email.policy import default
 
 import pytest
 
-from paperstand.digests.render import DigestMail, DigestPaper, author_line, excerpt, message_id, render_digest
+from paperstand.digests.render import DigestMail, DigestPaper, excerpt, message_id, render_digest
 from paperstand.mail.templates import mail_env
+from paperstand.papers.links import author_line
 
 BASE = "https://papers.example.org"
 PAPER = DigestPaper(
-    title="Bread & Butter: <Small> Models", authors=author_line(["A. One", "B. Two", "C. Three", "D. Four"]),
+    title="Bread & Butter: <Small> Models", authors=author_line(["A. One", "B. Two", "C. Three", "D. Four", "E. Five"]),
     excerpt=excerpt("We bake bread. Then butter it. Then eat it."), reasons=("top 3 today", "matched cs.CL"),
     url=f"{BASE}/papers/2603.00001", arxiv_url="https://arxiv.org/abs/2603.00001")
 MAIL = DigestMail(to="reader@example.org", subscriber_id=7, period="2026-03-02", period_phrase="today",
@@ -33,7 +34,7 @@ def test_multipart_alternative_with_text_then_html() -> None:
     assert "Why: top 3 today; matched cs.CL" in text and "We bake bread. Then butter it." in text
     assert "Then eat it" not in text
     assert "Bread &amp; Butter: &lt;Small&gt; Models" in html and 'style="' in html and "<style" not in html
-    assert "A. One, B. Two, C. Three et al." in text
+    assert "A. One, B. Two, C. Three et al. (5 authors)" in text
 
 
 def test_headers_for_one_click_unsubscribe() -> None:

@@ -53,3 +53,11 @@ def test_accepted_values_serialise_as_one_header(value: str) -> None:
     parsed = message_from_bytes(msg.as_bytes(), policy=policy.default)
     # An injected line would show up as an extra header name here.
     assert sorted(parsed.keys()) == ["Content-Transfer-Encoding", "Content-Type", "MIME-Version", "Subject"]
+
+
+def test_sender_takes_the_site_name_unless_it_has_its_own() -> None:
+    from paperstand.mail.headers import sender_address
+
+    assert sender_address("paperstand <papers@localhost>", "Lab Papers") == "Lab Papers <papers@localhost>"
+    assert sender_address("papers@example.org", "Lab, Papers") == '"Lab, Papers" <papers@example.org>'
+    assert sender_address("Desk <desk@example.org>", "Lab Papers") == "Desk <desk@example.org>"
