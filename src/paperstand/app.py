@@ -16,6 +16,7 @@ from paperstand.api.docs import install_docs
 from paperstand.config import Settings
 from paperstand.db import make_engine, make_sessionmaker, migrate
 from paperstand.errors import install_error_handlers
+from paperstand.web.manners import install as install_http_manners
 
 HERE = Path(__file__).parent
 log = logging.getLogger("paperstand")
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
     install_error_handlers(app)
     install_docs(app)
     _install_routers(app)
+    install_http_manners(app)  # HEAD, cross-origin API reads, ETag/Last-Modified/304
     app.middleware("http")(_security_headers)
     return app
 
