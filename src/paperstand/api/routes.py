@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from paperstand.api import examples
-from paperstand.api.schemas import DailyItem, PaperDetail, SearchItem
 from paperstand.api.markdown import paper_markdown
+from paperstand.api.schemas import DailyItem, PaperDetail, SearchItem
 from paperstand.api.serialize import daily_item, detail, search_item
 from paperstand.deps import db_session
 from paperstand.errors import BadRequest, NotFound
