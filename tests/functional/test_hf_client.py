@@ -64,6 +64,7 @@ def test_paper_fields_as_the_client_reads_them(live_server: LiveServer) -> None:
         assert paper.submitted_by is not None and paper.submitted_by.username == "carol"
         assert paper.submitted_by.fullname == "Carol Cruz"
         assert paper.published_at is not None and paper.published_at.date().isoformat() == "2025-03-10"
+        assert paper.discussion_id == "d-2503.00201"  # the imported one, not a made-up id
     assert api.paper_info("2503.00201v2").id == "2503.00201"
     assert api.paper_info("hep-th/9901001").title == "Strings on a Small Circle"
 

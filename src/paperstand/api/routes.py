@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from paperstand.api import examples
 from paperstand.api.markdown import paper_markdown
+from paperstand.api.schemas import DailyItem, PaperDetail, SearchItem
 from paperstand.api.serialize import daily_item, detail, search_item
 from paperstand.deps import db_session
 from paperstand.errors import BadRequest, NotFound
@@ -28,6 +30,20 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _documented(model: Any, example: dict[str, Any]) -> dict[str, Any]:
+    """A 200 entry for ``responses=``: the model's schema (for /docs and clients) plus the example."""
+    return {**example, "model": model}
+
+
+def _json(content: Any) -> Response:
+    """A JSON answer serialized once, with orjson: the same bytes as Starlette's JSON response, faster.
+
+    The models in ``schemas`` only document these bodies; validating each answer through them would
+    build every object twice.
+    """
+    return Response(orjson.dumps(content), media_type="application/json")
+
+
 def _period(date: str | None, week: str | None, month: str | None) -> Period | None:
     """The one period the query names, if any; two or more, or a malformed one, is a 400."""
     # An empty value (``?date=``) means "not given", as HTML forms and many clients send it.
@@ -43,7 +59,8 @@ def _period(date: str | None, week: str | None, month: str | None) -> Period | N
         raise BadRequest(str(exc)) from None
 
 
-@router.get("/api/daily_papers", tags=["papers"], responses={**_ERRORS, 200: examples.DAILY},
+@router.get("/api/daily_papers", tags=["papers"],
+            responses={**_ERRORS, 200: _documented(list[DailyItem], examples.DAILY)},
             response_description="A bare JSON array of featured papers; `[]` past the last page.")
 def daily_papers(
     session: Session = Depends(db_session),
@@ -55,16 +72,17 @@ def daily_papers(
     week: Annotated[str | None, Query(description="One ISO week, `YYYY-Www`, e.g. `2025-W09`.")] = None,
     month: Annotated[str | None, Query(description="One month, `YYYY-MM`.")] = None,
     submitter: Annotated[str | None, Query(description="Only papers submitted by this user name.")] = None,
-) -> JSONResponse:
+) -> Response:
     """Papers featured on a day, in a week or in a month (the most recent ones when none is given)."""
     period = _period(date, week, month)
     if p * limit > _MAX_OFFSET:  # far past any last page, and past what SQL's OFFSET accepts
-        return JSONResponse([])
+        return _json([])
     cards = featured(session, period, sort=sort, submitter=submitter or None, offset=p * limit, limit=limit)
-    return JSONResponse([daily_item(card) for card in cards])
+    return _json([daily_item(card) for card in cards])
 
 
-@router.get("/api/papers/search", tags=["papers"], responses={**_ERRORS, 200: examples.SEARCH},
+@router.get("/api/papers/search", tags=["papers"],
+            responses={**_ERRORS, 200: _documented(list[SearchItem], examples.SEARCH)},
             response_description="A bare JSON array of matching papers, best first; `[]` for an empty query.")
 def search_papers(
     session: Session = Depends(db_session),
@@ -83,7 +101,7 @@ def search_papers(
         alias="from", max_length=10, description="Published on or after (YYYY-MM-DD).")] = "",
     date_to: Annotated[str, Query(
         alias="to", max_length=10, description="Published on or before (YYYY-MM-DD).")] = "",
-) -> JSONResponse:
+) -> Response:
     """Search by keyword, meaning, or both (the default), with optional filters; Hugging Face-compatible."""
     from paperstand.search.query import SearchSyntaxError
     from paperstand.search.service import search
@@ -91,25 +109,26 @@ def search_papers(
 
     text = compose(q, category, author, date_from, date_to)
     if not text:
-        return JSONResponse([])
+        return _json([])
     try:
         page = search(session, text, mode=mode, offset=offset, limit=limit)
     except SearchSyntaxError as exc:
         raise BadRequest(str(exc)) from None
     cards = cards_for(session, [r.paper for r in page.results])
-    return JSONResponse([search_item(card, " ".join(page.query.terms + page.query.phrases)) for card in cards])
+    return _json([search_item(card, " ".join(page.query.terms + page.query.phrases)) for card in cards])
 
 
 # ``:path`` because old-style arXiv ids contain a slash (hep-th/9901001); declared after /search,
 # which would otherwise be read as a paper id.
-@router.get("/api/papers/{paper_id:path}", tags=["papers"], responses={**_ERRORS, 200: examples.DETAIL},
+@router.get("/api/papers/{paper_id:path}", tags=["papers"],
+            responses={**_ERRORS, 200: _documented(PaperDetail, examples.DETAIL)},
             response_description="One paper object.")
-def paper_detail(paper_id: str, session: Session = Depends(db_session)) -> JSONResponse:
+def paper_detail(paper_id: str, session: Session = Depends(db_session)) -> Response:
     """One paper by arXiv id (with or without version, e.g. `2501.00001v2` or `hep-th/9901001`)."""
     card = find_card(session, paper_id)
     if card is None:
         raise NotFound(f"no paper with id {paper_id!r}")
-    return JSONResponse(detail(card))
+    return _json(detail(card))
 
 
 # The API router is included before the page router, so this wins over the HTML /papers/{id}.

@@ -28,7 +28,9 @@ def hf_time(value: datetime | date) -> str:
 
 
 def discussion_id(paper: Paper) -> str:
-    """A stable 24-hex-digit id in the shape of the real ``discussionId`` (no discussion lives behind it)."""
+    """Hugging Face's ``discussionId`` when imported, else a stable 24-hex-digit id in its shape."""
+    if paper.discussion_id:
+        return paper.discussion_id
     return hashlib.sha1(f"paperstand:{paper.public_id}".encode()).hexdigest()[:24]
 
 
@@ -70,8 +72,8 @@ def paper_object(card: PaperCard) -> Json:
     """The inner ``paper`` object (also the whole body of ``GET /api/papers/{id}``, see ``detail``)."""
     paper = card.paper
     out: Json = {"id": paper.public_id, "authors": _authors(paper)}
-    if paper.published_at is not None:
-        out["publishedAt"] = hf_time(paper.published_at)
+    # Every paper has a date: without a publication date, the day we first saw it is the closest one.
+    out["publishedAt"] = hf_time(paper.published_at or paper.first_seen_at)
     if card.pick is not None:
         out["submittedOnDailyAt"] = hf_time(card.pick.day)
     out["title"] = paper.title
@@ -87,12 +89,12 @@ def paper_object(card: PaperCard) -> Json:
 
 def _listed(card: PaperCard, inner: Json) -> Json:
     """The envelope list endpoints wrap around ``paper``; the client reads ``title`` and links only here."""
-    out: Json = {"paper": inner}
-    if "publishedAt" in inner:
-        # The real service puts the arXiv date here too (not the featured day), so we do the same.
-        out["publishedAt"] = inner["publishedAt"]
+    # The real service puts the arXiv date here too (not the featured day), so we do the same.
+    out: Json = {"paper": inner, "publishedAt": inner["publishedAt"]}
     out["title"] = inner["title"]
     out["summary"] = inner["summary"]
+    if card.paper.thumbnail:
+        out["thumbnail"] = card.paper.thumbnail
     out["numComments"] = card.num_comments
     return out
 

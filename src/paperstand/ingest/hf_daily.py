@@ -8,6 +8,7 @@ pages: the exact feature day is not recorded, so the arXiv publication day stand
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -15,6 +16,10 @@ from paperstand.ingest.record import PaperRecord, ParseItem, Rejection, clean_te
 from paperstand.papers.published import arxiv_date
 
 SOURCE = "hf-daily"
+# Real discussion ids are 24 hex digits; anything id-like and short is kept, the rest dropped.
+_DISCUSSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# The thumbnail column's width; a longer URL is not a thumbnail Hugging Face sends.
+_MAX_URL = 512
 
 
 def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
@@ -69,6 +74,8 @@ def _item(item: Any, where: str) -> ParseItem:
         project_page=_str(paper.get("projectPage") or item.get("projectPage")),
         ai_summary=_str(paper.get("ai_summary")), ai_keywords=_keywords(paper.get("ai_keywords")),
         organization=org if isinstance(org, dict) else None,
+        discussion_id=_discussion_id(paper.get("discussionId")),
+        thumbnail=_thumbnail(item.get("thumbnail") or paper.get("thumbnail")),
         hf_upvotes=_int(paper.get("upvotes")), hf_comments=_int(item.get("numComments")),
         github_stars=_int(paper.get("githubStars", item.get("githubStars"))),
         featured_on=daily_at.date() if daily_at else None,
@@ -113,6 +120,18 @@ def _names(value: Any) -> list[str]:
         text = value.strip().strip("[]")
         return [part.strip().strip("'\"").strip() for part in text.split("',") if part.strip().strip("'\"")]
     return []
+
+
+def _discussion_id(value: Any) -> str | None:
+    """The paper's Hugging Face discussion id, if it looks like one."""
+    return value if isinstance(value, str) and _DISCUSSION_ID.fullmatch(value) else None
+
+
+def _thumbnail(value: Any) -> str | None:
+    """An absolute http(s) image URL without spaces or control characters, else ``None``."""
+    if not isinstance(value, str) or len(value) > _MAX_URL or not value.startswith(("https://", "http://")):
+        return None
+    return None if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value) else value
 
 
 def _keywords(value: Any) -> list[str] | None:

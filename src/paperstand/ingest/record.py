@@ -40,6 +40,9 @@ class PaperRecord:
     ai_summary: str | None = None
     ai_keywords: list[str] | None = None
     organization: dict[str, object] | None = None
+    # Hugging Face's own ids for the paper's discussion thread and social thumbnail image.
+    discussion_id: str | None = None
+    thumbnail: str | None = None
     # External signals, when the source carries them.
     hf_upvotes: int | None = None
     hf_comments: int | None = None

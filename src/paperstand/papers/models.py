@@ -59,10 +59,14 @@ class Paper(Base):
     ai_summary: Mapped[str | None] = mapped_column(Text)
     ai_keywords: Mapped[list[str] | None] = mapped_column(JSON)
     organization: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Hugging Face's discussion thread id and thumbnail URL, served as-is by the compatible API.
+    discussion_id: Mapped[str | None] = mapped_column(String(64))
+    thumbnail: Mapped[str | None] = mapped_column(String(512))
     # Source names that contributed ("arxiv-oai", "hf-daily", ...), in first-seen order.
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    last_changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Indexed: its maximum is the Last-Modified time of pages, feeds and API answers.
+    last_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
     @property
     def public_id(self) -> str:

@@ -28,13 +28,14 @@ if TYPE_CHECKING:  # papers does not depend on ingest at run time; ingest depend
 OVERLAY_FIELDS = (
     "title", "abstract", "primary_category", "published_at", "published_precision", "updated_at", "doi", "journal_ref",
     "comments", "license", "pdf_url", "github_repo", "project_page", "withdrawn", "ai_summary",
-    "ai_keywords", "organization",
+    "ai_keywords", "organization", "discussion_id", "thumbnail",
 )
 # Which source's bibliographic values win when two disagree: arXiv's own metadata over feeds,
 # feeds over Hugging Face's copy, anything over a page capture.
 SOURCE_RANK = {"arxiv-oai": 6, "arxiv-atom": 5, "arxiv-jsonl": 4, "arxiv-rss": 3, "hf-daily": 2, "listing": 1}
 # Fields only Hugging Face supplies: its latest value always wins.
-HF_FIELDS = frozenset({"github_repo", "project_page", "ai_summary", "ai_keywords", "organization"})
+HF_FIELDS = frozenset({"github_repo", "project_page", "ai_summary", "ai_keywords", "organization",
+                       "discussion_id", "thumbnail"})
 # Every stored field a record can change: a merge that leaves all of them equal changes nothing.
 COMPARED_FIELDS = (*OVERLAY_FIELDS, "arxiv_id", "local_key", "authors", "categories", "latest_version",
                    "versions", "sources")
@@ -194,11 +195,22 @@ def store_batch(conn: Connection, recs: Sequence[PaperRecord], now: datetime | N
         _read_back_ids(conn, inserts)
         ids = [int(r["id"]) for r in rows]
         changed = _store_signals(conn, recs, ids, now) | _store_picks(conn, recs, ids)
+        _touch(conn, {ids[i] for i in changed if outcome[i] == "unchanged"}, now)
     result = StoreResult(changed_ids=[int(r["id"]) for r in updates.values()])
     for i, status in enumerate(outcome):
         status = "updated" if status == "unchanged" and i in changed else status
         setattr(result, status, getattr(result, status) + 1)
     return result
+
+
+def _touch(conn: Connection, paper_ids: set[int], now: datetime) -> None:
+    """Mark papers whose signals or featured days changed as changed too.
+
+    ``last_changed_at`` then covers everything a page, feed or API answer shows about a paper, so its
+    maximum is an honest Last-Modified time (a later one only costs a client a full answer).
+    """
+    if paper_ids:
+        conn.execute(update(T).where(T.c.id.in_(sorted(paper_ids))).values(last_changed_at=now))
 
 
 def _write(conn: Connection, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
