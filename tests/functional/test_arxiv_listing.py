@@ -9,12 +9,13 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text
 
 from paperstand.app import create_app
 from paperstand.config import Settings
-from paperstand.db import migrate
+from paperstand.db import alembic_config, migrate
 from paperstand.ingest.record import PaperRecord
 from paperstand.ingest.run import import_file
 from paperstand.papers.models import Paper
@@ -152,19 +153,17 @@ def test_feeds_of_arxiv_listings(engine: Engine, client: TestClient) -> None:
 
 def test_migration_backfills_dates_from_ids(engine: Engine) -> None:
     """Rows stored before 0007 (no date, no precision) get the id's month; dated rows become day-precise."""
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
+        cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
         for aid, published in (("2605.09999", None), ("hep-th/9901001", None), ("2605.08888", now)):
-            conn.execute(Paper.__table__.insert().values(
-                arxiv_id=aid, title_key=aid, title=aid, abstract="", authors=[], categories=[], versions=[],
-                sources=[], withdrawn=False, first_seen_at=now, last_changed_at=now, published_at=published))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
-        conn.execute(text("DROP INDEX ix_papers_published_at"))
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("DROP INDEX ix_papers_search_archives"))
-            conn.execute(text("DROP INDEX ix_papers_search_categories"))
-            conn.execute(text("DROP FUNCTION paper_archives(json)"))
-        conn.execute(text("ALTER TABLE papers DROP COLUMN published_precision"))
+            conn.execute(text(
+                "INSERT INTO papers (arxiv_id, title_key, title, abstract, authors, categories, versions, sources, "
+                "withdrawn, first_seen_at, last_changed_at, published_at) VALUES (:a, :k, :t, '', '[]', '[]', "
+                "'[]', '[]', false, :now, :now, :published)"),
+            {"a": aid, "k": aid, "t": aid, "now": now, "published": published})
     migrate(engine)
     with engine.connect() as conn:
         rows = {r.arxiv_id: (r.published_at, r.published_precision)
