@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
@@ -68,7 +68,7 @@ def daily_papers(
 @router.get("/api/papers/search", tags=["papers"], responses={**_ERRORS, 200: examples.SEARCH},
             response_description="A bare JSON array of matching papers, best first; `[]` for an empty query.")
 def search_papers(
-    session: Session = Depends(db_session),
+    request: Request, session: Session = Depends(db_session),
     q: Annotated[str, Query(max_length=500, description=(
         'Words, a question, or the query language: `"exact phrase"`, `author:Name`, `cat:cs.CL`, '
         "`from:2024-01-01`, `to:2024-06`, `year:2025`, `-excluded`."))] = "",
@@ -94,11 +94,12 @@ def search_papers(
     if not text:
         return JSONResponse([])
     try:
-        page = search(session, text, mode=mode, offset=offset, limit=limit)
+        page = search(session, text, settings=request.app.state.settings, mode=mode, offset=offset, limit=limit)
     except SearchSyntaxError as exc:
         raise BadRequest(str(exc)) from None
     cards = cards_for(session, [r.paper for r in page.results])
-    return JSONResponse([search_item(card, " ".join(page.query.terms + page.query.phrases)) for card in cards])
+    return JSONResponse([search_item(card, " ".join(page.query.terms + page.query.phrases)) for card in cards],
+                        headers=page.headers)
 
 
 # ``:path`` because old-style arXiv ids contain a slash (hep-th/9901001); declared after /search,

@@ -186,7 +186,7 @@ def shard_count(papers: int, cpus: int | None = None) -> int:
     """Shards for an index of ``papers``: one below ``SHARD_MIN_PAPERS``, else one per core up to ``MAX_SHARDS``."""
     if papers < tantivy_index.SHARD_MIN_PAPERS:
         return 1
-    from paperstand.search.embedder import usable_cpus
+    from paperstand.search.embed_text import usable_cpus
 
     return max(1, min(tantivy_index.MAX_SHARDS, cpus or usable_cpus()))
 
