@@ -127,7 +127,8 @@ def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def _embed_batch(engine: Engine, rows: list[Any], read_at: datetime, encoder: TextEncoder,
-                 report: EmbedReport, tick: Callable[[int], None] | None = None) -> None:
+                 report: EmbedReport, tick: Callable[[int], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
     """Embed the changed papers of one batch and commit them, with the unchanged ones marked checked."""
     texts = {r.id: paper_text(r.title, r.abstract) for r in rows}
     hashes = {pid: content_hash(t) for pid, t in texts.items()}
@@ -137,9 +138,9 @@ def _embed_batch(engine: Engine, rows: list[Any], read_at: datetime, encoder: Te
     load = getattr(encoder, "load", None)
     if todo and load is not None and not report.load_seconds:
         # Timed apart, so that the rate tells what embedding costs, not a first run's model build.
-        started = time.monotonic()
+        started = clock()
         load()
-        report.load_seconds = time.monotonic() - started
+        report.load_seconds = clock() - started
     vectors = (encoder.encode([texts[pid] for pid in todo], progress=tick) if todo
                else np.zeros((0, DIM), np.float32))
     with engine.begin() as conn:
@@ -172,12 +173,13 @@ def _partial(progress: Callable[[int, int], None] | None, done: int, total: int)
 def embed_pending(engine: Engine, settings: Settings | None = None, *, device: str = "auto",
                   batch: int = DEFAULT_BATCH, rebuild: bool = False,
                   progress: Callable[[int, int], None] | None = None, encoder: TextEncoder | None = None,
-                  index_dir: Path | None = None, update_index: bool = True) -> EmbedReport:
+                  index_dir: Path | None = None, update_index: bool = True,
+                  clock: Callable[[], float] = time.monotonic) -> EmbedReport:
     """Embed every pending paper in committed batches, then bring the ANN index file up to date.
 
     ``progress(done, total)`` counts papers: after each batch, and as the model works through one. ``rebuild``
     re-checks and re-embeds every paper (resumable too: the old vectors keep serving until each is replaced) and
-    rebuilds the index file.
+    rebuilds the index file. ``clock`` (seconds) times the run.
     """
     from paperstand.search.ann import default_index_dir, sync_index_file
 
@@ -194,7 +196,7 @@ def embed_pending(engine: Engine, settings: Settings | None = None, *, device: s
             conn.execute(update(PaperEmbedding).values(checked_at=None, content_hash=""))
     with engine.connect() as conn:
         total = count_pending(conn, encoder.model_id)
-    started = time.monotonic()
+    started = clock()
     last, done = 0, 0
     while True:
         read_at = datetime.now(UTC)
@@ -202,11 +204,11 @@ def embed_pending(engine: Engine, settings: Settings | None = None, *, device: s
             rows = _next_pending(conn, last, max(1, batch), encoder.model_id)
         if not rows:
             break
-        _embed_batch(engine, rows, read_at, encoder, report, _partial(progress, done, total))
+        _embed_batch(engine, rows, read_at, encoder, report, _partial(progress, done, total), clock)
         last, done = rows[-1].id, done + len(rows)
         if progress is not None:
             progress(done, max(total, done))
-    report.seconds = time.monotonic() - started - report.load_seconds
+    report.seconds = clock() - started - report.load_seconds
     report.device = getattr(encoder, "device", report.device)
     if update_index:
         folder = index_dir if index_dir is not None else default_index_dir(settings)  # type: ignore[arg-type]
