@@ -22,6 +22,7 @@ from paperstand.search.highlight import highlight, match_stems, snippet
 from paperstand.search.keyword import MAX_LIMIT, ranked_ids
 from paperstand.search.query import ParsedQuery, parse_query
 from paperstand.search.semantic import Coverage, semantic_coverage
+from paperstand.search.sync import keyword_index_dir
 
 if TYPE_CHECKING:
     from paperstand.config import Settings
@@ -113,7 +114,7 @@ def search(session: Session, text: str, *, settings: Settings, mode: Mode = "hyb
         coverage = semantic_coverage(conn)
         ranking = _by_meaning(session, query, mode, coverage, settings, offset, per_page, notices)
     else:
-        ranking = _by_words(conn, query, offset, per_page)
+        ranking = _by_words(conn, query, offset, per_page, settings)
     ids = ranking.ids[:per_page]
     papers = {p.id: p for p in session.execute(select(Paper).where(Paper.id.in_(ids))).scalars()} if ids else {}
     stems = match_stems(query)
@@ -143,8 +144,8 @@ def _keyword_total(conn: Connection, query: ParsedQuery, seen: int, depth: int) 
     return seen if seen < depth else database_count(conn, query, cap=COUNT_CAP)
 
 
-def _by_words(conn: Connection, query: ParsedQuery, offset: int, per_page: int) -> _Ranking:
-    ranked = ranked_ids(conn, query, limit=per_page + 1, offset=offset)
+def _by_words(conn: Connection, query: ParsedQuery, offset: int, per_page: int, settings: Settings) -> _Ranking:
+    ranked = ranked_ids(conn, query, limit=per_page + 1, offset=offset, index_dir=keyword_index_dir(settings.data_dir))
     ids = [pid for pid, _ in ranked]
     total = offset + len(ids) if len(ids) <= per_page else _keyword_total(conn, query, 0, 0)
     return _Ranking(ids, dict(ranked), "keyword", total, keyword={pid: offset + i for i, pid in enumerate(ids, 1)})
@@ -157,10 +158,10 @@ def _by_meaning(session: Session, query: ParsedQuery, mode: Mode, coverage: Cove
     if coverage.embedded == 0:
         notices.append(f"No papers are searchable by meaning yet ({coverage.total:,} are waiting to be embedded), "
                        "so results are matched by keywords.")
-        return _by_words(conn, query, offset, per_page)
+        return _by_words(conn, query, offset, per_page, settings)
     semantic = _semantic(session, query, settings, notices)
     if semantic is None:
-        return _by_words(conn, query, offset, per_page)
+        return _by_words(conn, query, offset, per_page, settings)
     if not coverage.complete:
         rest = "; the others are found by their words meanwhile." if mode == "hybrid" else "."
         notices.append(f"{coverage.embedded:,} of {coverage.total:,} papers are searchable by meaning yet{rest}")
@@ -169,7 +170,7 @@ def _by_meaning(session: Session, query: ParsedQuery, mode: Mode, coverage: Cove
         ids = [pid for pid, _ in window]
         return _Ranking(ids, dict(window), "semantic", len(semantic),
                         semantic={pid: offset + i for i, pid in enumerate(ids, start=1)})
-    keyword = ranked_ids(conn, query, limit=FUSION_DEPTH)
+    keyword = ranked_ids(conn, query, limit=FUSION_DEPTH, index_dir=keyword_index_dir(settings.data_dir))
     fused = hybrid([pid for pid, _ in keyword], [pid for pid, _ in semantic])
     window_f = fused[offset:offset + per_page + 1]
     total = max(len(fused), _keyword_total(conn, query, len(keyword), FUSION_DEPTH))

@@ -44,11 +44,19 @@ def is_search_index_object(name: str | None) -> bool:
     return bool(name) and (name == "ix_papers_search" or str(name).startswith(FTS_TABLE))
 
 
+def keyword_index_dir(data_dir: Path) -> Path:
+    """Where the tantivy index of a data folder lives: its ``search/keyword``."""
+    return Path(data_dir) / "search" / "keyword"
+
+
 def default_index_dir() -> Path:
-    """Where the tantivy index lives: ``$PAPERSTAND_DATA_DIR/search/keyword``."""
+    """The tantivy index folder for callers given no settings (imports): ``$PAPERSTAND_DATA_DIR/search/keyword``.
+
+    Search itself is told the folder by its settings (:func:`keyword_index_dir`).
+    """
     from paperstand.config import Settings
 
-    return Settings().data_dir / "search" / "keyword"
+    return keyword_index_dir(Settings().data_dir)
 
 
 def database_fingerprint(engine: Engine | Connection) -> str:

@@ -223,7 +223,7 @@ def test_paper_text() -> None:
 def test_batches_side_by_side_give_the_same_vectors(embedder: emb.Embedder) -> None:
     """The CPU path runs batches on a thread per core; each batch's vectors are those of running it alone."""
     backend = embedder._get_backend()
-    assert isinstance(backend, emb._OnnxBackend)
+    assert isinstance(backend, onnx.OnnxBackend)
     texts = [f"{s} Variant {i}." for i in range(4) for s in SENTENCES]
     workers = backend.workers
     try:
