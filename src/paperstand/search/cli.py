@@ -53,7 +53,8 @@ def embed(
 
     A paper is embedded once per change of its title or abstract: running this again finds nothing to do.
     Work is committed batch by batch, so an interrupted run resumes where it stopped. The worker runs the
-    same backfill every 15 minutes; run it by hand after a large import.
+    same backfill every minute (`paperstand serve` in-process, or `paperstand worker`); run it by hand for a
+    large backfill on a GPU.
 
     Examples:
 
