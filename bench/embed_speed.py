@@ -71,6 +71,7 @@ def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "true")
     from sentence_transformers import SentenceTransformer
 
+    from paperstand.search import embed_text as emb_text
     from paperstand.search import embedder as emb
 
     gpu = args.device.startswith("cuda")
@@ -85,13 +86,13 @@ def main() -> None:
     if gpu and not device.startswith("cuda"):
         print("skipped: no CUDA device is usable here")
         return
-    shipped = emb.Embedder(device)
+    shipped = emb.Embedder(device, Path(os.environ.get("PAPERSTAND_DATA_DIR", "var")) / "models")
     t0 = time.perf_counter()
     shipped.load()
     print(f"shipped path: {emb.MODEL_ID} on {shipped.device}, loaded in {time.perf_counter() - t0:.1f}s "
           f"(includes building the int8 model on a first run)", flush=True)
     batch = args.batch or shipped._get_backend().batch_size
-    plain = SentenceTransformer(str(emb.model_dir()), device=device)
+    plain = SentenceTransformer(str(emb_text.model_dir()), device=device)
     plain.float()  # as loaded from the model package (float32), also when the folder is a float16 copy
     plain_batch = args.plain_batch or (batch if gpu else 32)
 

@@ -27,7 +27,7 @@ def main() -> None:
     import torch
     from safetensors.torch import load_file, save_file
 
-    from paperstand.search.embedder import model_dir
+    from paperstand.search.embed_text import model_dir
 
     src = model_dir()
     if args.target.exists():

@@ -128,7 +128,7 @@ def build_vectors(db: Path, semantic_dir: Path) -> None:
     rows = raw.execute("SELECT id, title FROM papers ORDER BY id").fetchall()
     titles = sorted({t for _, t in rows})
     start = time.perf_counter()
-    vectors = get_embedder("cpu").encode(titles, batch_size=256)
+    vectors = get_embedder("cpu", Path("var") / "models").encode(titles, batch_size=256)
     print(f"embedded {len(titles):,} distinct titles in {time.perf_counter() - start:.0f} s", flush=True)
     at = {t: i for i, t in enumerate(titles)}
     rng = np.random.default_rng(3)

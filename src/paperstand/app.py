@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -19,6 +21,11 @@ from paperstand.site.service import record_public_url
 from paperstand.web.errors import install_error_handlers
 from paperstand.web.manners import install as install_http_manners
 from paperstand.web.security import install_security_headers
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from paperstand.worker.inprocess import InProcessWorker
 
 HERE = Path(__file__).parent
 log = logging.getLogger("paperstand")
@@ -35,7 +42,11 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
         record_public_url(engine, settings.effective_base_url)  # digests sent from other shells link here
         if background_harvest:
             _start_first_harvest(app)
+        worker = _start_worker(settings)
+        _warm_model(settings, engine, worker is not None)
         yield
+        if worker is not None:
+            worker.stop()
         engine.dispose()
 
     # docs_url=None: FastAPI's /docs loads Swagger UI from a CDN; install_docs serves it locally.
@@ -63,6 +74,44 @@ def _install_routers(app: FastAPI) -> None:
     install_filters(app.state.templates.env)
     app.include_router(api_router)
     app.include_router(web_router)
+
+
+def _start_worker(settings: Settings) -> InProcessWorker | None:
+    """The recurring jobs on threads of this process, unless ``PAPERSTAND_WORKER=off``."""
+    if settings.worker != "on":
+        return None
+    from paperstand.worker.inprocess import start_in_process
+
+    try:
+        return start_in_process(settings)
+    except ValueError as exc:  # a bad queue URL: serve anyway, and say why no job runs
+        log.error("the recurring jobs are not running: %s", exc)
+        return None
+
+
+def _warm_model(settings: Settings, engine: Engine, worker: bool) -> None:
+    """Load (or build, once) the embedding model in the background, so that no query waits for it.
+
+    Only when it will be used: the worker embeds here, or papers are embedded already.
+    """
+    from paperstand.search.semantic import semantic_coverage
+
+    if not worker:
+        with engine.connect() as conn:
+            if semantic_coverage(conn).embedded == 0:
+                return
+    threading.Thread(target=_warm, args=(settings,), name="model-warm-up", daemon=True).start()
+
+
+def _warm(settings: Settings) -> None:
+    from paperstand.search.embedder import embedder_for, warm_up
+    from paperstand.worker.inprocess import lower_priority
+
+    lower_priority()
+    try:
+        log.info("embedding model ready in %.1f s", warm_up(embedder_for(settings)))
+    except Exception:  # search by meaning then reports itself unavailable; pages keep working
+        log.exception("the embedding model could not be loaded")
 
 
 def _start_first_harvest(app: FastAPI) -> None:

@@ -34,8 +34,7 @@ out = Console()
 def _add_subcommands() -> None:
     from paperstand.backup.cli import backup_command, restore_command
     from paperstand.digests.cli import app as digest_app
-    from paperstand.search.embed_cli import embed
-    from paperstand.search.terminal import search_command
+    from paperstand.search.cli import embed, search_command
     from paperstand.worker.cli import worker
 
     app.add_typer(digest_app, name="digest")
@@ -90,7 +89,11 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default PAPERSTAND_PORT, 8000).")] = None,
     harvest: Annotated[bool, typer.Option(help="Harvest in the background when the database is empty.")] = True,
 ) -> None:
-    """Serve the site and the API (http://127.0.0.1:8000 by default)."""
+    """Serve the site and the API (http://127.0.0.1:8000 by default), and run the recurring jobs.
+
+    New papers are embedded for search by meaning within a minute or two and digests go out on time, with no
+    other process. Set PAPERSTAND_WORKER=off to serve only (several web processes beside `paperstand worker`).
+    """
     import uvicorn
 
     from paperstand.app import create_app
@@ -104,6 +107,10 @@ def serve(
     bind_host, bind_port = settings.host, settings.port
     console.print(f"paperstand serving on [bold]http://{bind_host}:{bind_port}[/] "
                   f"({_safe_url(settings.effective_database_url)})")
+    if settings.worker == "on":
+        # One command is the whole product: digests, embedding and harvests run on threads of this process.
+        console.print("recurring jobs (digests, embedding, harvest) run in this process; "
+                      "PAPERSTAND_WORKER=off leaves them to `paperstand worker`", highlight=False)
     uvicorn.run(application, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
 
 

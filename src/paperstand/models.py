@@ -2,7 +2,7 @@
 
 from paperstand.digests import models as digests_models
 from paperstand.papers import models as papers_models
-from paperstand.search import vectors as search_models
+from paperstand.search import models as search_models
 from paperstand.site import models as site_models
 from paperstand.subscriptions import models as subscriptions_models
 

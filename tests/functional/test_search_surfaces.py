@@ -46,7 +46,7 @@ def env(engine: Engine, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
                                        published_at=datetime(year, 3, 1, tzinfo=UTC))
                            for aid, title, authors, cats, year, abstract in PAPERS])
     sync_search_indexes(engine, index_dir=tmp_path / "search")
-    embed_pending(engine, index_dir=tmp_path / "search")
+    embed_pending(engine, Settings(database_url=db_url, data_dir=tmp_path), index_dir=tmp_path / "search")
     for key, value in {"PAPERSTAND_DATABASE_URL": db_url, "PAPERSTAND_DATA_DIR": str(tmp_path)}.items():
         monkeypatch.setenv(key, value)
     settings = Settings(database_url=db_url, data_dir=tmp_path, harvest_on_start=False)

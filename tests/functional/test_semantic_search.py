@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,24 +119,45 @@ def test_a_paper_is_embedded_once_per_content_change(engine: Engine, tmp_path: P
     assert third.index is not None and third.index.replaced == 1 and third.index.size == 5
 
 
+class FakeClock:
+    """Seconds that pass only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class SlowLoadingEncoder(FakeEncoder):
-    """An encoder whose model takes a while to load, as the real one does on a first run."""
+    """An encoder whose model takes a while to load, as the real one does on a first run (on a fake clock)."""
 
     loads = 0
 
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__()
+        self.clock = clock
+
     def load(self) -> SlowLoadingEncoder:
         self.loads += 1
-        time.sleep(0.3)
+        self.clock.now += 2.5
         return self
+
+    def encode(self, texts: Sequence[str], batch_size: int | None = None,
+               progress: Callable[[int], None] | None = None) -> np.ndarray:
+        self.clock.now += 0.5
+        return super().encode(texts, batch_size, progress)
 
 
 def test_backfill_reports_model_loading_apart_from_the_embedding_rate(engine: Engine, tmp_path: Path) -> None:
     add_papers(engine, [f"Loaded {i}" for i in range(3)])
-    enc = SlowLoadingEncoder()
-    report = embed_pending(engine, encoder=enc, index_dir=tmp_path)
+    clock = FakeClock()
+    enc = SlowLoadingEncoder(clock)
+    report = embed_pending(engine, encoder=enc, index_dir=tmp_path, clock=clock)
     assert enc.loads == 1 and report.embedded == 3
-    assert report.load_seconds >= 0.3 > report.seconds
-    assert "model loaded in 0.3 s" in report.lines()[0]
+    assert report.load_seconds == 2.5 and report.seconds == 0.5
+    assert "3 papers embedded (6/s on fake; model loaded in 2.5 s)" in report.lines()[0]
+    again = embed_pending(engine, encoder=enc, index_dir=tmp_path, clock=clock)
     # Nothing changed (papers are at most re-checked): the model is not loaded again.
     again = embed_pending(engine, encoder=enc, index_dir=tmp_path)
     assert enc.loads == 1 and again.load_seconds == 0 and "loaded" not in again.lines()[0]
@@ -198,10 +218,11 @@ def test_paraphrases_share_no_content_word_with_their_title() -> None:
 
 @pytest.fixture(scope="module")
 def model() -> object:
-    from paperstand.search.embedder import default_cache_dir, get_embedder
+    from paperstand.config import Settings
+    from paperstand.search.embedder import embedder_for
 
     try:
-        return get_embedder("cpu", default_cache_dir()).load()
+        return embedder_for(Settings()).load()
     except (ImportError, FileNotFoundError) as exc:
         pytest.skip(f"embedding model unavailable: {exc}")
 

@@ -23,6 +23,7 @@ from paperstand.db import make_engine, migrate
 from paperstand.ingest.record import PaperRecord
 from paperstand.papers.store import store_batch
 from paperstand.subscriptions.models import Subscriber
+from paperstand.worker.inprocess import JOB_NICENESS, lower_priority, start_in_process
 from paperstand.worker.jobs import JOBS
 from paperstand.worker.queue import make_queue, register
 from paperstand.worker.schedule import SCHEDULE
@@ -34,8 +35,11 @@ REDIS_URL = "redis://127.0.0.1:6379/13"
 def test_schedule_has_a_job_for_every_entry_and_fires_when_it_says() -> None:
     assert set(SCHEDULE) == set(JOBS) >= {"harvest", "digests"}
     digests, harvest = SCHEDULE["digests"].crontab(), SCHEDULE["harvest"].crontab()
-    assert digests(datetime(2026, 3, 2, 10, 20)) and not digests(datetime(2026, 3, 2, 10, 25))
+    embed = SCHEDULE["embed"].crontab()
+    # Digests and embedding every minute: a due digest or a new import waits a minute or two at most.
+    assert all(job(datetime(2026, 3, 2, 10, m)) for m in (0, 7, 25, 59) for job in (digests, embed))
     assert harvest(datetime(2026, 3, 2, 3, 17)) and not harvest(datetime(2026, 3, 2, 4, 17))
+    assert not harvest(datetime(2026, 3, 2, 3, 18))
 
 
 def test_list_prints_the_schedule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -140,3 +144,48 @@ def test_run_once_runs_a_job_in_process(db_url: str, tmp_path: Path, monkeypatch
 def test_unsupported_queue_url_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="redis://"):
         make_queue(Settings(data_dir=tmp_path, queue_url="amqp://localhost"))
+
+
+def test_in_process_worker_runs_queued_jobs_on_low_priority_threads(db_url: str, tmp_path: Path) -> None:
+    """What `paperstand serve` runs: the same queue and jobs, on threads, without touching signal handlers."""
+    _populate(db_url)
+    settings = Settings(database_url=db_url, data_dir=tmp_path / "var", mail_url=f"file://{tmp_path / 'mail'}",
+                        secret_key="w")
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    worker = start_in_process(settings)
+    try:
+        assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+        tasks = register(make_queue(settings), settings)
+        tasks["digests"]()
+        tasks["digests"]()  # twice, as if two serve processes' schedulers fired
+        deadline = time.monotonic() + 60
+        while len(list((tmp_path / "mail").glob("*.eml"))) < SUBSCRIBERS and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)
+    finally:
+        worker.stop()
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == SUBSCRIBERS
+
+
+def test_embed_job_costs_nothing_when_nothing_is_pending(db_url: str, tmp_path: Path) -> None:
+    engine = make_engine(db_url)
+    migrate(engine)
+    engine.dispose()
+    assert JOBS["embed"](Settings(database_url=db_url, data_dir=tmp_path)) == "nothing to embed"
+    assert not (tmp_path / "models").exists()  # no model was loaded or built
+
+
+def test_lower_priority_lowers_only_the_calling_thread() -> None:
+    import threading
+
+    seen: list[int] = []
+
+    def job() -> None:
+        lower_priority()
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    thread.join()
+    assert seen == [os.getpriority(os.PRIO_PROCESS, 0) + JOB_NICENESS] or seen == [19]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < seen[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -35,13 +35,13 @@ def _documented(model: Any, example: dict[str, Any]) -> dict[str, Any]:
     return {**example, "model": model}
 
 
-def _json(content: Any) -> Response:
+def _json(content: Any, headers: dict[str, str] | None = None) -> Response:
     """A JSON answer serialized once, with orjson: the same bytes as Starlette's JSON response, faster.
 
     The models in ``schemas`` only document these bodies; validating each answer through them would
     build every object twice.
     """
-    return Response(orjson.dumps(content), media_type="application/json")
+    return Response(orjson.dumps(content), media_type="application/json", headers=headers)
 
 
 def _period(date: str | None, week: str | None, month: str | None) -> Period | None:
@@ -85,7 +85,7 @@ def daily_papers(
             responses={**_ERRORS, 200: _documented(list[SearchItem], examples.SEARCH)},
             response_description="A bare JSON array of matching papers, best first; `[]` for an empty query.")
 def search_papers(
-    session: Session = Depends(db_session),
+    request: Request, session: Session = Depends(db_session),
     q: Annotated[str, Query(max_length=500, description=(
         'Words, a question, or the query language: `"exact phrase"`, `author:Name`, `cat:cs.CL`, '
         "`from:2024-01-01`, `to:2024-06`, `year:2025`, `-excluded`."))] = "",
@@ -111,11 +111,12 @@ def search_papers(
     if not text:
         return _json([])
     try:
-        page = search(session, text, mode=mode, offset=offset, limit=limit)
+        page = search(session, text, settings=request.app.state.settings, mode=mode, offset=offset, limit=limit)
     except SearchSyntaxError as exc:
         raise BadRequest(str(exc)) from None
     cards = cards_for(session, [r.paper for r in page.results])
-    return _json([search_item(card, " ".join(page.query.terms + page.query.phrases)) for card in cards])
+    return _json([search_item(card, " ".join(page.query.terms + page.query.phrases)) for card in cards],
+                 headers=page.headers)
 
 
 # ``:path`` because old-style arXiv ids contain a slash (hep-th/9901001); declared after /search,

@@ -35,8 +35,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sqlalchemy import Connection, Engine, Table, func, select
 
-from paperstand.search.embedder import DIM, MODEL_ID
-from paperstand.search.vectors import PaperEmbedding, unpack_vectors
+from paperstand.search.embed_text import DIM, MODEL_ID
+from paperstand.search.models import PaperEmbedding
+from paperstand.search.vectors import unpack_vectors
 
 if TYPE_CHECKING:
     from usearch.index import Index
@@ -65,11 +66,9 @@ WATERMARK_SLACK = timedelta(seconds=10)
 READ_CHUNK = 20_000
 
 
-def default_index_dir(settings: Settings | None = None) -> Path:
-    """``$PAPERSTAND_DATA_DIR/search/semantic``."""
-    from paperstand.config import Settings
-
-    return Path((settings or Settings()).data_dir) / "search" / "semantic"
+def default_index_dir(settings: Settings) -> Path:
+    """Where the semantic index file lives: the data folder's ``search/semantic``."""
+    return Path(settings.data_dir) / "search" / "semantic"
 
 
 def database_key(engine: Engine | Connection) -> str:

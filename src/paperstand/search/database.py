@@ -151,3 +151,10 @@ def database_search(conn: Connection, q: ParsedQuery, *, limit: int, offset: int
     """(paper id, score) pairs, best first, from the database's full-text index."""
     stmt = _sqlite_statement(q) if conn.dialect.name == "sqlite" else _postgres_statement(q)
     return [(int(pid), float(score)) for pid, score in conn.execute(stmt.limit(limit).offset(offset))]
+
+
+def database_count(conn: Connection, q: ParsedQuery, *, cap: int) -> int:
+    """How many papers match, counted up to ``cap`` (the database stops there: a bound on the cost)."""
+    stmt = _sqlite_statement(q) if conn.dialect.name == "sqlite" else _postgres_statement(q)
+    capped = stmt.order_by(None).limit(cap).subquery()
+    return int(conn.execute(select(func.count()).select_from(capped)).scalar_one())

@@ -41,7 +41,7 @@ from paperstand.search.ann import (
     sync_index_file,
     table_state,
 )
-from paperstand.search.embedder import DIM, MODEL_ID
+from paperstand.search.embed_text import DIM, MODEL_ID
 from paperstand.search.vectors import VECTOR_DTYPE, unpack_vectors
 
 if TYPE_CHECKING:
@@ -253,12 +253,9 @@ _INDEXES: dict[tuple[str, str, int], LiveIndex] = {}
 _INDEXES_LOCK = threading.Lock()
 
 
-def get_live_index(engine: Engine, index_dir: Path | None = None, *,
-                   exact_threshold: int = EXACT_THRESHOLD) -> LiveIndex:
+def get_live_index(engine: Engine, index_dir: Path, *, exact_threshold: int = EXACT_THRESHOLD) -> LiveIndex:
     """The shared :class:`LiveIndex` of this database and folder (created on first use; loads nothing yet)."""
-    from paperstand.search.ann import default_index_dir
-
-    path = Path(index_dir) if index_dir is not None else default_index_dir()
+    path = Path(index_dir)
     key = (database_key(engine), str(path.resolve()), exact_threshold)
     with _INDEXES_LOCK:
         live = _INDEXES.get(key)

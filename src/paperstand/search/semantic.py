@@ -1,16 +1,20 @@
 """Search by meaning: the query's free text is embedded and its nearest papers returned, filters honoured.
 
-The model is loaded by the first query (never at import or server start) and query vectors are kept in an LRU
-cache, so a repeated query costs only the index lookup. Filters (``cat:``, ``author:``, dates) are applied in
-SQL to the ids the index proposes: the index is asked for :data:`OVERFETCH` times the wanted results, and when
-too few of them pass (a selective filter), the papers passing the filter are searched exactly instead, as long
-as there are at most :data:`EXACT_SUBSET_MAX` of them; otherwise the index is asked again, wider.
+The model is passed in (``embedder.embedder_for(settings)``; ``serve`` loads it in the background at start),
+and query vectors are kept in an LRU cache, so a repeated query costs only the index lookup. Filters (``cat:``,
+``author:``, dates) are applied in SQL to the ids the index proposes: the index is asked for :data:`OVERFETCH`
+times the wanted results, and when too few of them pass (a selective filter), the papers passing the filter
+are searched exactly instead, as long as there are at most :data:`EXACT_SUBSET_MAX` of them; otherwise the
+index is asked again, wider.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,10 +24,11 @@ from sqlalchemy.dialects.postgresql import TEXT
 
 from paperstand.papers.models import Paper
 from paperstand.search.database import FTS_TABLE, _filters, fts5_match
-from paperstand.search.embedder import MODEL_ID
+from paperstand.search.embed_text import MODEL_ID
 from paperstand.search.live import EXACT_THRESHOLD, Results, engine_of, exact_top, get_live_index
+from paperstand.search.models import PaperEmbedding
 from paperstand.search.query import ParsedQuery, parse_query, words
-from paperstand.search.vectors import PaperEmbedding, unpack_vectors
+from paperstand.search.vectors import unpack_vectors
 
 E: Table = PaperEmbedding.__table__  # type: ignore[assignment]
 
@@ -82,14 +87,8 @@ class QueryCache:
 query_cache = QueryCache()
 
 
-def embed_query(text: str, encoder: QueryEncoder | None = None) -> np.ndarray:
+def embed_query(text: str, encoder: QueryEncoder) -> np.ndarray:
     """The unit vector of a query's text, from the cache when it was asked before."""
-    if encoder is None:
-        from paperstand.search.embedder import get_embedder
-
-        # Queries are single short texts: the int8 CPU path answers one in a few milliseconds, faster
-        # than a trip to a GPU, and keeps torch (hundreds of MB) out of the web process.
-        encoder = get_embedder("cpu")
     return query_cache.vector(text, encoder)
 
 
@@ -133,7 +132,7 @@ def _exact_subset(conn: Connection, q: ParsedQuery, vector: np.ndarray, k: int) 
 
 
 def search_by_vector(conn: Connection, vector: np.ndarray, q: ParsedQuery, *, limit: int, offset: int = 0,
-                     index_dir: Path | None = None, exact_threshold: int = EXACT_THRESHOLD,
+                     index_dir: Path, exact_threshold: int = EXACT_THRESHOLD,
                      exclude: frozenset[int] = frozenset()) -> Results:
     """Nearest papers to ``vector`` passing the query's filters, as (paper id, cosine similarity)."""
     need = offset + max(0, min(limit, MAX_LIMIT))
@@ -163,8 +162,8 @@ def _connect(source: Any) -> tuple[Connection, bool]:
     return engine_of(source).connect(), True
 
 
-def semantic_search(source: Any, query: ParsedQuery | str, *, limit: int = 20, offset: int = 0,
-                    index_dir: Path | None = None, encoder: QueryEncoder | None = None,
+def semantic_search(source: Any, query: ParsedQuery | str, *, index_dir: Path, encoder: QueryEncoder,
+                    limit: int = 20, offset: int = 0,
                     exact_threshold: int = EXACT_THRESHOLD) -> Results:
     """Papers closest in meaning to the query's free text, best first, honouring its filters.
 
@@ -188,7 +187,7 @@ def _title_key(title: str | None) -> str:
     return " ".join(words(title or ""))
 
 
-def similar_papers(source: Any, paper_id: int, limit: int = 5, *, index_dir: Path | None = None,
+def similar_papers(source: Any, paper_id: int, limit: int = 5, *, index_dir: Path,
                    exact_threshold: int = EXACT_THRESHOLD) -> Results:
     """The papers nearest to this one's stored vector, without itself or papers of the same title.
 
@@ -217,3 +216,55 @@ def similar_papers(source: Any, paper_id: int, limit: int = 5, *, index_dir: Pat
     finally:
         if owned:
             conn.close()
+
+
+def has_vector(source: Any, paper_id: int) -> bool:
+    """Whether this paper has a vector of the current model (else its similar papers are not known yet)."""
+    conn, owned = _connect(source)
+    try:
+        return conn.execute(select(E.c.paper_id).where(E.c.paper_id == paper_id,
+                                                       E.c.model_id == MODEL_ID)).first() is not None
+    finally:
+        if owned:
+            conn.close()
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many papers have a vector of the current model, of all papers stored."""
+
+    embedded: int
+    total: int
+
+    @property
+    def complete(self) -> bool:
+        """Whether every paper is searchable by meaning."""
+        return self.embedded >= self.total
+
+    def header(self) -> str:
+        """The ``X-Semantic-Coverage`` value: ``embedded/total``."""
+        return f"{self.embedded}/{self.total}"
+
+
+# Searches read the coverage this often at most (seconds): two counts per query would cost more than the
+# query itself on a large database, and a notice a few seconds stale misleads no one.
+COVERAGE_TTL_S = 5.0
+_coverage_cache: dict[str, tuple[float, Coverage]] = {}
+_coverage_lock = threading.Lock()
+
+
+def semantic_coverage(conn: Connection, *, clock: Callable[[], float] = time.monotonic) -> Coverage:
+    """How many papers semantic search covers (cached for :data:`COVERAGE_TTL_S` per database)."""
+    from paperstand.search.ann import database_key
+
+    key, now = database_key(conn), clock()
+    with _coverage_lock:
+        hit = _coverage_cache.get(key)
+    if hit is not None and now - hit[0] < COVERAGE_TTL_S:
+        return hit[1]
+    embedded = conn.execute(select(func.count()).select_from(E).where(E.c.model_id == MODEL_ID)).scalar_one()
+    total = conn.execute(select(func.count()).select_from(Paper)).scalar_one()
+    found = Coverage(int(embedded), int(total))
+    with _coverage_lock:
+        _coverage_cache[key] = (now, found)
+    return found

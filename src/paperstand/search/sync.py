@@ -44,11 +44,19 @@ def is_search_index_object(name: str | None) -> bool:
     return bool(name) and (str(name).startswith("ix_papers_search") or str(name).startswith(FTS_TABLE))
 
 
+def keyword_index_dir(data_dir: Path) -> Path:
+    """Where the tantivy index of a data folder lives: its ``search/keyword``."""
+    return Path(data_dir) / "search" / "keyword"
+
+
 def default_index_dir() -> Path:
-    """Where the tantivy index lives: ``$PAPERSTAND_DATA_DIR/search/keyword``."""
+    """The tantivy index folder for callers given no settings (imports): ``$PAPERSTAND_DATA_DIR/search/keyword``.
+
+    Search itself is told the folder by its settings (:func:`keyword_index_dir`).
+    """
     from paperstand.config import Settings
 
-    return Settings().data_dir / "search" / "keyword"
+    return keyword_index_dir(Settings().data_dir)
 
 
 def database_fingerprint(engine: Engine | Connection) -> str:
@@ -187,7 +195,7 @@ def shard_count(papers: int, cpus: int | None = None) -> int:
     """Shards for an index of ``papers``: one below ``SHARD_MIN_PAPERS``, else one per core up to ``MAX_SHARDS``."""
     if papers < tantivy_index.SHARD_MIN_PAPERS:
         return 1
-    from paperstand.search.embedder import usable_cpus
+    from paperstand.search.embed_text import usable_cpus
 
     return max(1, min(tantivy_index.MAX_SHARDS, cpus or usable_cpus()))
 

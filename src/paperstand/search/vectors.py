@@ -19,25 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-from sqlalchemy import (
-    Connection,
-    Engine,
-    ForeignKey,
-    Index,
-    LargeBinary,
-    String,
-    Table,
-    func,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Engine, Table, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, mapped_column
 
-from paperstand.db import Base, UTCDateTime
 from paperstand.papers.models import Paper
-from paperstand.search.embedder import DIM, MODEL_ID, paper_text
+from paperstand.search.embed_text import DIM, MODEL_ID, paper_text
+from paperstand.search.models import PaperEmbedding
 
 if TYPE_CHECKING:
     from paperstand.config import Settings
@@ -55,25 +42,6 @@ DEFAULT_BATCH = 1024
 # A paper is marked checked as of this long before its text was read: an import transaction that changed it
 # just before, but committed just after, the read still leaves it pending (it is hashed once more, that is all).
 CHECK_SLACK = timedelta(minutes=2)
-
-
-class PaperEmbedding(Base):
-    """The stored embedding of one paper's title and abstract."""
-
-    __tablename__ = "paper_embeddings"
-    __table_args__ = (Index("ix_paper_embeddings_embedded_at", "embedded_at"),)
-
-    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
-    # Which embedding function made the vector (``embedder.MODEL_ID``); another one makes the paper pending.
-    model_id: Mapped[str] = mapped_column(String(64))
-    # Hash of the embedded text (``content_hash``): the vector is recomputed only when it differs.
-    content_hash: Mapped[str] = mapped_column(String(32))
-    # DIM little-endian float16 values, unit length.
-    vector: Mapped[bytes] = mapped_column(LargeBinary)
-    # When the vector was written: the ANN index's watermark for incremental updates.
-    embedded_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # When the hash was last compared with the paper; NULL forces a comparison (``--rebuild``).
-    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class TextEncoder(Protocol):
@@ -159,7 +127,8 @@ def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def _embed_batch(engine: Engine, rows: list[Any], read_at: datetime, encoder: TextEncoder,
-                 report: EmbedReport) -> None:
+                 report: EmbedReport, tick: Callable[[int], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
     """Embed the changed papers of one batch and commit them, with the unchanged ones marked checked."""
     texts = {r.id: paper_text(r.title, r.abstract) for r in rows}
     hashes = {pid: content_hash(t) for pid, t in texts.items()}
@@ -169,10 +138,11 @@ def _embed_batch(engine: Engine, rows: list[Any], read_at: datetime, encoder: Te
     load = getattr(encoder, "load", None)
     if todo and load is not None and not report.load_seconds:
         # Timed apart, so that the rate tells what embedding costs, not a first run's model build.
-        started = time.monotonic()
+        started = clock()
         load()
-        report.load_seconds = time.monotonic() - started
-    vectors = encoder.encode([texts[pid] for pid in todo]) if todo else np.zeros((0, DIM), np.float32)
+        report.load_seconds = clock() - started
+    vectors = (encoder.encode([texts[pid] for pid in todo], progress=tick) if todo
+               else np.zeros((0, DIM), np.float32))
     with engine.begin() as conn:
         # The time is taken inside the writing transaction, just before it commits: the index's watermark
         # relies on rows becoming visible in about the order of their ``embedded_at``.
@@ -186,29 +156,47 @@ def _embed_batch(engine: Engine, rows: list[Any], read_at: datetime, encoder: Te
     report.unchanged += len(same)
 
 
+def _partial(progress: Callable[[int, int], None] | None, done: int, total: int) -> Callable[[int], None] | None:
+    """A per-text counter inside one batch, reporting to ``progress`` as papers already done plus these."""
+    if progress is None:
+        return None
+    inside = 0
+
+    def tick(n: int) -> None:
+        nonlocal inside
+        inside += n
+        progress(done + inside, max(total, done + inside))
+
+    return tick
+
+
 def embed_pending(engine: Engine, settings: Settings | None = None, *, device: str = "auto",
                   batch: int = DEFAULT_BATCH, rebuild: bool = False,
                   progress: Callable[[int, int], None] | None = None, encoder: TextEncoder | None = None,
-                  index_dir: Path | None = None, update_index: bool = True) -> EmbedReport:
+                  index_dir: Path | None = None, update_index: bool = True,
+                  clock: Callable[[], float] = time.monotonic) -> EmbedReport:
     """Embed every pending paper in committed batches, then bring the ANN index file up to date.
 
-    ``progress(done, total)`` is called after each batch. ``rebuild`` re-checks and re-embeds every paper
-    (resumable too: the old vectors keep serving until each is replaced) and rebuilds the index file.
+    ``progress(done, total)`` counts papers: after each batch, and as the model works through one. ``rebuild``
+    re-checks and re-embeds every paper (resumable too: the old vectors keep serving until each is replaced) and
+    rebuilds the index file. ``clock`` (seconds) times the run.
     """
     from paperstand.search.ann import default_index_dir, sync_index_file
 
+    if settings is None and (encoder is None or (update_index and index_dir is None)):
+        raise ValueError("embed_pending: pass settings, or both an encoder and an index folder")
     if encoder is None:
-        from paperstand.search.embedder import get_embedder
+        from paperstand.search.embedder import embedder_for
 
-        cache = Path(settings.data_dir) / "models" if settings is not None else None
-        encoder = get_embedder(device, cache)
+        assert settings is not None
+        encoder = embedder_for(settings, device)
     report = EmbedReport(device=getattr(encoder, "device", ""))
     if rebuild:
         with engine.begin() as conn:
             conn.execute(update(PaperEmbedding).values(checked_at=None, content_hash=""))
     with engine.connect() as conn:
         total = count_pending(conn, encoder.model_id)
-    started = time.monotonic()
+    started = clock()
     last, done = 0, 0
     while True:
         read_at = datetime.now(UTC)
@@ -216,12 +204,13 @@ def embed_pending(engine: Engine, settings: Settings | None = None, *, device: s
             rows = _next_pending(conn, last, max(1, batch), encoder.model_id)
         if not rows:
             break
-        _embed_batch(engine, rows, read_at, encoder, report)
+        _embed_batch(engine, rows, read_at, encoder, report, _partial(progress, done, total), clock)
         last, done = rows[-1].id, done + len(rows)
         if progress is not None:
             progress(done, max(total, done))
-    report.seconds = time.monotonic() - started - report.load_seconds
+    report.seconds = clock() - started - report.load_seconds
     report.device = getattr(encoder, "device", report.device)
     if update_index:
-        report.index = sync_index_file(engine, index_dir or default_index_dir(settings), rebuild=rebuild)
+        folder = index_dir if index_dir is not None else default_index_dir(settings)  # type: ignore[arg-type]
+        report.index = sync_index_file(engine, folder, rebuild=rebuild)
     return report

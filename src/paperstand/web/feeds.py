@@ -73,7 +73,8 @@ def search_feed(request: Request, fmt: str, q: str = Query("", max_length=500),
                     f"{base}/search?{urlencode({'q': q})}", str(request.url),
                     f"Papers matching {q!r}")
     try:
-        found = search(session, q, mode=parse_mode(mode), limit=50) if q.strip() else None
+        settings = request.app.state.settings
+        found = search(session, q, settings=settings, mode=parse_mode(mode), limit=50) if q.strip() else None
     except (SearchSyntaxError, ValueError) as exc:
         raise BadRequest(str(exc), hint="See /search for the query language.") from None
     cards = cards_for(session, [r.paper for r in found.results]) if found else []

@@ -6,15 +6,14 @@ import logging
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paperstand.deps import db_session
 from paperstand.errors import NotFound
 from paperstand.ingest.record import split_arxiv_id
 from paperstand.papers.bibtex import bibtex
-from paperstand.papers.models import Paper
 from paperstand.papers.queries import find_card
+from paperstand.search.service import similar
 from paperstand.web.render import absolute, render
 from paperstand.web.templating import paper_url
 
@@ -38,24 +37,12 @@ def paper_page(request: Request, paper_id: str, session: Session = Depends(db_se
     if paper_id != card.paper.public_id:
         return RedirectResponse(paper_url(card.paper), status_code=301)
     return render(request, "paper.html", card=card, paper=card.paper, bibtex=bibtex(card.paper),
-                  canonical=absolute(request, paper_url(card.paper)), similar=_similar(session, card.paper.id))
+                  canonical=absolute(request, paper_url(card.paper)),
+                  similar=similar(session, card.paper.id, settings=request.app.state.settings, limit=SIMILAR_SHOWN))
 
 
 # How many neighbours the paper page lists.
 SIMILAR_SHOWN = 5
-
-
-def _similar(session: Session, paper_id: int) -> list[tuple[Paper, float]]:
-    """Nearest papers by meaning from the stored vectors (the model is not needed); empty when unknown."""
-    from paperstand.search.semantic import similar_papers
-
-    try:
-        ranked = similar_papers(session, paper_id, limit=SIMILAR_SHOWN)
-    except Exception:  # the page must render even when the vector index cannot be read
-        log.exception("similar papers for %s failed", paper_id)
-        return []
-    papers = {p.id: p for p in session.execute(select(Paper).where(Paper.id.in_([i for i, _ in ranked]))).scalars()}
-    return [(papers[i], score) for i, score in ranked if i in papers]
 
 
 def _not_found_hint(paper_id: str) -> str:

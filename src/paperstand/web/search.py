@@ -46,7 +46,8 @@ def search_page(request: Request, session: Session = Depends(db_session),
     error = None
     try:
         chosen = parse_mode(mode)
-        result = search(session, text, mode=chosen, offset=(p - 1) * PER_PAGE) if text else None
+        result = (search(session, text, settings=request.app.state.settings, mode=chosen, offset=(p - 1) * PER_PAGE)
+                  if text else None)
     except (SearchSyntaxError, ValueError) as exc:
         result, error = None, str(exc)
 

@@ -41,16 +41,35 @@ def digests_job(settings: Settings) -> str:
             f"{report.retried} to retry, {report.suppressed} suppressed")
 
 
-def embed_job(settings: Settings) -> str:
-    """Embed new and changed papers and bring the semantic index file up to date."""
-    from paperstand.search.vectors import embed_pending
+def embed_job(settings: Settings, device: str = "auto") -> str:
+    """Embed new and changed papers and bring the semantic index file up to date (one query when none is)."""
+    from paperstand.search.vectors import count_pending, embed_pending
 
     engine = make_engine(settings.effective_database_url)
     try:
-        report = embed_pending(engine, settings)
+        with engine.connect() as conn:
+            if count_pending(conn) == 0:
+                # The model is not even loaded: this job runs every minute.
+                return "nothing to embed"
+        report = embed_pending(engine, settings, device=device)
     finally:
         engine.dispose()
     return "; ".join(report.lines())
 
 
-JOBS: dict[str, Callable[[Settings], str]] = {"harvest": harvest_job, "digests": digests_job, "embed": embed_job}
+def embed_on_cpu_job(settings: Settings) -> str:
+    """The embed job as the web process runs it: on the CPU model that also answers queries (loaded once)."""
+    return embed_job(settings, device="cpu")
+
+
+def backup_job(settings: Settings) -> str:
+    """Take the nightly backup and keep the newest ``PAPERSTAND_BACKUP_KEEP``."""
+    from paperstand.backup.service import backup_job as nightly
+
+    return nightly(settings)
+
+
+JOBS: dict[str, Callable[[Settings], str]] = {"harvest": harvest_job, "digests": digests_job, "embed": embed_job,
+                                               "backup": backup_job}
+# What ``paperstand serve`` runs in-process: torch and a GPU stay out of the web process.
+IN_PROCESS_JOBS: dict[str, Callable[[Settings], str]] = {**JOBS, "embed": embed_on_cpu_job}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
@@ -27,11 +27,17 @@ def make_queue(settings: Settings) -> Huey:
     return SqliteHuey("paperstand", filename=str((settings.data_dir / "queue.db").resolve()))
 
 
-def register(huey: Huey, settings: Settings) -> dict[str, Any]:
-    """Register every scheduled job as a periodic task; returns the tasks by job name (to enqueue by hand)."""
+def register(huey: Huey, settings: Settings, *, jobs: Mapping[str, Callable[[Settings], str]] = JOBS,
+             before: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Register every scheduled job as a periodic task; returns the tasks by job name (to enqueue by hand).
+
+    ``jobs`` replaces the job functions (the web process embeds on the CPU); ``before`` runs on the job's
+    thread before each run (the web process lowers its priority there).
+    """
     tasks: dict[str, Any] = {}
     for name, when in SCHEDULE.items():
-        tasks[name] = huey.periodic_task(when.crontab(), name=name)(_locked(huey, name, JOBS[name], settings))
+        job = _locked(huey, name, jobs[name], settings, before)
+        tasks[name] = huey.periodic_task(when.crontab(), name=name)(job)
     return tasks
 
 
@@ -40,8 +46,11 @@ def lock_name(job: str) -> str:
     return f"paperstand-{job}"
 
 
-def _locked(huey: Huey, name: str, job: Callable[[Settings], str], settings: Settings) -> Callable[[], str]:
+def _locked(huey: Huey, name: str, job: Callable[[Settings], str], settings: Settings,
+            before: Callable[[], None] | None) -> Callable[[], str]:
     def run() -> str:
+        if before is not None:
+            before()
         # One run of a job at a time across every worker on this queue; a second one skips.
         # huey's lock TTL needs Redis 7.4+ and SQLite storage has none, so a worker killed mid-job
         # would hold the lock for good: each worker clears these locks when it starts instead.

@@ -31,10 +31,13 @@ SCHEDULE: dict[str, Every] = {
     # arXiv announces new papers once a day (around 00:00 UTC on weekdays) and Hugging Face curates
     # through the day: every 3 hours keeps the site current without hammering either.
     "harvest": Every(minute="17", hour="*/3", about="fetch new papers from arXiv and Hugging Face"),
-    # Subscribers choose a send hour in their own time zone; a run every 10 minutes sends each digest
-    # within 10 minutes of its hour. Runs that find nothing due cost one query.
-    "digests": Every(minute="*/10", hour="*", about="send every digest that is due now"),
-    # Semantic search sees a paper once it is embedded: every 15 minutes keeps new imports findable by
-    # meaning soon after they land; a run with nothing pending costs one query.
-    "embed": Every(minute="*/15", hour="*", about="embed new and changed papers; update the semantic index"),
+    # Subscribers choose a send hour in their own time zone; a run every minute sends each digest within a
+    # minute or two of its hour. Runs that find nothing due cost a plan query and one claim.
+    "digests": Every(minute="*", hour="*", about="send every digest that is due now"),
+    # Semantic search sees a paper once it is embedded: every minute makes a new import findable by meaning a
+    # minute or two after it lands; a run with nothing pending costs one query and loads no model.
+    "embed": Every(minute="*", hour="*", about="embed new and changed papers; update the semantic index"),
+    # Quiet hours, after arXiv's 00:00 UTC announcement and its harvests: one consistent copy a night, the
+    # newest PAPERSTAND_BACKUP_KEEP kept (0 turns it off), so a broken disk costs at most a day of writes.
+    "backup": Every(minute="41", hour="3", about="back up the database; keep the newest PAPERSTAND_BACKUP_KEEP"),
 }

@@ -8,6 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from paperstand.search import embed_onnx as onnx
+from paperstand.search import embed_text as text
+from paperstand.search import embed_torch as torch_engine
 from paperstand.search import embedder as emb
 
 SENTENCES = [
@@ -49,7 +52,7 @@ def embedder(cache_dir: Path) -> emb.Embedder:
 def plain_vectors() -> np.ndarray:
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(str(emb.model_dir()), device="cpu")
+    model = SentenceTransformer(str(text.model_dir()), device="cpu")
     return np.asarray(model.encode(SENTENCES), dtype=np.float32)
 
 
@@ -83,7 +86,7 @@ def test_fast_path_agrees_with_plain_model(embedder: emb.Embedder, plain_vectors
 
 def test_torch_pipeline_agrees_with_plain_model(plain_vectors: np.ndarray) -> None:
     """The GPU path's code (thread-pool tokenization, prefetch, pooling), run here on the CPU in fp32."""
-    backend = emb._TorchBackend("cpu", tokenizer_threads=2)
+    backend = torch_engine.TorchBackend("cpu", tokenizer_threads=2)
     done: list[int] = []
     vecs = backend.encode(SENTENCES, batch_size=2, progress=done.append)
     assert sum(done) == len(SENTENCES)
@@ -93,7 +96,7 @@ def test_torch_pipeline_agrees_with_plain_model(plain_vectors: np.ndarray) -> No
 
 def test_torch_pipeline_with_tokenizer_processes(plain_vectors: np.ndarray) -> None:
     """The pool of tokenizer processes the CUDA path uses gives the same vectors as in-process tokenizing."""
-    backend = emb._TorchBackend("cpu", tokenizer_processes=2)
+    backend = torch_engine.TorchBackend("cpu", tokenizer_processes=2)
     vecs = backend.encode(SENTENCES, batch_size=3, progress=None)
     assert np.all((vecs * plain_vectors).sum(axis=1) > 0.999)
     again = backend.encode(SENTENCES[::-1], batch_size=3, progress=None)[::-1]  # the pool is reused
@@ -102,7 +105,7 @@ def test_torch_pipeline_with_tokenizer_processes(plain_vectors: np.ndarray) -> N
 
 def test_prefix_tokenizing_is_exact() -> None:
     """Encoding a whitespace-cut prefix gives the same word pieces as encoding the whole text."""
-    tok = emb._tokenizer(emb.model_dir())
+    tok = text.tokenizer(text.model_dir())
     long_words = "representation " * 120  # about 15 characters a piece: the prefix falls short, redone whole
     texts = [
         " ".join(SENTENCES) * 4,  # long, ordinary prose: the prefix is enough
@@ -111,16 +114,16 @@ def test_prefix_tokenizing_is_exact() -> None:
         "short text",
         "α-β γ-δ: ∑ over k of f(k) — naïve café résumé " * 40,
     ]
-    assert emb._prefix(texts[0]) != texts[0] and emb._prefix(texts[3]) == texts[3]
-    ids, mask = emb._tokenize(tok, texts)
+    assert text.prefix(texts[0]) != texts[0] and text.prefix(texts[3]) == texts[3]
+    ids, mask = text.tokenize(tok, texts)
     whole = tok.encode_batch(texts)
     assert ids.tolist() == [e.ids for e in whole]
     assert mask.tolist() == [e.attention_mask for e in whole]
-    assert ids.shape[1] == emb.MAX_SEQ_LENGTH
+    assert ids.shape[1] == text.MAX_SEQ_LENGTH
     assert not np.any((ids == 0) & (mask == 1))  # the mask the CUDA path derives from ids is the same
     worker_ids = None
-    emb._worker_start(str(emb.model_dir()))
-    worker_ids = emb._worker_ids(texts[3:4] + texts[1:2])
+    torch_engine.worker_start(str(text.model_dir()))
+    worker_ids = torch_engine.worker_ids(texts[3:4] + texts[1:2])
     assert worker_ids.tolist() == [e.ids for e in tok.encode_batch(texts[3:4] + texts[1:2])]
 
 
@@ -132,11 +135,11 @@ def test_progress_counts_every_text(embedder: emb.Embedder) -> None:
 
 
 def test_artifact_is_cached_and_reused(embedder: emb.Embedder, cache_dir: Path, monkeypatch) -> None:
-    artifact = emb.artifact_path(cache_dir)
+    artifact = onnx.artifact_path(cache_dir)
     assert artifact.is_file() and artifact.parent == cache_dir
     assert [p.name for p in cache_dir.iterdir()] == [artifact.name]  # no temporary leftovers
-    monkeypatch.setattr(emb, "_export_onnx", _refuse)
-    assert emb.ensure_artifact(cache_dir) == artifact
+    monkeypatch.setattr(onnx, "_export_onnx", _refuse)
+    assert onnx.ensure_artifact(cache_dir) == artifact
     fresh = emb.Embedder("cpu", cache_dir=cache_dir)  # a second process would load, not rebuild
     np.testing.assert_array_equal(fresh.encode(SENTENCES[:2]), embedder.encode(SENTENCES[:2]))
 
@@ -144,24 +147,24 @@ def test_artifact_is_cached_and_reused(embedder: emb.Embedder, cache_dir: Path, 
 def test_artifact_rebuilt_atomically_when_missing(tmp_path: Path, monkeypatch) -> None:
     seen: dict[str, object] = {}
 
-    def fake_export(target: Path) -> None:
+    def fake_export(target: Path, model_path: Path) -> None:
         seen["tmp_dir"] = target.parent
-        seen["final_during_build"] = emb.artifact_path(tmp_path).exists()
+        seen["final_during_build"] = onnx.artifact_path(tmp_path).exists()
         target.write_bytes(b"fp32")
 
     def fake_quantise(src: Path, target: Path) -> None:
         target.write_bytes(src.read_bytes() + b"->int8")
 
-    monkeypatch.setattr(emb, "_export_onnx", fake_export)
-    monkeypatch.setattr(emb, "_quantise", fake_quantise)
-    final = emb.ensure_artifact(tmp_path)
+    monkeypatch.setattr(onnx, "_export_onnx", fake_export)
+    monkeypatch.setattr(onnx, "_quantise", fake_quantise)
+    final = onnx.ensure_artifact(tmp_path)
     assert final.read_bytes() == b"fp32->int8"
     assert seen["final_during_build"] is False
     assert Path(str(seen["tmp_dir"])).parent == tmp_path  # built beside its place, then renamed
     assert [p.name for p in tmp_path.iterdir()] == [final.name]
 
     final.unlink()  # deleted: built again
-    assert emb.ensure_artifact(tmp_path).read_bytes() == b"fp32->int8"
+    assert onnx.ensure_artifact(tmp_path).read_bytes() == b"fp32->int8"
 
 
 def test_failed_build_leaves_nothing_behind(tmp_path: Path, monkeypatch) -> None:
@@ -169,10 +172,10 @@ def test_failed_build_leaves_nothing_behind(tmp_path: Path, monkeypatch) -> None
         target.write_bytes(b"half")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(emb, "_export_onnx", lambda target: target.write_bytes(b"fp32"))
-    monkeypatch.setattr(emb, "_quantise", broken_quantise)
+    monkeypatch.setattr(onnx, "_export_onnx", lambda target, model_path: target.write_bytes(b"fp32"))
+    monkeypatch.setattr(onnx, "_quantise", broken_quantise)
     with pytest.raises(RuntimeError):
-        emb.ensure_artifact(tmp_path)
+        onnx.ensure_artifact(tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -182,6 +185,18 @@ def test_get_embedder_is_lazy_and_shared(tmp_path: Path) -> None:
     assert not e.loaded
     assert list(tmp_path.iterdir()) == []  # nothing built before first use
     assert e.model_id == emb.MODEL_ID and "MiniLM" in e.model_id and e.dim == 384
+
+
+def test_settings_name_the_model_and_cache_folders(tmp_path: Path) -> None:
+    """No environment is read: the settings passed in decide where the model and its built graph live."""
+    from paperstand.config import Settings
+
+    settings = Settings(data_dir=tmp_path / "data", model_dir=text.model_dir())
+    e = emb.embedder_for(settings)
+    assert e.cache_dir == tmp_path / "data" / "models" and e.model_path == text.model_dir()
+    assert e is emb.embedder_for(settings) and e.requested_device == "cpu"
+    with pytest.raises(FileNotFoundError, match="no model files"):
+        text.model_dir(tmp_path)
 
 
 def test_device_resolution(monkeypatch) -> None:
@@ -208,7 +223,7 @@ def test_paper_text() -> None:
 def test_batches_side_by_side_give_the_same_vectors(embedder: emb.Embedder) -> None:
     """The CPU path runs batches on a thread per core; each batch's vectors are those of running it alone."""
     backend = embedder._get_backend()
-    assert isinstance(backend, emb._OnnxBackend)
+    assert isinstance(backend, onnx.OnnxBackend)
     texts = [f"{s} Variant {i}." for i in range(4) for s in SENTENCES]
     workers = backend.workers
     try:

@@ -1,21 +1,89 @@
-"""``paperstand search``: the search page in the terminal."""
+"""The search commands: ``paperstand embed`` (compute the embeddings) and ``paperstand search`` (the terminal page)."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
+from rich.text import Text
 from sqlalchemy.orm import Session
 
 from paperstand.config import Settings
 from paperstand.db import make_engine, migrate
 from paperstand.search.query import SearchSyntaxError
 from paperstand.search.service import MODES, parse_mode, search
+from paperstand.search.vectors import DEFAULT_BATCH, embed_pending
+
+
+class RateColumn(ProgressColumn):
+    """Papers embedded a second, as the bar's recent average."""
+
+    def render(self, task: Task) -> Text:
+        """``123 papers/s``, or nothing before the first batch."""
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} papers/s" if speed else "", style="progress.data.speed")
+
+
+class Device(StrEnum):
+    """Where the embedding model runs."""
+
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+def embed(
+    device: Annotated[Device, typer.Option(
+        help="`auto` uses a CUDA GPU when one is usable, else the CPU (int8 ONNX Runtime).")] = Device.auto,
+    batch: Annotated[int, typer.Option(
+        min=1, help="Papers embedded and committed together; an interrupted run loses at most one batch.")] = (
+        DEFAULT_BATCH),
+    rebuild: Annotated[bool, typer.Option(
+        help="Re-embed every paper and rebuild the index file (after a model change the pending papers are "
+        "found anyway).")] = False,
+) -> None:
+    """Embed new and changed papers for semantic search, then update its index (`search/semantic` in the data dir).
+
+    A paper is embedded once per change of its title or abstract: running this again finds nothing to do.
+    Work is committed batch by batch, so an interrupted run resumes where it stopped. The worker runs the
+    same backfill every minute (`paperstand serve` in-process, or `paperstand worker`); run it by hand for a
+    large backfill on a GPU.
+
+    Examples:
+
+    * `paperstand embed`  (after `paperstand import ...`)
+    * `paperstand embed --device cuda --batch 8192`  (a large backfill on a GPU)
+    """
+    settings = Settings()
+    engine = make_engine(settings.effective_database_url)
+    migrate(engine)
+    console = Console(stderr=True)
+    columns = (TextColumn("[bold]embedding"), BarColumn(), MofNCompleteColumn(), TextColumn("papers"),
+               RateColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=console, transient=False) as bar:
+            task = bar.add_task("embed", total=None)
+
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = embed_pending(engine, settings, device=device.value, batch=batch, rebuild=rebuild,
+                                   progress=advance)
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/]: the batches committed so far are kept; run it again to resume")
+        raise typer.Exit(130) from None
+    finally:
+        engine.dispose()
+    for line in report.lines():
+        Console().print(line)
+
 
 console = Console()
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
@@ -55,7 +123,7 @@ def search_command(
     migrate(engine)
     with Session(engine) as session:
         try:
-            page = search(session, query, mode=chosen, offset=offset, limit=limit)
+            page = search(session, query, settings=settings, mode=chosen, offset=offset, limit=limit)
         except SearchSyntaxError as exc:
             raise typer.BadParameter(str(exc), param_hint="QUERY") from None
         for notice in page.notices:
