@@ -405,6 +405,16 @@ def test_front_page_without_arxiv_dates_links_no_arxiv_day(loaded: TestClient, e
     assert _titles(html) == ["Undated"] and 'href="/arxiv/2025-03-09">the latest arXiv day' in html
 
 
+def test_front_page_links_the_latest_arxiv_month_when_papers_are_dated_by_id(client: TestClient,
+                                                                            engine: Engine) -> None:
+    # Dated by id only (month precision): no day listing holds them, so the link names the month.
+    _store(engine, PaperRecord(source="arxiv-jsonl", arxiv_id="2605.01234", title="By id",
+                               published_at=datetime(2026, 5, 1, tzinfo=UTC), published_precision="month",
+                               featured_on=date(2026, 5, 20)))
+    html = client.get("/").text
+    assert 'href="/arxiv/2026-05">the latest arXiv month</a>' in html
+
+
 def test_offline_harvest_banner_goes_once_papers_exist(client: TestClient, engine: Engine) -> None:
     offline = "arXiv and Hugging Face could not be reached, so nothing was harvested."
     client.app.state.harvest_thread = FakeHarvest(offline, alive=False)

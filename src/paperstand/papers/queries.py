@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -87,14 +87,6 @@ def count_featured(session: Session, period: Period | None = None) -> int:
 def latest_day(session: Session) -> date | None:
     """The most recent day with featured papers."""
     return session.execute(select(func.max(DailyPick.day))).scalar_one()
-
-
-def latest_arxiv_day(session: Session) -> date | None:
-    """The arXiv publication day of the most recently published stored paper."""
-    newest = session.execute(select(func.max(Paper.published_at))).scalar_one()
-    if isinstance(newest, str):  # SQLite hands back MAX() of a DATETIME column as text
-        newest = datetime.fromisoformat(newest)
-    return newest.date() if newest is not None else None
 
 
 def neighbour_days(session: Session, day: date) -> tuple[date | None, date | None]:

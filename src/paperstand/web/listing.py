@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from paperstand.deps import db_session
+from paperstand.papers.listings import latest_arxiv_day, latest_arxiv_month
 from paperstand.papers.periods import (
     Period,
     day_period,
@@ -22,7 +23,6 @@ from paperstand.papers.periods import (
 from paperstand.papers.queries import (
     PeriodPage,
     count_papers,
-    latest_arxiv_day,
     latest_day,
     period_page,
 )
@@ -57,7 +57,16 @@ def home(request: Request, sort: SortText = "top", session: Session = Depends(db
         papers = count_papers(session)
         return render(request, "welcome.html", papers=papers, harvest_status=_harvest_status(request, papers))
     listing = period_page(session, day_period(day), per_page=DAY_PER_PAGE, sort=order)
-    return _day_page(request, listing, home=True, arxiv_day=latest_arxiv_day(session))
+    return _day_page(request, listing, home=True, arxiv_latest=_latest_arxiv(session))
+
+
+def _latest_arxiv(session: Session) -> tuple[str, str] | None:
+    """Where the front page's "everything else" link goes: the newest arXiv day, else month (id-dated papers)."""
+    day = latest_arxiv_day(session)
+    if day is not None:
+        return f"/arxiv/{day.isoformat()}", "the latest arXiv day"
+    month = latest_arxiv_month(session)
+    return (f"/arxiv/{month:%Y-%m}", "the latest arXiv month") if month is not None else None
 
 
 @router.get("/papers/date/{day}", response_class=HTMLResponse)
@@ -88,12 +97,12 @@ def month_page(request: Request, month: str, p: PageNumber = 1, sort: SortText =
 
 
 def _day_page(request: Request, listing: PeriodPage, *, home: bool = False,
-              arxiv_day: date | None = None) -> HTMLResponse:
+              arxiv_latest: tuple[str, str] | None = None) -> HTMLResponse:
     check_page(listing)
     day = listing.period.start
     # On the front page a harvest may still be running; papers exist here, so only a live one is news.
     return render(request, "day.html", listing=listing, home=home, sorts=SORT_LABELS, listing_url=listing_url,
-                  harvest_status=_harvest_status(request, 1) if home else None, arxiv_day=arxiv_day,
+                  harvest_status=_harvest_status(request, 1) if home else None, arxiv_latest=arxiv_latest,
                   canonical=absolute(request, listing_url(listing.period, listing.page, listing.sort)),
                   week=week_period_of(day), month=month_period(day.year, day.month))
 
