@@ -319,11 +319,7 @@ def _fsync(path: Path) -> None:
 
 def _fsync_dir(folder: Path) -> None:
     # The rename is durable only once the folder's entry is on disk.
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync(folder)
 
 
 def _first_line(exc: Exception) -> str:
