@@ -199,9 +199,8 @@ def _safe(url: str) -> str:
     """The URL without its password or query (a search_path option is noise in one line)."""
     try:
         parsed = make_url(url)
-    except Exception:  # not an SQLAlchemy URL (a redis one, say): only hide the password
-        head, _, tail = url.rpartition("@")
-        return f"{head.split('//')[0]}//…@{tail}" if head else url
+    except Exception:  # not a URL at all: say only where it points
+        return url.rpartition("@")[2]
     return parsed.set(query={}).render_as_string(hide_password=True)
 
 
