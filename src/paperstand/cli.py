@@ -34,11 +34,13 @@ out = Console()
 def _add_subcommands() -> None:
     from paperstand.backup.cli import backup_command, restore_command
     from paperstand.digests.cli import app as digest_app
+    from paperstand.mail.cli import app as mail_app
     from paperstand.search.embed_cli import embed
     from paperstand.search.terminal import search_command
     from paperstand.worker.cli import worker
 
     app.add_typer(digest_app, name="digest")
+    app.add_typer(mail_app, name="mail")
     app.command("worker")(worker)
     app.command("embed")(embed)
     app.command("search")(search_command)
