@@ -15,8 +15,8 @@ import logging
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from paperstand.deps import SettingsDep, db_session
 from paperstand.mail.feedback import apply_feedback, webhook_events
