@@ -36,12 +36,12 @@ def feedback_command(
         try:
             report = read_report(path.read_bytes(), settings.effective_secret_key)
         except OSError as exc:
-            console.print(f"{path}: cannot read: {exc.strerror or exc}", highlight=False, markup=False)
+            _say(f"{path}: cannot read: {exc.strerror or exc}")
             failed = True
             continue
         if report is None:
             if named:
-                console.print(f"{path}: not a complaint or hard-bounce report", highlight=False, markup=False)
+                _say(f"{path}: not a complaint or hard-bounce report")
                 failed = True
             continue
         reports.append((str(path), report))
@@ -55,6 +55,10 @@ def feedback_command(
     engine.dispose()
     if failed:
         raise typer.Exit(1)
+
+
+def _say(line: str) -> None:
+    console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def _messages(paths: list[Path]) -> Iterator[tuple[Path, bool]]:
