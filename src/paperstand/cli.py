@@ -34,10 +34,12 @@ out = Console()
 def _add_subcommands() -> None:
     from paperstand.backup.cli import backup_command, restore_command
     from paperstand.digests.cli import app as digest_app
+    from paperstand.mail.cli import app as mail_app
     from paperstand.search.cli import embed, search_command
     from paperstand.worker.cli import worker
 
     app.add_typer(digest_app, name="digest")
+    app.add_typer(mail_app, name="mail")
     app.command("worker")(worker)
     app.command("embed")(embed)
     app.command("search")(search_command)
@@ -97,12 +99,14 @@ def serve(
     import uvicorn
 
     from paperstand.app import create_app
+    from paperstand.failures import preflight
 
     # --host/--port go into the settings, so the app's own links (and the address it records) use them.
     overrides: dict[str, Any] = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     settings = Settings(**overrides)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter on every start
+    preflight(settings)  # a read-only folder or an unreachable database: one line, before listening
     application = create_app(settings, background_harvest=harvest and settings.harvest_on_start)
     bind_host, bind_port = settings.host, settings.port
     console.print(f"paperstand serving on [bold]http://{bind_host}:{bind_port}[/] "
@@ -256,9 +260,26 @@ def _safe_url(url: str) -> str:
 
 
 def main() -> None:
-    """Entry point for ``python -m paperstand``."""
-    app()
+    """The ``paperstand`` command: a full disk or an unreachable database ends in one line, not a traceback."""
+    import os
+    import sys
+
+    from paperstand.failures import Where, describe_failure
+
+    try:
+        app()
+    except Exception as exc:
+        # Settings are read again here (commands build their own): the line names their database and folder.
+        try:
+            where = Where.of(Settings())
+        except Exception:
+            where = Where()
+        line = describe_failure(exc, where)
+        if line is None or os.environ.get("PAPERSTAND_LOG_LEVEL", "").upper() == "DEBUG":
+            raise
+        print(line, file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
-    app()
+    main()

@@ -117,6 +117,13 @@ class Settings(BaseSettings):
         description="Line shown under the site name on every page.",
     )
 
+    feedback_token: str | None = Field(
+        None,
+        description="Shared secret of the mail provider's complaint and bounce webhook, `POST /hooks/mail-feedback` "
+        "(sent as `Authorization: Bearer TOKEN`, or as the password of HTTP basic auth). Unset means the endpoint "
+        "answers 404.",
+    )
+
     backup_keep: int = Field(
         7,
         ge=0,

@@ -89,7 +89,7 @@ def detect(head: bytes) -> str:
         first = text.split(b"\n", 1)[0]
         try:
             obj = json.loads(first)
-        except ValueError:
+        except (ValueError, RecursionError):
             # A first line cut off by the head's end (a paper with thousands of authors) or broken
             # still starts like a record; a one-line /api/papers/{id} object shows its "_id" keys.
             if _JSONL_START.match(first) and b'"_id"' not in first:

@@ -20,6 +20,8 @@ SOURCE = "hf-daily"
 _DISCUSSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # The thumbnail column's width; a longer URL is not a thumbnail Hugging Face sends.
 _MAX_URL = 512
+# JSON values kept from fields that hold plain values; lists and objects there are noise, however deep.
+_SCALARS = (str, int, float, bool)
 
 
 def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
@@ -34,6 +36,10 @@ def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
     except json.JSONDecodeError as exc:
         yield Rejection(f"line {exc.lineno} column {exc.colno}", f"invalid JSON ({exc.msg})")
         return
+    except RecursionError:
+        # json recurses per bracket: '[' * 2000 is valid JSON no paper document resembles.
+        yield Rejection("document", "invalid JSON (nested too deeply to read)")
+        return
     if isinstance(doc, dict) and isinstance(doc.get("error"), str):
         yield Rejection("response", f"Hugging Face API error: {doc['error']}")
         return
@@ -42,7 +48,11 @@ def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
         return
     items = doc if isinstance(doc, list) else [doc]
     for number, item in enumerate(items, start=1):
-        yield _item(item, f"record {number}")
+        try:
+            yield _item(item, f"record {number}")
+        except (AttributeError, TypeError, ValueError) as exc:
+            # A field of the wrong JSON type ("authors": 5) spoils this record only.
+            yield Rejection(f"record {number}", f"unexpected value in a field ({exc})")
 
 
 def _item(item: Any, where: str) -> ParseItem:
@@ -73,7 +83,7 @@ def _item(item: Any, where: str) -> ParseItem:
         github_repo=_str(paper.get("githubRepo") or item.get("githubRepo")),
         project_page=_str(paper.get("projectPage") or item.get("projectPage")),
         ai_summary=_str(paper.get("ai_summary")), ai_keywords=_keywords(paper.get("ai_keywords")),
-        organization=org if isinstance(org, dict) else None,
+        organization=_organization(org),
         discussion_id=_discussion_id(paper.get("discussionId")),
         thumbnail=_thumbnail(item.get("thumbnail") or paper.get("thumbnail")),
         hf_upvotes=_int(paper.get("upvotes")), hf_comments=_int(item.get("numComments")),
@@ -115,7 +125,7 @@ def _explorer(doc: dict[str, Any]) -> Iterator[ParseItem]:
 def _names(value: Any) -> list[str]:
     """Authors as a list, or as the text of a Python list ("['A', 'B']") as the export stores them."""
     if isinstance(value, list):
-        return [str(v).strip() for v in value if str(v).strip()]
+        return [str(v).strip() for v in value if isinstance(v, _SCALARS) and str(v).strip()]
     if isinstance(value, str):
         text = value.strip().strip("[]")
         return [part.strip().strip("'\"").strip() for part in text.split("',") if part.strip().strip("'\"")]
@@ -134,9 +144,16 @@ def _thumbnail(value: Any) -> str | None:
     return None if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value) else value
 
 
+def _organization(value: Any) -> dict[str, Any] | None:
+    """The organization's own fields (name, avatar...): nested values are dropped, so depth cannot reach storage."""
+    if not isinstance(value, dict):
+        return None
+    return {str(k): v for k, v in value.items() if v is None or isinstance(v, _SCALARS)}
+
+
 def _keywords(value: Any) -> list[str] | None:
     """A list of keywords, or ``None`` when the source has none."""
-    return [str(v) for v in value] if isinstance(value, list) else None
+    return [str(v) for v in value if isinstance(v, _SCALARS)] if isinstance(value, list) else None
 
 
 def _str(value: Any) -> str | None:

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperstand.errors import DomainError
+from paperstand.failures import Where, describe_failure
 from paperstand.web.security import headers_for
 
 SERVER_ERROR = ("Something went wrong on our side. The error has been logged; "
                 "please try again in a moment.")
+UNAVAILABLE = ("The site cannot save anything right now (its disk or database is unavailable); "
+               "nothing was changed. Please try again in a minute.")
+# Seconds a client is asked to wait after a disk or database failure: a lock clears in seconds, an
+# operator freeing space or restarting the database needs longer, and a retry costs the site little.
+RETRY_AFTER_S = 30
+log = logging.getLogger("paperstand")
 
 
 def _wants_json(request: Request) -> bool:
@@ -36,7 +45,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
+        if exc.__cause__ is not None and (line := _failure(request, exc.__cause__)):
+            return _unavailable(request, line)  # e.g. the suppression journal on a read-only disk
         return error_response(request, exc.status, exc.title, exc.message, exc.hint)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(OSError)
+    async def _machine(request: Request, exc: Exception) -> Response:
+        line = _failure(request, exc)
+        if line is None:
+            raise exc  # not a disk or database failure: the 500 handler logs it with its traceback
+        return _unavailable(request, line)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -65,3 +84,15 @@ def describe_validation(errors: Any) -> str:
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body"))
         parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg")))
     return "; ".join(parts) or "invalid request"
+
+
+def _failure(request: Request, exc: BaseException) -> str | None:
+    """The operator's one line for a disk or database failure (see ``paperstand.failures``), else ``None``."""
+    return describe_failure(exc, Where.of(request.app.state.settings))
+
+
+def _unavailable(request: Request, line: str) -> Response:
+    """503 with ``Retry-After``: the request may succeed later; the log says what the operator must fix."""
+    log.error("%s (%s %s)", line, request.method, request.url.path)
+    return error_response(request, 503, "Temporarily unavailable", UNAVAILABLE,
+                          headers={"Retry-After": str(RETRY_AFTER_S)})

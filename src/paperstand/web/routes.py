@@ -2,11 +2,12 @@
 
 from fastapi import APIRouter
 
-from paperstand.web import arxiv, feeds, listing, paper, preferences, search, subscribe, unsubscribe
+from paperstand.web import arxiv, feeds, hooks, listing, paper, preferences, search, subscribe, unsubscribe
 
 router = APIRouter()
 router.include_router(subscribe.router)
 router.include_router(unsubscribe.router)
+router.include_router(hooks.router)
 router.include_router(preferences.router)
 router.include_router(listing.router)
 router.include_router(feeds.router)
