@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, date, datetime
 
 import pytest
-from harvest_server import FakeClock, ReplayServer, Reply, Respond, archive, closed_port_url
+from harvest_server import FakeClock, ReplayServer, Reply, Respond, allow, archive, closed_port_url
 from sqlalchemy import Engine, select
 
 from paperstand.config import Settings
@@ -29,7 +29,8 @@ LOG = "test.harvest"
 
 def _settings(url: str, oai_url: str | None = None, **kw: object) -> Settings:
     base: dict[str, object] = dict(arxiv_oai_url=oai_url or url + "/oai", hf_api_url=url, http_retries=2,
-                                   arxiv_delay=3.0, harvest_days=3, harvest_categories="cs.LG,cs.CL")
+                                   arxiv_delay=3.0, harvest_days=3, harvest_categories="cs.LG,cs.CL",
+                                   fetch_allow_hosts=allow(url))
     return Settings(**{**base, **kw})  # type: ignore[arg-type]
 
 
