@@ -142,7 +142,7 @@ class HttpFetcher:
 
     def _follow(self, url: str, params: Mapping[str, str]) -> tuple[int, str, httpx.Headers, bytes | None]:
         """One attempt: follow up to ``max_redirects`` hops; the final status, and its body when 2xx."""
-        hop, query = url, dict(params)
+        hop, query = url, dict(params) if params else None
         for _ in range(self.max_redirects + 1):
             _check_scheme(url, hop)
             with self._send(url, hop, query) as response:
@@ -151,11 +151,11 @@ class HttpFetcher:
                     body = self._read(url, response) if response.is_success else None
                     return response.status_code, response.reason_phrase, response.headers, body
             # The Location carries its own query; the original parameters belong to the first hop.
-            hop, query = urljoin(hop, location), {}
+            hop, query = urljoin(hop, location), None
         raise FetchError(f"fetch: {url}: more than {self.max_redirects} redirects (last to {hop})")
 
     @contextmanager
-    def _send(self, url: str, hop: str, query: dict[str, str]) -> Iterator[httpx.Response]:
+    def _send(self, url: str, hop: str, query: dict[str, str] | None) -> Iterator[httpx.Response]:
         """Stream one request, keeping the host's polite interval; a guard refusal is a ``FetchError``."""
         host = urlsplit(hop).netloc
         self._wait_turn(host)
