@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         description="Largest harvest response accepted, in bytes (after decompression); a larger one fails "
         "that source's request.",
     )
+    fetch_max_seconds: float = Field(
+        300.0, gt=0,
+        description="Longest one harvest response may take to arrive in full, in seconds "
+        "(`PAPERSTAND_HTTP_TIMEOUT` bounds each read); a slower one fails that source's request.",
+    )
     fetch_max_redirects: int = Field(
         5, ge=0, description="How many redirects one harvest request follows before it fails.",
     )

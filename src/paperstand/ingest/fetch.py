@@ -36,6 +36,9 @@ RATE_LIMITED = frozenset({429, 503})
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 # arXiv and Hugging Face redirect once at most (http → https, a moved path); a chain is a loop or a trap.
 DEFAULT_MAX_REDIRECTS = 5
+# The timeout setting bounds each read; this bounds a whole body, so a server trickling a byte at a
+# time cannot hold a harvest forever. 64 MiB in 5 minutes is a slow but working link.
+DEFAULT_MAX_SECONDS = 300.0
 SCHEMES = ("http", "https")
 
 
@@ -96,14 +99,15 @@ class HttpFetcher:
                  intervals: Mapping[str, float] | None = None,
                  clock: Callable[[], float] | None = None, sleep: Callable[[float], None] | None = None,
                  now: Callable[[], datetime] = _utcnow, max_bytes: int = DEFAULT_MAX_BYTES,
-                 max_redirects: int = DEFAULT_MAX_REDIRECTS, allow_hosts: str = "") -> None:
+                 max_redirects: int = DEFAULT_MAX_REDIRECTS, max_seconds: float = DEFAULT_MAX_SECONDS,
+                 allow_hosts: str = "") -> None:
         self.retries = max(0, retries)
         # Minimum seconds between two requests to a host ("host:port" → seconds).
         self.intervals = dict(intervals or {})
         self.clock = clock or time.monotonic
         self.sleep = sleep or time.sleep
         self.now = now
-        self.max_bytes, self.max_redirects = max_bytes, max(0, max_redirects)
+        self.max_bytes, self.max_redirects, self.max_seconds = max_bytes, max(0, max_redirects), max_seconds
         self._last: dict[str, float] = {}
         # trust_env=False: an environment proxy would dial for us, out of the guard's sight.
         self._client = httpx.Client(timeout=timeout, headers={"User-Agent": agent}, follow_redirects=False,
@@ -169,15 +173,20 @@ class HttpFetcher:
             self._last[host] = self.clock()
 
     def _read(self, url: str, response: httpx.Response) -> bytes:
-        """The body, streamed and refused once it grows past ``max_bytes`` (decompressed size counts)."""
+        """The body, streamed and refused once it grows past ``max_bytes`` (decompressed size counts)
+        or takes longer than ``max_seconds``."""
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise self._too_large(url)
-        chunks, size = [], 0
+        # Real time, not the injectable clock: that one stands for polite waits, which tests skip.
+        chunks, size, deadline = [], 0, time.monotonic() + self.max_seconds
         for chunk in response.iter_bytes():
             size += len(chunk)
             if size > self.max_bytes:
                 raise self._too_large(url)
+            if time.monotonic() > deadline:
+                raise FetchError(f"fetch: {url}: response took longer than {self.max_seconds:g} s "
+                                 "(PAPERSTAND_FETCH_MAX_SECONDS)")
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -226,6 +235,7 @@ def fetcher_for(settings: Settings, *, clock: Callable[[], float] | None = None,
                        agent=user_agent(settings), clock=clock, sleep=sleep,
                        intervals={urlsplit(settings.arxiv_oai_url).netloc: settings.arxiv_delay},
                        max_bytes=settings.fetch_max_bytes, max_redirects=settings.fetch_max_redirects,
+                       max_seconds=settings.fetch_max_seconds,
                        allow_hosts=settings.fetch_allow_hosts)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,12 +15,12 @@ MIB = 1024 * 1024
 
 
 def _fetcher(*urls: str, max_bytes: int = MIB, max_redirects: int = 5, retries: int = 3,
-             clock: FakeClock | None = None) -> HttpFetcher:
+             clock: FakeClock | None = None, max_seconds: float = 60.0) -> HttpFetcher:
     """A fetcher that may reach exactly the local servers at ``urls`` and nothing else on this machine."""
     clock = clock or FakeClock()
     return HttpFetcher(timeout=5.0, retries=retries, agent="paperstand-test", clock=clock.monotonic,
                        sleep=clock.sleep, max_bytes=max_bytes, max_redirects=max_redirects,
-                       allow_hosts=allow(*urls))
+                       max_seconds=max_seconds, allow_hosts=allow(*urls))
 
 
 def _redirect(location: str) -> Reply:
@@ -142,3 +143,19 @@ def test_the_cap_counts_decompressed_bytes() -> None:
 def test_a_body_at_the_cap_is_accepted() -> None:
     with ReplayServer(scripted((200, {}, iter([b"x" * MIB])))) as server:
         assert len(_fetcher(server.url, max_bytes=MIB).get(server.url, {})) == MIB
+
+
+def _trickle() -> Iterator[bytes]:
+    """One byte every 50 ms for 10 s: every read is quick, the whole body is not."""
+    for _ in range(200):
+        time.sleep(0.05)
+        yield b"x"
+
+
+def test_a_body_trickling_past_the_time_cap_is_cut_off() -> None:
+    with ReplayServer(scripted((200, {}, _trickle()))) as server, pytest.raises(FetchError) as info:
+        started = time.monotonic()
+        _fetcher(server.url, max_seconds=0.5).get(server.url, {})
+    assert time.monotonic() - started < 3
+    assert str(info.value) == (f"fetch: {server.url}: response took longer than 0.5 s "
+                               "(PAPERSTAND_FETCH_MAX_SECONDS)")
