@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, Response
 # No inline scripts or styles anywhere: pages work without JavaScript, and what little there is
 # lives in /static, so the policy can forbid everything else. /docs lives under it too: Swagger UI is
 # started by /static/docs-init.js, and the styles it sets go through the CSSOM (element.style), which
-# style-src does not police, so it needs no 'unsafe-inline' (tests/browser/test_docs.py checks that
+# style-src does not police, so it needs no 'unsafe-inline' (tests/browser/test_api_docs_page.py checks that
 # Chromium reports no violation).
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
