@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -64,6 +64,25 @@ class Settings(BaseSettings):
     )
     arxiv_delay: float = Field(
         3.0, description="Seconds between arXiv requests (arXiv asks for one request every 3 s)."
+    )
+    fetch_max_bytes: int = Field(
+        64 * 1024 * 1024, gt=0,
+        description="Largest harvest response accepted, in bytes (after decompression); a larger one fails "
+        "that source's request.",
+    )
+    fetch_max_seconds: float = Field(
+        300.0, gt=0,
+        description="Longest one harvest response may take to arrive in full, in seconds "
+        "(`PAPERSTAND_HTTP_TIMEOUT` bounds each read); a slower one fails that source's request.",
+    )
+    fetch_max_redirects: int = Field(
+        5, ge=0, description="How many redirects one harvest request follows before it fails.",
+    )
+    fetch_allow_hosts: str = Field(
+        "",
+        description="Comma-separated `host:port` pairs that `harvest` may reach although they resolve to a "
+        "loopback, private or link-local address (every other such address is refused); for tests and "
+        "private mirrors. An entry without a port means ports 80 and 443.",
     )
     mail_url: str | None = Field(
         None,
@@ -130,6 +149,17 @@ class Settings(BaseSettings):
         description="How many nightly backups the worker keeps in `$PAPERSTAND_DATA_DIR/backups` (oldest removed "
         "first). `0` means no nightly backups.",
     )
+
+
+    @field_validator("fetch_allow_hosts")
+    @classmethod
+    def _allow_hosts_parse(cls, value: str) -> str:
+        """A typo in the allow-list fails at start, not halfway through a harvest."""
+        if value.strip():
+            from paperstand.ingest.fetch_guard import parse_allow_hosts  # httpx only when it is used
+
+            parse_allow_hosts(value)
+        return value
 
     @cached_property
     def effective_database_url(self) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,8 +15,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "harvest"
 
-# (status, headers, body)
-Reply = tuple[int, dict[str, str], bytes]
+# (status, headers, body); a body given as chunks is streamed without a Content-Length, ending at close.
+Reply = tuple[int, dict[str, str], bytes | Iterable[bytes]]
 Respond = Callable[[str, dict[str, str]], Reply]
 
 
@@ -40,9 +41,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
+        if isinstance(body, bytes):
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            for chunk in body:
+                self.wfile.write(chunk)
+                replay.streamed += len(chunk)
+        except OSError:
+            pass  # the client hung up mid-body, as a fetcher over its size cap should
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         """Keep test output quiet."""
@@ -52,6 +62,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     replay: ReplayServer
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up (a fetcher refusing a body too large) is expected, not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
 
 class ReplayServer:
     """Serve ``respond(path, params)`` on a free local port; use as a context manager."""
@@ -59,6 +74,7 @@ class ReplayServer:
     def __init__(self, respond: Respond) -> None:
         self.respond = respond
         self.requests: list[Seen] = []
+        self.streamed = 0  # bytes of chunked bodies written so far
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.replay = self
         self.url = f"http://127.0.0.1:{self._httpd.server_port}"
@@ -134,3 +150,8 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+def allow(*urls: str) -> str:
+    """A ``fetch_allow_hosts`` value admitting exactly these local servers (their host:port)."""
+    return ",".join(urlsplit(url).netloc for url in urls)

@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, date, datetime
 
 import pytest
-from harvest_server import FakeClock, ReplayServer, Reply, Respond, archive, closed_port_url
+from harvest_server import FakeClock, ReplayServer, Reply, Respond, allow, archive, closed_port_url
 from sqlalchemy import Engine, select
 
 from paperstand.config import Settings
@@ -29,7 +29,8 @@ LOG = "test.harvest"
 
 def _settings(url: str, oai_url: str | None = None, **kw: object) -> Settings:
     base: dict[str, object] = dict(arxiv_oai_url=oai_url or url + "/oai", hf_api_url=url, http_retries=2,
-                                   arxiv_delay=3.0, harvest_days=3, harvest_categories="cs.LG,cs.CL")
+                                   arxiv_delay=3.0, harvest_days=3, harvest_categories="cs.LG,cs.CL",
+                                   fetch_allow_hosts=allow(url))
     return Settings(**{**base, **kw})  # type: ignore[arg-type]
 
 
@@ -206,3 +207,30 @@ def test_first_harvest_does_nothing_when_papers_exist(engine: Engine) -> None:
 def test_first_harvest_respects_the_setting(engine: Engine) -> None:
     settings = _dead_settings(harvest_on_start=False)
     assert first_harvest_in_background(engine, settings, logging.getLogger(LOG)) is None
+
+
+def test_a_refused_redirect_fails_that_source_only(engine: Engine) -> None:
+    """A source redirecting to the metadata service is reported, and the harvest carries on."""
+    replay = archive()
+
+    def to_metadata(path: str, params: dict[str, str]) -> Reply:
+        if path == "/oai":
+            return 302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""
+        return replay(path, params)
+
+    with ReplayServer(to_metadata) as server:
+        report = _run(engine, server)
+    assert report.errors == [f"arxiv-oai: set cs: fetch: refusing {server.url}/oai (redirected to "
+                             "http://169.254.169.254/latest/meta-data/) → 169.254.169.254: link-local address"]
+    assert not report.offline and not report.ok
+    assert report.sources["hf-daily"].new == 3
+
+
+def test_a_harvest_without_the_allow_list_refuses_the_local_server(engine: Engine) -> None:
+    with ReplayServer(archive()) as server:
+        settings, clock = _settings(server.url, fetch_allow_hosts="", http_retries=0), FakeClock()
+        fetcher = fetcher_for(settings, clock=clock.monotonic, sleep=clock.sleep)
+        report = harvest(engine, settings, since=SINCE, until=UNTIL, categories=None, fetcher=fetcher)
+    assert server.requests == []
+    assert report.errors[0] == f"arxiv-oai: set cs: fetch: refusing {server.url}/oai → 127.0.0.1: loopback address"
+    assert [e.split(":")[0] for e in report.errors] == ["arxiv-oai", "hf-daily", "hf-daily", "hf-daily"]

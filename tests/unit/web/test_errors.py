@@ -51,11 +51,11 @@ def test_server_error_json_has_the_error_shape_and_headers(engine: Engine, db_ur
 
 
 def test_headers_for_pages_json_and_docs() -> None:
-    """Pages get the policy; JSON and the Swagger page (inline script) get only the common headers."""
+    """Pages get the policy, the Swagger page included; JSON gets only the common headers."""
     common = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": REFERRER}
     assert headers_for("/", "text/html; charset=utf-8") == {"Content-Security-Policy": CSP, **common}
     assert headers_for("/api/daily_papers", "application/json") == common
-    assert headers_for("/docs", "text/html; charset=utf-8") == common
+    assert headers_for("/docs", "text/html; charset=utf-8") == {"Content-Security-Policy": CSP, **common}
 
 
 def test_describe_validation_names_each_parameter() -> None:
