@@ -71,7 +71,7 @@ def _suppressions(session: Session, email: str) -> list[Suppression]:
 
 
 def _changed(result: Result[Any]) -> int:
-    """How many rows a single INSERT/UPDATE statement wrote: the number that decides who won a race."""
+    """How many rows a single UPDATE statement changed: the number that decides who won a race."""
     return cast(CursorResult[Any], result).rowcount
 
 
@@ -178,9 +178,10 @@ def store_suppression(session: Session, email: str, reason: str, at: datetime) -
     True when something changed. Concurrent writers of one pair store one row (insert-or-ignore); the time
     moves forward so that an unsubscribe after a re-confirmation still outranks that confirmation.
     """
+    # RETURNING, not rowcount: drivers report -1 for an INSERT that returns the new key implicitly.
     added = session.execute(insert_or_ignore(session, Suppression.__table__, keys=["email", "reason"])
-                            .values(email=email, reason=reason, created_at=at))
-    if _changed(added):
+                            .values(email=email, reason=reason, created_at=at).returning(Suppression.id))
+    if added.first() is not None:
         return True
     renewed = session.execute(update(Suppression.__table__)
                               .where(Suppression.email == email, Suppression.reason == reason,

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from paperstand.subscriptions.models import Subscriber
 from paperstand.subscriptions.service import (
     BLOCKED,
+    OPT_IN_COOLDOWN,
     PENDING,
     RECEIVING,
-    OPT_IN_COOLDOWN,
     UNSUBSCRIBED,
     confirm_subscription,
     preferences_page,
