@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, or_, select, update
+from sqlalchemy import CursorResult, Result, Table, or_, select, update
 from sqlalchemy.orm import Session
 
 from paperstand.backup.journal import record
@@ -64,6 +64,11 @@ def normalize_email(text: str) -> str:
     return email
 
 
+# The guarded writes below are Core statements on the tables: the row count, not the session, decides.
+_SUBSCRIBERS, _TOKENS = cast(Table, Subscriber.__table__), cast(Table, OptInToken.__table__)
+_SUPPRESSIONS = cast(Table, Suppression.__table__)
+
+
 def _suppressions(session: Session, email: str) -> list[Suppression]:
     # populate_existing: a suppression's time may have moved forward through a Core UPDATE (``store_suppression``).
     query = select(Suppression).where(Suppression.email == email).execution_options(populate_existing=True)
@@ -98,7 +103,7 @@ def request_subscription(session: Session, email_text: str, *, now: datetime | N
 
 def _subscriber_row(session: Session, email: str, now: datetime) -> Subscriber:
     """The address's subscriber, created pending if new: an upsert, so a concurrent twin never fails."""
-    session.execute(insert_or_ignore(session, Subscriber.__table__, keys=["email"]).values(
+    session.execute(insert_or_ignore(session, _SUBSCRIBERS, keys=["email"]).values(
         email=email, status="pending", created_at=now, categories=[], keywords=[]))
     query = select(Subscriber).where(Subscriber.email == email).execution_options(populate_existing=True)
     return session.execute(query).scalar_one()
@@ -107,7 +112,7 @@ def _subscriber_row(session: Session, email: str, now: datetime) -> Subscriber:
 def _claim_opt_in_mail(session: Session, subscriber_id: int, now: datetime) -> bool:
     """Take the right to send the next opt-in mail; one guarded UPDATE, so one concurrent request wins."""
     result = session.execute(
-        update(Subscriber.__table__)
+        update(_SUBSCRIBERS)
         .where(Subscriber.id == subscriber_id,
                or_(Subscriber.opt_in_sent_at.is_(None), Subscriber.opt_in_sent_at <= now - OPT_IN_COOLDOWN))
         .values(opt_in_sent_at=now))
@@ -121,7 +126,7 @@ def confirm_subscription(session: Session, token: str, *, now: datetime | None =
     # The guarded UPDATE is the lock: a second spender finds used_at set and changes nothing (SQLite has
     # no SELECT ... FOR UPDATE, so reading first and writing after would let both through).
     spent = session.execute(
-        update(OptInToken.__table__)
+        update(_TOKENS)
         .where(OptInToken.token_hash == digest, OptInToken.used_at.is_(None), OptInToken.expires_at > now)
         .values(used_at=now))
     row = session.execute(select(OptInToken).where(OptInToken.token_hash == digest)
@@ -148,7 +153,7 @@ def unsubscribe(session: Session, subscriber_id: int, *, now: datetime | None = 
     Repeating it (or running it concurrently) changes nothing more: the guarded UPDATE lets one through.
     """
     now = now or datetime.now(UTC)
-    ended = session.execute(update(Subscriber.__table__)
+    ended = session.execute(update(_SUBSCRIBERS)
                             .where(Subscriber.id == subscriber_id, Subscriber.status != "unsubscribed")
                             .values(status="unsubscribed", unsubscribed_at=now))
     subscriber = session.get(Subscriber, subscriber_id, populate_existing=True)
@@ -179,11 +184,11 @@ def store_suppression(session: Session, email: str, reason: str, at: datetime) -
     moves forward so that an unsubscribe after a re-confirmation still outranks that confirmation.
     """
     # RETURNING, not rowcount: drivers report -1 for an INSERT that returns the new key implicitly.
-    added = session.execute(insert_or_ignore(session, Suppression.__table__, keys=["email", "reason"])
+    added = session.execute(insert_or_ignore(session, _SUPPRESSIONS, keys=["email", "reason"])
                             .values(email=email, reason=reason, created_at=at).returning(Suppression.id))
     if added.first() is not None:
         return True
-    renewed = session.execute(update(Suppression.__table__)
+    renewed = session.execute(update(_SUPPRESSIONS)
                               .where(Suppression.email == email, Suppression.reason == reason,
                                      Suppression.created_at < at)
                               .values(created_at=at))
