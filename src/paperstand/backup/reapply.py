@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from paperstand.backup.journal import Entry
 from paperstand.subscriptions.models import Subscriber, Suppression
+from paperstand.subscriptions.service import store_suppression
 
 
 @dataclass
@@ -45,8 +46,8 @@ def reapply(session: Session, entries: Iterable[Entry]) -> Reapplied:
         if key in have:
             continue
         have.add(key)
-        session.add(Suppression(email=entry.email, reason=entry.reason, created_at=entry.at))
-        report.added += 1
+        # One row per (address, reason): a later entry moves the stored time forward instead of adding a row.
+        report.added += store_suppression(session, entry.email, entry.reason, entry.at)
         if entry.reason == "unsubscribed" and (entry.email not in cancelled or cancelled[entry.email].at < entry.at):
             cancelled[entry.email] = entry
     if cancelled:

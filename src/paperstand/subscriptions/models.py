@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from paperstand.db import Base, UTCDateTime
@@ -30,6 +30,8 @@ class Subscriber(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the last confirmation mail was claimed: one guarded UPDATE of it decides who may send the next.
+    opt_in_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class OptInToken(Base):
@@ -47,11 +49,14 @@ class OptInToken(Base):
 class Suppression(Base):
     """An address that must never get mail again (unsubscribed, bounced, complained).
 
-    Rows are only ever added, never changed or removed, so restoring an old backup and re-applying
-    the list can never re-subscribe someone.
+    Rows are never removed, so restoring an old backup and re-applying the list can never re-subscribe
+    someone. There is one row per address and reason; a later suppression for the same reason only moves
+    its time forward (it must outrank a confirmation given in between).
     """
 
     __tablename__ = "suppressions"
+    # Unique, so concurrent unsubscribes and bounces of one address store one row (insert-or-ignore).
+    __table_args__ = (Index("uq_suppressions_email_reason", "email", "reason", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), index=True)

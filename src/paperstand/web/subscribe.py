@@ -68,7 +68,11 @@ def confirm(request: Request, settings: SettingsDep, token: Annotated[str, Form(
 
 
 def _send(settings: Settings, message: EmailMessage) -> None:
-    """Deliver after the response; a failure is logged, and subscribing again sends a new link."""
+    """Deliver after the response; a failure is logged, and subscribing again after the cooldown sends a new link.
+
+    Only the request that claimed the address's opt-in mail (``request_subscription``) gets here, so fifty
+    identical posts at once still send one mail.
+    """
     from paperstand.mail.backends import mail_backend
 
     try:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from paperstand.subscriptions.models import Subscriber
 from paperstand.subscriptions.service import (
     BLOCKED,
+    OPT_IN_COOLDOWN,
     PENDING,
     RECEIVING,
     UNSUBSCRIBED,
@@ -33,18 +34,18 @@ def session(engine: Engine) -> Iterator[Session]:
         yield s
 
 
-def _pending(session: Session, email: str = "ada@example.org") -> tuple[int, str]:
+def _pending(session: Session, email: str = "ada@example.org", at: datetime = T0) -> tuple[int, str]:
     with session.begin():
-        opt_in = request_subscription(session, email, now=T0)
+        opt_in = request_subscription(session, email, now=at)
         assert opt_in is not None
         sid = session.query(Subscriber.id).filter_by(email=email).scalar()
     return int(sid), opt_in.token
 
 
-def _confirmed(session: Session) -> int:
-    sid, token = _pending(session)
+def _confirmed(session: Session, at: datetime = T0) -> int:
+    sid, token = _pending(session, at=at)
     with session.begin():
-        confirm_subscription(session, token, now=T0 + timedelta(minutes=5))
+        confirm_subscription(session, token, now=at + timedelta(minutes=5))
     return sid
 
 
@@ -59,7 +60,7 @@ def test_standings(session: Session) -> None:
     sid, _ = _pending(session)
     assert _standing(session, sid) == PENDING
     assert preferences_page(session, sid + 1000) is None
-    sid = _confirmed(session)
+    sid = _confirmed(session, at=T0 + OPT_IN_COOLDOWN)  # a second request, once the mail cooldown is over
     assert _standing(session, sid) == RECEIVING
     with session.begin():
         unsubscribe(session, sid, now=T0 + timedelta(days=1))
