@@ -24,10 +24,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from limits import RateLimitItem
 from limits.aio.storage import RedisStorage as AsyncRedisStorage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter as AsyncLimiter
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage
-from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperstand.config import IPNetwork, RateLimitPolicy, Settings
@@ -36,6 +34,10 @@ from paperstand.web.errors import error_response
 from paperstand.web.security import headers_for
 
 log = logging.getLogger("paperstand.ratelimit")
+# The ``limits`` storages with sliding-window counters (its "sliding window counter" strategy): the
+# counts of the current and the previous window, the previous weighted by how much of it is left.
+Counters = MemoryStorage | RedisStorage
+AsyncCounters = AsyncRedisStorage
 
 # Files that a page pulls in come with the page: counting them would spend a reader's allowance on
 # stylesheets. /docs itself is a page; its Swagger assets are files.
@@ -111,7 +113,7 @@ def address_key(address: str) -> str:
     return hashlib.sha256(address.strip().lower().encode("utf-8", "replace")).hexdigest()[:32]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """The outcome of spending one request of an allowance, and what the RateLimit headers say."""
 
@@ -132,16 +134,24 @@ class Verdict:
         return out
 
 
-def verdict(items: Sequence[RateLimitItem], results: Sequence[tuple[bool, float, int]], now: float) -> Verdict:
+def policy_header(items: Sequence[RateLimitItem]) -> str:
+    """``RateLimit-Policy`` for a class: ``120;w=60``, one entry per limit."""
+    return ", ".join(f"{item.amount};w={item.get_expiry()}" for item in items)
+
+
+def verdict(items: Sequence[RateLimitItem], results: Sequence[tuple[bool, float, int]], now: float,
+            policy: str) -> Verdict:
     """Combine each limit's (allowed, reset time, remaining) into one verdict: the tightest one speaks."""
-    policy = ", ".join(f"{item.amount};w={item.get_expiry()}" for item in items)
-    refused = [i for i, (ok, _, _) in enumerate(results) if not ok]
-    # The refusing limit that frees up last, or else the limit closest to running out.
-    pick = (max(refused, key=lambda i: results[i][1]) if refused
-            else min(range(len(items)), key=lambda i: results[i][2]))
-    ok, reset_at, remaining = results[pick]
-    return Verdict(allowed=not refused, limit=items[pick].amount, remaining=max(0, remaining),
-                   reset_after=max(1, math.ceil(reset_at - now)), policy=policy)
+    if len(results) == 1:  # the usual case, kept cheap: it runs on every request
+        pick, allowed = 0, results[0][0]
+    else:
+        refused = [i for i, (ok, _, _) in enumerate(results) if not ok]
+        allowed = not refused
+        # The refusing limit that frees up last, or else the limit closest to running out.
+        pick = (max(refused, key=lambda i: results[i][1]) if refused
+                else min(range(len(items)), key=lambda i: results[i][2]))
+    _, reset_at, remaining = results[pick]
+    return Verdict(allowed, items[pick].amount, max(0, remaining), max(1, math.ceil(reset_at - now)), policy)
 
 
 def _storage_uris(redis_url: str) -> tuple[str, str]:
@@ -151,24 +161,41 @@ def _storage_uris(redis_url: str) -> tuple[str, str]:
     return f"{sync_scheme}://{rest}", f"async+{sync_scheme}://{rest}"
 
 
+def window_state(item: RateLimitItem, window: tuple[int, float, int, float], now: float) -> tuple[float, int]:
+    """(reset time, remaining) from a sliding-window counter's (previous count, its TTL, current count, its TTL).
+
+    The same arithmetic as ``limits``' own ``get_window_stats``, done on the window that one storage
+    read returned instead of a second read: this runs on every request.
+    """
+    previous, previous_ttl, current, current_ttl = window
+    expiry = item.get_expiry()
+    remaining = max(0, item.amount - math.floor(previous * previous_ttl / expiry + current))
+    if not (previous or current):
+        return now, remaining
+    previous_reset = previous_ttl % (expiry / previous) if previous else math.inf
+    current_reset = current_ttl % expiry if current else math.inf
+    return now + min(previous_reset, current_reset), remaining
+
+
 class Throttle:
     """Spends allowances from the configured policy, in Redis or in memory, failing open."""
 
     def __init__(self, policy: RateLimitPolicy, redis_url: str | None) -> None:
         self.policy = policy
-        self._async: AsyncLimiter | None = None
+        self._policy_text = {kind: policy_header(items) for kind, items in policy.items()}
+        self._async: AsyncCounters | None = None
         self._where = "memory"
+        self._sync: Counters
         if redis_url:
             sync_uri, async_uri = _storage_uris(redis_url)
             self._where = redis_url
-            self._sync = SlidingWindowCounterRateLimiter(RedisStorage(
-                sync_uri, wrap_exceptions=True, key_prefix=KEY_PREFIX,
-                socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT))
-            self._async = AsyncLimiter(AsyncRedisStorage(
-                async_uri, wrap_exceptions=True, implementation="redispy", key_prefix=KEY_PREFIX,
-                socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT))
+            self._sync = RedisStorage(sync_uri, wrap_exceptions=True, key_prefix=KEY_PREFIX,
+                                      socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT)
+            self._async = AsyncRedisStorage(async_uri, wrap_exceptions=True, implementation="redispy",
+                                            key_prefix=KEY_PREFIX, socket_connect_timeout=REDIS_TIMEOUT,
+                                            socket_timeout=REDIS_TIMEOUT)
         else:
-            self._sync = SlidingWindowCounterRateLimiter(MemoryStorage())
+            self._sync = MemoryStorage()
         self._down_until = 0.0  # monotonic time before which the storage is not tried again
         self._down = False
 
@@ -182,14 +209,18 @@ class Throttle:
         items = self.policy.get(kind)
         if not items or self._resting():
             return None
+        results = []
+        now = time.time()
         try:
-            results = [(self._sync.hit(item, kind, key), *self._sync.get_window_stats(item, kind, key))
-                       for item in items]
+            for item in items:
+                name, expiry = item.key_for(kind, key), item.get_expiry()
+                allowed = self._sync.acquire_sliding_window_entry(name, item.amount, expiry)
+                results.append((allowed, *window_state(item, self._sync.get_sliding_window(name, expiry), now)))
         except StorageError as exc:
             self._failed(exc)
             return None
         self._recovered()
-        return verdict(items, results, time.time())
+        return verdict(items, results, now, self._policy_text[kind])
 
     async def check(self, kind: str, key: str) -> Verdict | None:
         """As ``check_now``, without blocking the event loop on Redis (memory needs no waiting)."""
@@ -198,14 +229,19 @@ class Throttle:
         items = self.policy.get(kind)
         if not items or self._resting():
             return None
+        results = []
+        now = time.time()
         try:
-            results = [(await self._async.hit(item, kind, key), *await self._async.get_window_stats(item, kind, key))
-                       for item in items]
+            for item in items:
+                name, expiry = item.key_for(kind, key), item.get_expiry()
+                allowed = await self._async.acquire_sliding_window_entry(name, item.amount, expiry)
+                window = await self._async.get_sliding_window(name, expiry)
+                results.append((allowed, *window_state(item, window, now)))
         except StorageError as exc:
             self._failed(exc)
             return None
         self._recovered()
-        return verdict(items, results, time.time())
+        return verdict(items, results, now, self._policy_text[kind])
 
     def _resting(self) -> bool:
         return self._down and time.monotonic() < self._down_until

@@ -21,6 +21,7 @@ from paperstand.web.ratelimit import (
     address_key,
     client_address,
     client_key,
+    policy_header,
     route_class,
     verdict,
 )
@@ -149,13 +150,13 @@ def test_address_keys_ignore_case_and_spaces_and_hide_the_address() -> None:
 def test_verdict_reports_the_tightest_limit() -> None:
     """Allowed: the limit with the fewest left speaks; the policy lists every limit."""
     items = [parse("10/minute"), parse("100/hour")]
-    found = verdict(items, [(True, 1030.2, 7), (True, 1500.0, 3)], now=1000.0)
+    found = verdict(items, [(True, 1030.2, 7), (True, 1500.0, 3)], now=1000.0, policy=policy_header(items))
     assert found == Verdict(allowed=True, limit=100, remaining=3, reset_after=500, policy="10;w=60, 100;w=3600")
 
 
 def test_refused_verdict_waits_for_the_refusing_limit() -> None:
     """Refused: Retry-After is when the refusing limit frees a request, at least one second."""
-    found = verdict([parse("10/minute")], [(False, 1000.2, 0)], now=1000.0)
+    found = verdict([parse("10/minute")], [(False, 1000.2, 0)], now=1000.0, policy="10;w=60")
     assert found == Verdict(allowed=False, limit=10, remaining=0, reset_after=1, policy="10;w=60")
     assert found.headers() == [(b"ratelimit-limit", b"10"), (b"ratelimit-remaining", b"0"),
                                (b"ratelimit-reset", b"1"), (b"ratelimit-policy", b"10;w=60"),
