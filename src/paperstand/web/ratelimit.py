@@ -343,8 +343,11 @@ class AddressLimited(DomainError):
 def limit_address(request: Request, kind: str, address: str) -> None:
     """Spend one of ``address``'s ``kind`` allowance (e.g. ``"mail"``); raise ``AddressLimited`` when spent.
 
-    Blocking: call it from a route that runs in the thread pool (a plain ``def``).
+    Blocking: call it from a route that runs in the thread pool (a plain ``def``). A value that is
+    no address at all (blank, no ``@``) spends nothing: the form's own check answers it.
     """
+    if "@" not in address:
+        return
     throttle: Throttle = request.app.state.throttle
     found = throttle.check_now(kind, address_key(address))
     if found is not None and not found.allowed:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from limits import parse
 from pydantic import ValidationError
 from sqlalchemy import Engine
@@ -249,3 +251,21 @@ def test_forwarded_for_from_a_trusted_proxy_separates_clients(engine: Engine, db
             return client.get("/", headers={"X-Forwarded-For": forwarded}).status_code
         assert [status("198.51.100.1"), status("198.51.100.1"), status("198.51.100.2")] == [200, 429, 200]
         assert status("198.51.100.3, 198.51.100.1") == 429  # a forged left entry changes nothing
+
+
+def test_subscribe_spends_the_address_allowance(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    """One mail a minute per address: the second ask is 429 with Retry-After; a blank field stays a 400."""
+    only_mail = "pages=off;api=off;feeds=off;search=off;forms=off;mail=1/minute"
+    with _client(db_url, tmp_path, only_mail) as client:
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/subscribe").text).group(1)  # type: ignore[union-attr]
+
+        def post(email: str) -> Response:
+            return client.post("/subscribe", data={"email": email, "csrf": token})
+
+        assert [post("").status_code, post(" ").status_code] == [400, 400]
+        assert post("Ada@example.org").status_code == 200
+        again = post(" ada@EXAMPLE.org")
+        assert again.status_code == 429 and 1 <= int(again.headers["retry-after"]) <= 60
+        assert again.headers["ratelimit-limit"] == "1" and "already sent several messages" in again.text
+        assert again.headers["content-security-policy"] == CSP
+        assert post("bob@example.org").status_code == 200
