@@ -31,6 +31,7 @@ POSTGRES_URL = os.environ.get(
 )
 
 _pg_reachable: bool | None = None
+os.environ.setdefault("PAPERSTAND_RATE_LIMITS", "off")  # test servers and apps: limits only where a test sets them
 
 
 def postgres_reachable() -> bool:

@@ -6,14 +6,72 @@ this class by a test, so a setting cannot be added without being documented.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+from limits import RateLimitItem, parse_many
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The allowances a client spends: one per route class (per client address), and ``mail`` per email
+# address that a form would send mail to.
+RATE_LIMIT_CLASSES = ("pages", "api", "feeds", "search", "forms", "mail")
+# Generous for a person reading (two pages a second, sustained) and for feed readers and scripts,
+# tight where a request sends mail: three messages an hour to any one address.
+DEFAULT_RATE_LIMITS = "pages=120/minute;api=300/minute;feeds=60/minute;search=60/minute;forms=20/minute;mail=3/hour"
+RateLimitPolicy = dict[str, tuple[RateLimitItem, ...]]
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_rate_limits(text: str) -> RateLimitPolicy:
+    """``class=limit[,limit];…`` over the defaults (``class=off`` lifts one); ``off`` lifts them all."""
+    text = text.strip()
+    if text.lower() == "off":
+        return {}
+    policy = {name: tuple(parse_many(value)) for name, value in _pairs(DEFAULT_RATE_LIMITS)}
+    for name, value in _pairs(text):
+        if name not in RATE_LIMIT_CLASSES:
+            raise ValueError(f"PAPERSTAND_RATE_LIMITS: unknown class {name!r}; the classes are "
+                             f"{', '.join(RATE_LIMIT_CLASSES)}")
+        if value.lower() == "off":
+            policy.pop(name, None)
+            continue
+        try:
+            items = tuple(parse_many(value))
+        except ValueError:
+            raise ValueError(f"PAPERSTAND_RATE_LIMITS: {name}={value!r} is not a limit; write it like "
+                             f"{name}=60/minute or {name}=10/second,1000/hour") from None
+        if any(item.amount < 1 for item in items):
+            raise ValueError(f"PAPERSTAND_RATE_LIMITS: {name}={value!r} allows nothing; use {name}=off to lift it")
+        policy[name] = items
+    return policy
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """``a=x;b=y`` as ``[(a, x), (b, y)]``; a class's own limits may be comma-separated."""
+    pairs = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        name, sep, value = part.partition("=")
+        if not sep or not value.strip():
+            raise ValueError(f"PAPERSTAND_RATE_LIMITS: {part!r} is not class=limit (e.g. pages=120/minute), "
+                             "or the whole value `off`")
+        pairs.append((name.strip().lower(), value.strip()))
+    return pairs
+
+
+def parse_networks(text: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated addresses and CIDR ranges (``10.0.0.1, 192.168.0.0/16, ::1``)."""
+    networks = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"PAPERSTAND_TRUSTED_PROXIES: {part!r} is not an address or CIDR range") from None
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -149,6 +207,55 @@ class Settings(BaseSettings):
         description="How many nightly backups the worker keeps in `$PAPERSTAND_DATA_DIR/backups` (oldest removed "
         "first). `0` means no nightly backups.",
     )
+    rate_limits: str = Field(
+        DEFAULT_RATE_LIMITS,
+        description="Requests each client address may make, per class: `pages`, `api`, `feeds`, `search`, "
+        "`forms` (every POST), and `mail` (per email address a form mails). `class=N/second|minute|hour|day` "
+        "pairs separated by `;`, over the defaults; `class=off` lifts one class and `off` lifts them all "
+        "(benchmarks, trusted networks).",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis that holds the rate-limit counts, shared by every process and machine: "
+        "`redis://host:port/db`. Unset means the Redis of a `redis://` `PAPERSTAND_QUEUE_URL`, else each "
+        "process counts in its own memory.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` names "
+        "the client (e.g. `127.0.0.1,10.0.0.0/8`). Unset means the connecting address is the client.",
+    )
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _check_rate_limits(cls, value: str) -> str:
+        parse_rate_limits(value)  # a malformed value stops the program at start, naming the part
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @cached_property
+    def rate_limit_policy(self) -> RateLimitPolicy:
+        """`rate_limits` parsed: each class's limits; a class left out is not limited."""
+        return parse_rate_limits(self.rate_limits)
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        """`trusted_proxies` parsed."""
+        return parse_networks(self.trusted_proxies)
+
+    @cached_property
+    def effective_redis_url(self) -> str | None:
+        """The Redis to share state through: `redis_url`, else a Redis queue URL, else none."""
+        if self.redis_url:
+            return self.redis_url
+        if self.queue_url and self.queue_url.startswith(("redis://", "rediss://", "unix://")):
+            return self.queue_url
+        return None
 
 
     @field_validator("fetch_allow_hosts")

@@ -18,6 +18,7 @@ from paperstand.subscriptions.emails import opt_in_message
 from paperstand.subscriptions.links import make_key
 from paperstand.subscriptions.service import InvalidEmail
 from paperstand.web.csrf import check_csrf, csrf_token, remember_csrf
+from paperstand.web.ratelimit import limit_address
 from paperstand.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -42,6 +43,7 @@ def subscribe(request: Request, background: BackgroundTasks, settings: SettingsD
               session: Session = Depends(db_session)) -> HTMLResponse:
     """Record the address and mail it a confirmation link; the answer never says whether it was known."""
     check_csrf(request, csrf)
+    limit_address(request, "mail", email)  # one inbox gets a few mails an hour, whoever asks
     try:
         opt_in = start_subscription(session, email)
     except InvalidEmail as exc:
