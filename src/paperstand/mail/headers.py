@@ -24,6 +24,22 @@ def single_line(value: str) -> str:
     raise ValueError(f"mail: header value contains line-break characters {', '.join(bad)}: {value[:60]!r}")
 
 
+# What header_text removes: every control character (C0 with tab, C1, DEL), the Unicode line and paragraph
+# separators, lone surrogates and the two non-characters.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]+")
+
+
+def header_text(value: str) -> str:
+    """``value`` made safe for one header line (or one line of text): unsafe characters become a space.
+
+    For text that comes from stored data (a paper's title in a Subject): unlike :func:`single_line`,
+    which refuses, this never fails, so one old bad row cannot stop a mail from being built.
+    """
+    if _UNSAFE.search(value) is None:
+        return value
+    return " ".join(_UNSAFE.sub(" ", value).split())
+
+
 def safe_header(value: str) -> str:
     """Return ``value`` unchanged if it is a single-line header value; raise ValueError otherwise."""
     single_line(value)
