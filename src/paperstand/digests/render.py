@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import css_inline
 from jinja2 import Environment
 
-from paperstand.mail.headers import header_text, single_line
+from paperstand.mail.headers import checked_address, header_text, single_line
 
 log = logging.getLogger("paperstand.digests")
 
@@ -299,7 +299,7 @@ def digest_bytes(body: DigestBody, mail: DigestMail, *, sender: str, base_url: s
     # Quoted-printable writes every "=" as "=3D", so no body line can look like this boundary.
     boundary = f"==ps-{secrets.token_hex(12)}=="
     parts = [
-        _header("From", sender), _header("To", mail.to), _header("Subject", body.subject),
+        _header("From", sender), _header("To", checked_address(mail.to)), _header("Subject", body.subject),
         _header("Date", date or formatdate(usegmt=True)),
         _header("Message-ID", message_id(mail.subscriber_id, mail.period, base_url)),
         _header("List-Id", formataddr((f"{site_name} digests", f"digests.{host}"))),
