@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import binascii
 import email
-import logging
 import email.policy
+import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
