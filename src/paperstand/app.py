@@ -19,6 +19,7 @@ from paperstand.config import Settings
 from paperstand.db import make_engine, make_sessionmaker, migrate
 from paperstand.site.service import record_public_url
 from paperstand.web.errors import install_error_handlers
+from paperstand.web.guard import install_request_guard
 from paperstand.web.manners import install as install_http_manners
 from paperstand.web.ratelimit import install as install_rate_limits
 from paperstand.web.security import install_security_headers
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
     install_error_handlers(app)
     install_docs(app)
     _install_routers(app)
+    install_request_guard(app)  # no control character in a path, query or form reaches a handler
     install_http_manners(app)  # HEAD, cross-origin API reads, ETag/Last-Modified/304
     install_security_headers(app)
     install_rate_limits(app, settings)  # outermost: a refused request costs no query or render

@@ -9,6 +9,7 @@ from __future__ import annotations
 import binascii
 import email
 import email.policy
+import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
@@ -23,7 +24,9 @@ from urllib.parse import urlsplit
 import css_inline
 from jinja2 import Environment
 
-from paperstand.mail.headers import single_line
+from paperstand.mail.headers import checked_address, header_text, single_line
+
+log = logging.getLogger("paperstand.digests")
 
 # Sentences in the excerpt under each title.
 EXCERPT_SENTENCES = 2
@@ -128,10 +131,21 @@ class Renderer:
     def body(self, papers: Sequence[DigestPaper], period_phrase: str, has_preferences: bool = True) -> DigestBody:
         """Subject, text and HTML (CSS inlined) for these papers, with link placeholders."""
         context = {"items": papers, "period_phrase": period_phrase, "named": is_named(period_phrase)}
-        subject = " ".join(self.env.get_template("email/digest/subject.txt").render(context).split())
+        # header_text, not a refusal: a title stored with a control character must not stop the digest.
+        subject = header_text(" ".join(self.env.get_template("email/digest/subject.txt").render(context).split()))
         html_head, html_foot, text_head, text_foot = self._frame(period_phrase, has_preferences, bool(papers))
-        html = [html_head, *(self._paper_html(p) for p in papers), html_foot]
-        text = [text_head, *(self._paper_text(i, p) for i, p in enumerate(papers, 1)), text_foot]
+        html, text = [html_head], [text_head]
+        for paper in papers:
+            try:
+                pieces = self._paper_html(paper), self._paper_text(len(text), paper)
+            except Exception as exc:  # noqa: BLE001 - whatever a template or css-inline raises
+                # One paper that cannot be rendered is left out and named; the digest still goes.
+                log.warning("digest: left out paper %s (%r): %s", paper.url, paper.title[:80], exc)
+                continue
+            html.append(pieces[0])
+            text.append(pieces[1])
+        html.append(html_foot)
+        text.append(text_foot)
         # Only line breaks are checked here: the Subject header is folded (and checked again) when sent.
         return DigestBody(single_line(subject), "".join(t for t, _ in text), "".join(t for t, _ in html),
                           has_preferences, _merged(c for _, chunks in text for c in chunks),
@@ -285,7 +299,7 @@ def digest_bytes(body: DigestBody, mail: DigestMail, *, sender: str, base_url: s
     # Quoted-printable writes every "=" as "=3D", so no body line can look like this boundary.
     boundary = f"==ps-{secrets.token_hex(12)}=="
     parts = [
-        _header("From", sender), _header("To", mail.to), _header("Subject", body.subject),
+        _header("From", sender), _header("To", checked_address(mail.to)), _header("Subject", body.subject),
         _header("Date", date or formatdate(usegmt=True)),
         _header("Message-ID", message_id(mail.subscriber_id, mail.period, base_url)),
         _header("List-Id", formataddr((f"{site_name} digests", f"digests.{host}"))),

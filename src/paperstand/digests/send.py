@@ -36,7 +36,7 @@ from paperstand.digests.render import DigestBody, DigestMail, DigestPaper, Rende
 from paperstand.digests.select import Candidate, Selector, Topics
 from paperstand.mail.backends import MailBackend, Outcome, RawMessage, open_stream
 from paperstand.mail.errors import PermanentMailError
-from paperstand.mail.headers import sender_address
+from paperstand.mail.headers import header_text, sender_address
 from paperstand.mail.templates import mail_env
 from paperstand.papers.links import arxiv_abs_url, author_line, paper_path
 from paperstand.papers.periods import Period, of_words, parse_period, span_words
@@ -112,8 +112,10 @@ def digest_papers(base: str, subscriber: Subscriber, words: str, papers: Papers)
     shown = []
     for item in items:
         links = titles[item.candidate.paper_id]
-        shown.append(DigestPaper(item.candidate.title, links.authors, excerpt(item.candidate.abstract),
-                                 item.reasons, base + links.path, links.arxiv_url))
+        # Stored text is never trusted in a mail: a control character in an old row becomes a space.
+        shown.append(DigestPaper(header_text(item.candidate.title), header_text(links.authors),
+                                 header_text(excerpt(item.candidate.abstract)), item.reasons,
+                                 base + links.path, links.arxiv_url))
     return shown
 
 
@@ -297,6 +299,16 @@ class _Run:
         if subscriber is None or not allowed:
             self.closed.append((row.id, "suppressed", "no longer subscribed"))
             return None
+        try:
+            return self._message(row, subscriber)
+        except ValueError as exc:
+            # One digest that cannot be built (an address stored with a control character) is closed and
+            # reported; the run goes on to every other subscriber rather than stopping for it.
+            log.warning("digest %s for subscriber %s left out: %s", row.period, subscriber.id, exc)
+            self.closed.append((row.id, "skipped", f"could not be built: {exc}"[:200]))
+            return None
+
+    def _message(self, row: _Row, subscriber: Subscriber) -> RawMessage | None:
         days = covered_days(row.period, row.first_day, row.last_day)
         words = phrase(row.period, days, local_today(subscriber, self.clock()))
         body = self.cache.body(subscriber, row.period, days, words)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -13,6 +14,15 @@ from paperstand.papers.periods import Period, papers_of
 from paperstand.papers.queries import PaperCard
 
 FORMATS = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+
+# Characters XML 1.0 cannot hold (C0 controls but tab, LF and CR; lone surrogates; U+FFFE, U+FFFF), plus
+# C1 controls, which it can but which nothing should show. feedgen refuses a document holding one.
+_NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str) -> str:
+    """``value`` without the characters an XML document cannot hold: stored text is never trusted here."""
+    return _NOT_XML.sub("", value) if _NOT_XML.search(value) else value
 
 
 @dataclass(frozen=True)
@@ -46,11 +56,11 @@ def _entry_time(card: PaperCard) -> datetime:
 def build_feed(meta: FeedMeta, cards: Sequence[PaperCard], base_url: str, fmt: str) -> bytes:
     """The feed document in ``fmt`` ("rss" or "atom") for ``cards``, newest first as given."""
     fg = FeedGenerator()
-    fg.id(meta.feed_url)
-    fg.title(meta.title)
-    fg.subtitle(meta.description)
-    fg.link(href=meta.page_url, rel="alternate")
-    fg.link(href=meta.feed_url, rel="self")
+    fg.id(xml_text(meta.feed_url))
+    fg.title(xml_text(meta.title))
+    fg.subtitle(xml_text(meta.description))
+    fg.link(href=xml_text(meta.page_url), rel="alternate")
+    fg.link(href=xml_text(meta.feed_url), rel="self")
     fg.language("en")
     fg.generator("paperstand")
     times = [_entry_time(c) for c in cards]
@@ -63,19 +73,22 @@ def build_feed(meta: FeedMeta, cards: Sequence[PaperCard], base_url: str, fmt: s
 
 def _add_entry(fg: FeedGenerator, card: PaperCard, when: datetime, base_url: str) -> None:
     paper = card.paper
-    url = paper_url(paper, base_url)
+    url = xml_text(paper_url(paper, base_url))
     entry = fg.add_entry()
     entry.id(url)
     entry.guid(url, permalink=True)
-    entry.title(paper.title)
+    title = xml_text(paper.title) or "(untitled)"
+    entry.title(title)
     entry.link(href=url)
     arxiv = arxiv_abs_url(paper)
     if arxiv is not None:
-        entry.link(href=arxiv, rel="related", title="arXiv")
+        entry.link(href=xml_text(arxiv), rel="related", title="arXiv")
     entry.published(when)
     entry.updated(when)
-    entry.summary(paper.abstract or paper.title)
-    for name in paper.authors[:20]:
-        entry.author(name=name)
-    for category in paper.categories:
-        entry.category(term=category)
+    entry.summary(xml_text(paper.abstract or "") or title)
+    for name in (xml_text(n) for n in paper.authors[:20]):
+        if name:
+            entry.author(name=name)
+    for category in (xml_text(c) for c in paper.categories):
+        if category:
+            entry.category(term=category)

@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from paperstand.ingest.clean import MAX_LINE_BYTES, bounded_lines
 from paperstand.ingest.record import (
     PaperRecord,
     ParseItem,
@@ -28,7 +29,10 @@ SOURCE = "arxiv-jsonl"
 
 def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
     """Yield one record per non-blank line, or a rejection naming the line and the reason."""
-    for number, raw in enumerate(stream, start=1):
+    for number, raw in enumerate(bounded_lines(stream), start=1):
+        if raw is None:
+            yield Rejection(f"line {number}", f"longer than {MAX_LINE_BYTES:,} bytes; no record is that long")
+            continue
         if number == 1:
             raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark some editors write
         if not raw.strip():

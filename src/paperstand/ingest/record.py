@@ -75,11 +75,18 @@ class Notice:
 
 ParseItem = PaperRecord | Rejection | Notice
 
+# Longest text clean_text collapses (characters); longer values are returned as they are.
+MAX_COLLAPSE = 1_000_000
+
 
 def clean_text(value: str | None) -> str | None:
     """Collapse runs of whitespace (arXiv wraps lines and indents them); ``None`` stays ``None``."""
     if value is None:
         return None
+    if len(value) > MAX_COLLAPSE:
+        # Far over every field's cap (see ingest.clean): splitting it into words would take many times
+        # its size in memory only for the record to be rejected, so it is left whole for the cap to refuse.
+        return value
     # str.split() is several times faster than a regex on long abstracts.
     return " ".join(value.split()) or None
 

@@ -12,6 +12,7 @@ from typing import BinaryIO, cast
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from paperstand.ingest.clean import clean_items
 from paperstand.ingest.compressed import Decompressed
 from paperstand.ingest.formats import UnknownFormat, detect, parser_for, text_problem
 from paperstand.ingest.record import Notice, PaperRecord, ParseItem, Rejection
@@ -84,7 +85,8 @@ def import_stream(engine: Engine, stream: BinaryIO, name: str, fmt: str = "auto"
     parse_as = _format(text, name, fmt, summary)
     new_before, count = summary.new, _Counter(raw, progress)
     if parse_as is not None:
-        items = _featured(parser_for(parse_as)(text.stream, name), featured_on)
+        # Every record is cleaned (and size-checked) here, once, whatever parser produced it.
+        items = _featured(clean_items(parser_for(parse_as)(text.stream, name)), featured_on)
         _store(engine, count.through(items), name, summary, keep)
     if text.damage is not None:
         summary.rejected += 1

@@ -24,6 +24,36 @@ def single_line(value: str) -> str:
     raise ValueError(f"mail: header value contains line-break characters {', '.join(bad)}: {value[:60]!r}")
 
 
+# What header_text takes out: every control character (C0, C1, DEL), the Unicode line and paragraph
+# separators, lone surrogates and the two non-characters.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_BREAK = re.compile("[\t\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+
+
+def header_text(value: str) -> str:
+    """``value`` made safe for one header line (or one line of text): a line break becomes a space, and
+    every other unsafe character is removed.
+
+    For text that comes from stored data (a paper's title in a Subject): unlike :func:`single_line`,
+    which refuses, this never fails, so one old bad row cannot stop a mail from being built.
+    """
+    if _UNSAFE.search(value) is None:
+        return value
+    return " ".join(_UNSAFE.sub("", _BREAK.sub(" ", value)).split())
+
+
+def checked_address(value: str) -> str:
+    """``value`` unchanged when it holds no control character; ValueError otherwise.
+
+    An address is never cleaned (mail to a different address than the one stored would be wrong): a
+    stored address with a control character in it is refused, and that one message is not sent.
+    """
+    found = _UNSAFE.search(value)
+    if found is not None:
+        raise ValueError(f"mail: address holds a control character (U+{ord(found.group()):04X}): {value[:60]!r}")
+    return value
+
+
 def safe_header(value: str) -> str:
     """Return ``value`` unchanged if it is a single-line header value; raise ValueError otherwise."""
     single_line(value)

@@ -58,6 +58,12 @@ def hash_token(token: str) -> str:
 def normalize_email(text: str) -> str:
     """The canonical (trimmed, lower-case) form of an address, or ``InvalidEmail``."""
     email = text.strip().lower()
+    # Control characters (NUL above all: PostgreSQL refuses it) and lone surrogates have no place in an
+    # address, and would otherwise be written raw into a To: line.
+    if any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f or 0xd800 <= ord(c) <= 0xdfff or c in "\u2028\u2029"
+           for c in email):
+        raise InvalidEmail(f"{text.strip()[:80]!r} is not an email address (it holds control characters)",
+                           hint="Use a full address such as ada@example.org.")
     if not email or len(email) > MAX_EMAIL_LENGTH or not _EMAIL.match(email):
         raise InvalidEmail(f"{text.strip()[:80]!r} is not an email address",
                            hint="Use a full address such as ada@example.org.")
