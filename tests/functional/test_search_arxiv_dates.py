@@ -91,13 +91,12 @@ def test_an_index_of_the_old_format_is_not_used(engine: Engine, keyword_engine: 
 
 
 @pytest.fixture
-def client(engine: Engine, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+def client(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[TestClient]:
     """The papers loaded, keyword-indexed and embedded (the model the product ships); an API client."""
-    for key, value in {"PAPERSTAND_DATABASE_URL": db_url, "PAPERSTAND_DATA_DIR": str(tmp_path)}.items():
-        monkeypatch.setenv(key, value)
+    settings = Settings(database_url=db_url, data_dir=tmp_path, harvest_on_start=False)
     _load(engine, tmp_path / "search" / "keyword")
-    embed_pending(engine, index_dir=tmp_path / "search")
-    with TestClient(create_app(Settings(database_url=db_url, data_dir=tmp_path, harvest_on_start=False))) as c:
+    embed_pending(engine, settings, index_dir=tmp_path / "search")
+    with TestClient(create_app(settings)) as c:
         yield c
 
 
