@@ -17,7 +17,7 @@ from paperstand.ingest.run import import_file
 from paperstand.papers.store import store_batch
 from paperstand.search.keyword import keyword_search
 from paperstand.search.query import parse_query
-from paperstand.search.sync import reindex, sync_search_indexes
+from paperstand.search.sync import keyword_index_dir, reindex, sync_search_indexes
 from paperstand.search.vectors import embed_pending
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "arxiv" / "daily-2026-05.jsonl"
@@ -43,12 +43,13 @@ def keyword_engine(request: pytest.FixtureRequest, engine: Engine, tmp_path: Pat
     monkeypatch.setenv("PAPERSTAND_DATA_DIR", str(tmp_path / "var"))
     _load(engine, tmp_path / "var" / "search" / "keyword")
     if request.param == "tantivy":
-        assert reindex(engine) == 7
+        assert reindex(engine, tmp_path / "var" / "search" / "keyword") == 7
     return str(request.param)
 
 
 def _keyword(engine: Engine, which: str, query: str) -> set[str]:
-    hits = keyword_search(engine, parse_query(query), engine=which, limit=50)  # type: ignore[arg-type]
+    hits = keyword_search(engine, parse_query(query), engine=which, limit=50,  # type: ignore[arg-type]
+                          index_dir=keyword_index_dir(Settings().data_dir))
     with engine.connect() as conn:
         ids = dict(conn.execute(text("SELECT id, arxiv_id FROM papers")).all())
     return {ids[h.paper_id] for h in hits}
