@@ -97,7 +97,7 @@ def client(engine: Engine, db_url: str, tmp_path: Path, monkeypatch: pytest.Monk
     for key, value in {"PAPERSTAND_DATABASE_URL": db_url, "PAPERSTAND_DATA_DIR": str(tmp_path)}.items():
         monkeypatch.setenv(key, value)
     _load(engine, tmp_path / "search" / "keyword")
-    embed_pending(engine, index_dir=tmp_path / "search")
+    embed_pending(engine, Settings(database_url=db_url, data_dir=tmp_path), index_dir=tmp_path / "search")
     with TestClient(create_app(Settings(database_url=db_url, data_dir=tmp_path, harvest_on_start=False))) as c:
         yield c
 
