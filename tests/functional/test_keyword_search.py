@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from paperstand.config import Settings
 from paperstand.ingest.run import import_stream
 from paperstand.search.keyword import Hit, keyword_search
 from paperstand.search.query import parse_query
-from paperstand.search.sync import default_index_dir, reindex
+from paperstand.search.sync import keyword_index_dir, reindex
 
 
 def paper(arxiv_id: str, title: str, abstract: str, *, authors: str = "Jane Doe", cats: str = "cs.LG",
@@ -44,10 +45,15 @@ CORPUS = [
 ]
 
 
-def load(engine: Engine, records: list[dict[str, object]]) -> None:
-    """Import records through the pipeline that keeps the indexes in sync."""
+def index_dir() -> Path:
+    """The tantivy index folder of the settings (each test sets its own PAPERSTAND_DATA_DIR)."""
+    return keyword_index_dir(Settings().data_dir)
+
+
+def load(engine: Engine, records: list[dict[str, object]], into: Path | None = None) -> None:
+    """Import records through the pipeline that keeps the indexes (tantivy's in ``into``) in sync."""
     data = "".join(json.dumps(r) + "\n" for r in records).encode()
-    summary = import_stream(engine, io.BytesIO(data), "test", "arxiv-jsonl")
+    summary = import_stream(engine, io.BytesIO(data), "test", "arxiv-jsonl", index_dir=into or index_dir())
     assert summary.rejected == 0, summary.rejections
 
 
@@ -58,13 +64,14 @@ def search_engine(request: pytest.FixtureRequest, engine: Engine, tmp_path: Path
     monkeypatch.setenv("PAPERSTAND_DATA_DIR", str(tmp_path / "var"))
     load(engine, CORPUS)
     if request.param == "tantivy":
-        assert reindex(engine) == len(CORPUS)
+        assert reindex(engine, index_dir()) == len(CORPUS)
     return str(request.param)
 
 
 def search(engine: Engine, which: str, query: str, **kw: int) -> list[Hit]:
     """Hits for a query string on the chosen engine."""
-    return keyword_search(engine, parse_query(query), engine=which, **kw)  # type: ignore[arg-type]
+    return keyword_search(engine, parse_query(query), index_dir=index_dir(), engine=which,  # type: ignore[arg-type]
+                          **kw)
 
 
 def arxiv_ids(engine: Engine, hits: list[Hit]) -> list[str]:
@@ -168,9 +175,9 @@ def test_merged_and_deleted_papers_do_not_appear(engine: Engine, search_engine: 
 
 def test_tantivy_index_is_kept_for_its_own_database(engine: Engine, search_engine: str) -> None:
     """In "auto" mode the tantivy index answers only when it was built from this database."""
-    hits = keyword_search(engine, parse_query("robots"))
+    hits = keyword_search(engine, parse_query("robots"), index_dir=index_dir())
     assert [h.paper_id for h in hits] == [h.paper_id for h in search(engine, search_engine, "robots")]
-    assert default_index_dir().exists() == (search_engine == "tantivy")
+    assert index_dir().exists() == (search_engine == "tantivy")
 
 
 def _word_corpus(n: int) -> list[dict[str, object]]:
@@ -225,9 +232,8 @@ def test_sharded_index_finds_what_one_index_finds(engine: Engine, tmp_path: Path
     assert child.exitcode == 0
 
     # a changed title and a new paper go to their shards through the ordinary sync
-    monkeypatch.setattr("paperstand.search.sync.default_index_dir", lambda: sharded)
     load(engine, [paper("2403.00007", "Walking Machines", "Changed.", day="2024-01-08", version=2),
-                  paper("2404.00001", "Walking Robots", "New.", day="2024-04-01")])
+                  paper("2404.00001", "Walking Robots", "New.", day="2024-04-01")], into=sharded)
     assert len(ids(sharded, "walking")) == 2
     assert ids(sharded, "number7") == []
     # a rebuild in one shard empties the shard folders it no longer uses

@@ -17,7 +17,7 @@ from paperstand.ingest.run import import_file
 from paperstand.papers.store import store_batch
 from paperstand.search.keyword import keyword_search
 from paperstand.search.query import parse_query
-from paperstand.search.sync import reindex, sync_search_indexes
+from paperstand.search.sync import keyword_index_dir, reindex, sync_search_indexes
 from paperstand.search.vectors import embed_pending
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "arxiv" / "daily-2026-05.jsonl"
@@ -43,12 +43,13 @@ def keyword_engine(request: pytest.FixtureRequest, engine: Engine, tmp_path: Pat
     monkeypatch.setenv("PAPERSTAND_DATA_DIR", str(tmp_path / "var"))
     _load(engine, tmp_path / "var" / "search" / "keyword")
     if request.param == "tantivy":
-        assert reindex(engine) == 7
+        assert reindex(engine, tmp_path / "var" / "search" / "keyword") == 7
     return str(request.param)
 
 
 def _keyword(engine: Engine, which: str, query: str) -> set[str]:
-    hits = keyword_search(engine, parse_query(query), engine=which, limit=50)  # type: ignore[arg-type]
+    hits = keyword_search(engine, parse_query(query), engine=which, limit=50,  # type: ignore[arg-type]
+                          index_dir=keyword_index_dir(Settings().data_dir))
     with engine.connect() as conn:
         ids = dict(conn.execute(text("SELECT id, arxiv_id FROM papers")).all())
     return {ids[h.paper_id] for h in hits}
@@ -91,12 +92,13 @@ def test_an_index_of_the_old_format_is_not_used(engine: Engine, keyword_engine: 
 
 
 @pytest.fixture
-def client(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[TestClient]:
+def client(engine: Engine, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """The papers loaded, keyword-indexed and embedded (the model the product ships); an API client."""
-    settings = Settings(database_url=db_url, data_dir=tmp_path, harvest_on_start=False)
+    for key, value in {"PAPERSTAND_DATABASE_URL": db_url, "PAPERSTAND_DATA_DIR": str(tmp_path)}.items():
+        monkeypatch.setenv(key, value)
     _load(engine, tmp_path / "search" / "keyword")
-    embed_pending(engine, settings, index_dir=tmp_path / "search")
-    with TestClient(create_app(settings)) as c:
+    embed_pending(engine, Settings(database_url=db_url, data_dir=tmp_path), index_dir=tmp_path / "search")
+    with TestClient(create_app(Settings(database_url=db_url, data_dir=tmp_path, harvest_on_start=False))) as c:
         yield c
 
 

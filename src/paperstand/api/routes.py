@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -13,7 +13,7 @@ from paperstand.api import examples
 from paperstand.api.markdown import paper_markdown
 from paperstand.api.schemas import DailyItem, PaperDetail, SearchItem
 from paperstand.api.serialize import daily_item, detail, search_item
-from paperstand.deps import db_session
+from paperstand.deps import SettingsDep, db_session
 from paperstand.errors import BadRequest, NotFound
 from paperstand.papers.periods import BadPeriod, Period, parse_period
 from paperstand.papers.queries import Sort, cards_for, featured, find_card
@@ -85,7 +85,7 @@ def daily_papers(
             responses={**_ERRORS, 200: _documented(list[SearchItem], examples.SEARCH)},
             response_description="A bare JSON array of matching papers, best first; `[]` for an empty query.")
 def search_papers(
-    request: Request, session: Session = Depends(db_session),
+    settings: SettingsDep, session: Session = Depends(db_session),
     q: Annotated[str, Query(max_length=500, description=(
         'Words, a question, or the query language: `"exact phrase"`, `author:Name`, `cat:cs.CL`, '
         "`from:2024-01-01`, `to:2024-06`, `year:2025`, `-excluded`."))] = "",
@@ -103,19 +103,20 @@ def search_papers(
         alias="to", max_length=10, description="Published on or before (YYYY-MM-DD).")] = "",
 ) -> Response:
     """Search by keyword, meaning, or both (the default), with optional filters; Hugging Face-compatible."""
-    from paperstand.search.query import SearchSyntaxError
+    from paperstand.search.highlight import match_stems
+    from paperstand.search.query import SearchSyntaxError, compose
     from paperstand.search.service import search
-    from paperstand.web.search import compose
 
     text = compose(q, category, author, date_from, date_to)
     if not text:
         return _json([])
     try:
-        page = search(session, text, settings=request.app.state.settings, mode=mode, offset=offset, limit=limit)
+        page = search(session, text, settings=settings, mode=mode, offset=offset, limit=limit)
     except SearchSyntaxError as exc:
         raise BadRequest(str(exc)) from None
     cards = cards_for(session, [r.paper for r in page.results])
-    return _json([search_item(card, " ".join(page.query.terms + page.query.phrases)) for card in cards],
+    stems = match_stems(page.query)
+    return _json([search_item(card, stems) for card in cards],
                  headers=page.headers)
 
 

@@ -8,12 +8,12 @@ when it knows nothing are omitted here too, rather than sent as ``null``.
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from paperstand.papers.models import Paper
 from paperstand.papers.queries import PaperCard
+from paperstand.search.highlight import runs
 
 Json = dict[str, Any]
 
@@ -115,15 +115,15 @@ def daily_item(card: PaperCard) -> Json:
     return out
 
 
-def search_item(card: PaperCard, query: str) -> Json:
-    """One element of ``GET /api/papers/search``, with the query's words marked as the real API does."""
+def search_item(card: PaperCard, stems: frozenset[str]) -> Json:
+    """One element of ``GET /api/papers/search``, with the query's words (``stems``) marked as the real API does."""
     inner = paper_object(card)
     out = _listed(card, inner)
     out.update(_top_level_copies(inner))
     out["upvoted"] = False
     out["isAuthorParticipating"] = False
-    out["highlightedTitle"] = highlight(inner["title"], query)
-    out["highlightedSummary"] = highlight(inner["summary"], query)
+    out["highlightedTitle"] = highlight(inner["title"], stems)
+    out["highlightedSummary"] = highlight(inner["summary"], stems)
     return out
 
 
@@ -135,21 +135,10 @@ def detail(card: PaperCard) -> Json:
     return out
 
 
-def highlight(text: str, query: str) -> list[Json]:
-    """Split ``text`` into ``text`` and ``highlight`` runs where the query's words occur (any case)."""
-    words = sorted({w for w in query.split() if w}, key=len, reverse=True)
-    if not text:
-        return []
-    if not words:
-        return [{"type": "text", "text": text}]
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-    runs: list[Json] = []
-    pos = 0
-    for match in pattern.finditer(text):
-        if match.start() > pos:
-            runs.append({"type": "text", "text": text[pos:match.start()]})
-        runs.append({"type": "highlight", "text": match.group()})
-        pos = match.end()
-    if pos < len(text):
-        runs.append({"type": "text", "text": text[pos:]})
-    return runs
+def highlight(text: str, stems: frozenset[str]) -> list[Json]:
+    """``text`` as the real API's ``text`` and ``highlight`` runs.
+
+    The words are found by the search page's highlighter (``search.highlight``), so the API marks exactly
+    what the page marks; only the shape differs: runs of plain text, for clients that do their own markup.
+    """
+    return [{"type": "highlight" if hit else "text", "text": piece} for piece, hit in runs(text, stems)]

@@ -23,6 +23,7 @@ from paperstand.ingest.fetch import Fetcher, FetchError, fetcher_for
 from paperstand.ingest.record import PaperRecord
 from paperstand.ingest.run import ImportSummary, import_stream
 from paperstand.papers.models import Paper
+from paperstand.search.sync import keyword_index_dir
 
 ARXIV, HF = "arxiv-oai", "hf-daily"
 SOURCES = (ARXIV, HF)
@@ -126,6 +127,7 @@ class _Harvest:
     def __init__(self, engine: Engine, settings: Settings, fetcher: Fetcher,
                  progress: HarvestProgress | None) -> None:
         self.engine, self.settings, self.fetcher, self.progress = engine, settings, fetcher, progress
+        self.index_dir = keyword_index_dir(settings.data_dir)  # every page stored lands in keyword search
         self.report = HarvestReport()
         self.reached: set[str] = set()
         self.unreachable: dict[str, str] = {}
@@ -178,7 +180,7 @@ class _Harvest:
                     self.report.errors.append(f"{ARXIV}: set {spec}: OAI-PMH error {code}: {message}")
                 return
             import_stream(self.engine, io.BytesIO(data), f"{ARXIV} set {spec} page {page}", ARXIV,
-                          summary=self.report.sources[ARXIV], keep=keep)
+                          summary=self.report.sources[ARXIV], keep=keep, index_dir=self.index_dir)
             self.tell(ARXIV, f"set {spec} page {page}")
             token = read_resumption_token(data)
             if not token:
@@ -215,7 +217,7 @@ class _Harvest:
                 break
         if items:
             import_stream(self.engine, io.BytesIO(json.dumps(items).encode()), f"{HF} {day}", HF,
-                          featured_on=day, summary=self.report.sources[HF])
+                          featured_on=day, summary=self.report.sources[HF], index_dir=self.index_dir)
         self.tell(HF, f"{day}: {len(items)} papers")
 
 

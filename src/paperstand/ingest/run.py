@@ -72,12 +72,15 @@ def _featured(items: Iterable[ParseItem], featured_on: date | None) -> Iterator[
 def import_stream(engine: Engine, stream: BinaryIO, name: str, fmt: str = "auto", *,
                   featured_on: date | None = None, progress: Progress | None = None,
                   summary: ImportSummary | None = None,
-                  keep: Callable[[PaperRecord], bool] | None = None, index: bool = True) -> ImportSummary:
+                  keep: Callable[[PaperRecord], bool] | None = None, index: bool = True,
+                  index_dir: Path | None = None) -> ImportSummary:
     """Import one open binary stream, plain or compressed; ``name`` is used in messages; ``keep`` drops
     unwanted records.
 
-    ``index=False`` leaves the keyword indexes for the caller to bring up to date once, after several
-    files (``search.sync.sync_search_indexes`` with ``summary.changed_ids``).
+    ``index_dir`` is the tantivy keyword index to keep current (``search.sync.keyword_index_dir`` of the
+    settings' data folder); ``None`` keeps only the database's own index. ``index=False`` leaves the keyword
+    indexes for the caller to bring up to date once, after several files (``search.sync.sync_search_indexes``
+    with ``summary.changed_ids``).
     """
     summary = summary or ImportSummary()
     raw = stream if hasattr(stream, "peek") else cast(BinaryIO, io.BufferedReader(cast(io.RawIOBase, stream)))
@@ -94,7 +97,7 @@ def import_stream(engine: Engine, stream: BinaryIO, name: str, fmt: str = "auto"
                                   "everything before the damage was kept")
     # The keyword indexes catch up once per run, in bulk: see paperstand/search/sync.py.
     if index and (summary.new > new_before or summary.changed_ids):
-        sync_search_indexes(engine, summary.changed_ids)
+        sync_search_indexes(engine, summary.changed_ids, index_dir)
     count.report()
     return summary
 
@@ -189,7 +192,7 @@ def _flush(engine: Engine, batch: list[PaperRecord], summary: ImportSummary, cha
 
 def import_file(engine: Engine, path: Path, fmt: str = "auto", *, featured_on: date | None = None,
                 progress: Progress | None = None, summary: ImportSummary | None = None,
-                index: bool = True) -> ImportSummary:
+                index: bool = True, index_dir: Path | None = None) -> ImportSummary:
     """Import one file (see ``import_stream``); a missing or unreadable file is a rejection."""
     summary = summary or ImportSummary()
     try:
@@ -200,4 +203,4 @@ def import_file(engine: Engine, path: Path, fmt: str = "auto", *, featured_on: d
         return summary
     with stream:
         return import_stream(engine, stream, str(path), fmt, featured_on=featured_on,
-                             progress=progress, summary=summary, index=index)
+                             progress=progress, summary=summary, index=index, index_dir=index_dir)

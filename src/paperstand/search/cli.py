@@ -1,4 +1,5 @@
-"""The search commands: ``paperstand embed`` (compute the embeddings) and ``paperstand search`` (the terminal page)."""
+"""The search commands: ``paperstand embed`` (compute the embeddings), ``paperstand search`` (the terminal
+page) and ``paperstand search-index`` (build the keyword index)."""
 
 from __future__ import annotations
 
@@ -148,3 +149,24 @@ def search_command(
             console.print(f"   {_rich(r.snippet_html)}\n", highlight=False, soft_wrap=False)
         if page.has_next:
             console.print(f"[dim]More: --offset {page.offset + page.limit}[/]")
+
+
+def search_index_cmd(
+    shards: int = typer.Option(
+        0, "--shards", min=0, max=4,
+        help="Split the index in this many shards, searched side by side (0: one per core from 200,000 papers, "
+             "else one)."),
+) -> None:
+    """Build or rebuild the keyword search index (tantivy, under the data dir); imports keep it current."""
+    from paperstand.progress import counting_progress
+    from paperstand.search.sync import keyword_index_dir, reindex
+
+    settings = Settings()
+    engine = make_engine(settings.effective_database_url)
+    migrate(engine)
+    with counting_progress(Console(stderr=True)) as progress:
+        task = progress.add_task("indexing for search", total=None, unit="papers")
+        n = reindex(engine, keyword_index_dir(settings.data_dir), shards=shards or None,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total))
+        progress.update(task, completed=n, total=n)
+    Console().print(f"search index: {n:,} papers")

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TEXT
 
+from paperstand.dialect import on_sqlite
 from paperstand.papers.category_filter import category_condition
 from paperstand.papers.models import Paper
 from paperstand.search.query import ParsedQuery
@@ -147,14 +148,19 @@ def _postgres_statement(q: ParsedQuery) -> Select[int, Any]:
     return stmt.order_by(*order)
 
 
+def _statement(conn: Connection, q: ParsedQuery) -> Select[int, Any]:
+    """The ranked statement in the engine's own full-text SQL (FTS5 or tsvector: nothing of it is shared)."""
+    return _sqlite_statement(q) if on_sqlite(conn) else _postgres_statement(q)
+
+
 def database_search(conn: Connection, q: ParsedQuery, *, limit: int, offset: int) -> list[tuple[int, float]]:
     """(paper id, score) pairs, best first, from the database's full-text index."""
-    stmt = _sqlite_statement(q) if conn.dialect.name == "sqlite" else _postgres_statement(q)
+    stmt = _statement(conn, q)
     return [(int(pid), float(score)) for pid, score in conn.execute(stmt.limit(limit).offset(offset))]
 
 
 def database_count(conn: Connection, q: ParsedQuery, *, cap: int) -> int:
     """How many papers match, counted up to ``cap`` (the database stops there: a bound on the cost)."""
-    stmt = _sqlite_statement(q) if conn.dialect.name == "sqlite" else _postgres_statement(q)
+    stmt = _statement(conn, q)
     capped = stmt.order_by(None).limit(cap).subquery()
     return int(conn.execute(select(func.count()).select_from(capped)).scalar_one())

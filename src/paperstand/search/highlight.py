@@ -107,6 +107,20 @@ def _marked(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | 
     return "".join(out)
 
 
+def runs(text: str, stems: frozenset[str]) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, matched) runs, not escaped: for clients that mark the matches themselves."""
+    out: list[tuple[str, bool]] = []
+    last = 0
+    for a, b in _matches(text, stems):
+        if a > last:
+            out.append((text[last:a], False))
+        out.append((text[a:b], True))
+        last = b
+    if last < len(text):
+        out.append((text[last:], False))
+    return out
+
+
 def highlight(text: str, stems: frozenset[str]) -> str:
     """All of ``text``, escaped, with matching words in ``<mark>``."""
     return _marked(text, _matches(text, stems))

@@ -19,7 +19,7 @@ from paperstand.papers.models import Paper
 from paperstand.search.database import database_search
 from paperstand.search.highlight import highlight, match_stems, snippet
 from paperstand.search.query import ParsedQuery
-from paperstand.search.sync import default_index_dir, fast_index_ready
+from paperstand.search.sync import fast_index_ready
 from paperstand.search.tantivy_index import tantivy_search
 
 Source = Session | Connection | Engine
@@ -41,14 +41,18 @@ class Hit:
 
 def ranked_ids(conn: Connection, query: ParsedQuery, *, limit: int, offset: int = 0,
                index_dir: Path | None = None, engine: EngineName = "auto") -> list[tuple[int, float]]:
-    """(paper id, score) pairs, best first, without highlighting (what hybrid fusion needs)."""
+    """(paper id, score) pairs, best first, without highlighting (what hybrid fusion needs).
+
+    ``index_dir`` is the tantivy index's folder (``sync.keyword_index_dir(settings.data_dir)``); without
+    one the database's own index answers.
+    """
+    if engine == "tantivy" and index_dir is None:
+        raise ValueError("keyword: the tantivy engine needs its index folder (index_dir)")
     limit = max(0, min(limit, MAX_LIMIT))
     if query.is_empty or limit == 0:
         return []
-    if engine != "database":
-        path = index_dir or default_index_dir()
-        if engine == "tantivy" or fast_index_ready(conn, path):
-            return tantivy_search(path, query, limit=limit, offset=offset)
+    if index_dir is not None and (engine == "tantivy" or engine == "auto" and fast_index_ready(conn, index_dir)):
+        return tantivy_search(index_dir, query, limit=limit, offset=offset)
     return database_search(conn, query, limit=limit, offset=offset)
 
 

@@ -166,3 +166,17 @@ def parse_query(query: str) -> ParsedQuery:
         else:
             builder.add_filter(name, value, raw_name or name)
     return builder.build()
+
+
+def compose(q: str, category: str, author: str, date_from: str, date_to: str) -> str:
+    """The query text with separate filter fields (a form's, the API's parameters) folded in, in the query language."""
+    parts = [q.strip()]
+    if category.strip():
+        parts.append(f"cat:{category.strip()}")
+    if author.strip():
+        parts.append(f'author:"{author.strip()}"' if " " in author.strip() else f"author:{author.strip()}")
+    if date_from.strip():
+        parts.append(f"from:{date_from.strip()}")
+    if date_to.strip():
+        parts.append(f"to:{date_to.strip()}")
+    return " ".join(p for p in parts if p)

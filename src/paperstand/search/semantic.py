@@ -22,6 +22,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, Connection, Table, cast, column, func, literal_column, select, table
 from sqlalchemy.dialects.postgresql import TEXT
 
+from paperstand.dialect import dialect_name, on_sqlite
 from paperstand.papers.models import Paper
 from paperstand.search.database import FTS_TABLE, _filters, fts5_match
 from paperstand.search.embed_text import MODEL_ID
@@ -96,12 +97,12 @@ def _has_filters(q: ParsedQuery) -> bool:
     return bool(q.authors or q.categories or q.date_from or q.date_to)
 
 
-def filter_conditions(q: ParsedQuery, dialect: str) -> list[ColumnElement[bool]]:
+def filter_conditions(conn: Connection, q: ParsedQuery) -> list[ColumnElement[bool]]:
     """The query's category, date and author filters on ``papers``, with keyword search's meaning."""
-    conds = _filters(q, dialect)
+    conds = _filters(q, dialect_name(conn))
     if not q.authors:
         return conds
-    if dialect == "sqlite":
+    if on_sqlite(conn):
         match = fts5_match(ParsedQuery(authors=q.authors))
         fts = table(FTS_TABLE, column("rowid"))
         conds.append(Paper.id.in_(select(fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match))))
@@ -116,14 +117,14 @@ def _passing(conn: Connection, q: ParsedQuery, ranked: Results) -> Results:
     if not ranked:
         return []
     ok = set(conn.execute(select(Paper.id).where(Paper.id.in_([pid for pid, _ in ranked]),
-                                                 *filter_conditions(q, conn.dialect.name))).scalars())
+                                                 *filter_conditions(conn, q))).scalars())
     return [(pid, score) for pid, score in ranked if pid in ok]
 
 
 def _exact_subset(conn: Connection, q: ParsedQuery, vector: np.ndarray, k: int) -> Results | None:
     """Exact search over the papers passing the filters, or ``None`` when they are too many."""
     rows = conn.execute(select(E.c.paper_id, E.c.vector).join(Paper, Paper.id == E.c.paper_id)
-                        .where(E.c.model_id == MODEL_ID, *filter_conditions(q, conn.dialect.name))
+                        .where(E.c.model_id == MODEL_ID, *filter_conditions(conn, q))
                         .limit(EXACT_SUBSET_MAX + 1)).all()
     if len(rows) > EXACT_SUBSET_MAX:
         return None

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, select, text
 
+from paperstand.dialect import on_sqlite
 from paperstand.papers.models import Paper
 from paperstand.search import tantivy_index
 from paperstand.search.database import FTS_TABLE
@@ -49,20 +50,10 @@ def keyword_index_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "search" / "keyword"
 
 
-def default_index_dir() -> Path:
-    """The tantivy index folder for callers given no settings (imports): ``$PAPERSTAND_DATA_DIR/search/keyword``.
-
-    Search itself is told the folder by its settings (:func:`keyword_index_dir`).
-    """
-    from paperstand.config import Settings
-
-    return keyword_index_dir(Settings().data_dir)
-
-
 def database_fingerprint(engine: Engine | Connection) -> str:
     """Names the database an index was built from, so an index is never used with another database."""
     url = engine.engine.url
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+    if on_sqlite(engine) and url.database and url.database != ":memory:":
         return "sqlite:" + _resolved(url.database, os.getcwd())  # the same file however the URL spells it
     return url.render_as_string(hide_password=True)
 
@@ -75,7 +66,7 @@ def _resolved(path: str, cwd: str) -> str:
 
 def sync_database_index(conn: Connection, changed_ids: Iterable[int] = ()) -> None:
     """Bring SQLite's FTS5 table up to date with papers added or changed (no-op on PostgreSQL)."""
-    if conn.dialect.name != "sqlite":
+    if not on_sqlite(conn):
         return
     changed = sorted(set(changed_ids))
     for start in range(0, len(changed), READ_CHUNK):
@@ -89,12 +80,17 @@ def sync_database_index(conn: Connection, changed_ids: Iterable[int] = ()) -> No
 
 
 def sync_search_indexes(engine: Engine, changed_ids: Iterable[int] = (), index_dir: Path | None = None) -> None:
-    """Bring every keyword index up to date after an import run (``changed_ids``: papers it rewrote)."""
+    """Bring every keyword index up to date after an import run (``changed_ids``: papers it rewrote).
+
+    ``index_dir`` is the tantivy index's folder (``keyword_index_dir(settings.data_dir)``); without one only
+    the database's own index is brought up to date.
+    """
     changed = list(changed_ids)
-    if engine.dialect.name == "sqlite":
+    if on_sqlite(engine):
         with engine.begin() as conn:
             sync_database_index(conn, changed)
-    sync_fast_index(engine, changed, index_dir)
+    if index_dir is not None:
+        sync_fast_index(engine, changed, index_dir)
 
 
 def _rows(engine: Engine, where: Any) -> Iterator[dict[str, Any]]:
@@ -124,9 +120,8 @@ def fast_index_ready(engine: Engine | Connection, index_dir: Path) -> bool:
             and tantivy_index.is_current(meta))
 
 
-def sync_fast_index(engine: Engine, changed_ids: Iterable[int] = (), index_dir: Path | None = None) -> int:
+def sync_fast_index(engine: Engine, changed_ids: Iterable[int], index_dir: Path) -> int:
     """Add new and changed papers to the tantivy index, if one was built for this database; return how many."""
-    index_dir = index_dir or default_index_dir()
     if not fast_index_ready(engine, index_dir):
         return 0
     meta = tantivy_index.read_meta(index_dir) or {}
@@ -169,7 +164,7 @@ class _Shards:
             tantivy_index.open_index(self.paths[k]).reload()
 
 
-def reindex(engine: Engine, index_dir: Path | None = None, *, fast: bool = True, database: bool = True,
+def reindex(engine: Engine, index_dir: Path, *, fast: bool = True, database: bool = True,
             shards: int | None = None, progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the keyword indexes from scratch: the database's (unless not ``database``) and, when ``fast``,
     the tantivy index (in ``shards`` shards; default: by collection size, see ``shard_count``); return how
@@ -178,12 +173,12 @@ def reindex(engine: Engine, index_dir: Path | None = None, *, fast: bool = True,
         _reindex_database(engine)
     if not fast:
         return 0
-    return _reindex_tantivy(engine, index_dir or default_index_dir(), shards, progress)
+    return _reindex_tantivy(engine, index_dir, shards, progress)
 
 
 def _reindex_database(engine: Engine) -> None:
     with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
+        if on_sqlite(conn):
             conn.exec_driver_sql(f"DELETE FROM {FTS_TABLE}")
             sync_database_index(conn)
             conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('optimize')")

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from sqlalchemy import Connection, Engine, Table, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from paperstand.dialect import upsert
 from paperstand.papers.models import Paper
 from paperstand.search.embed_text import DIM, MODEL_ID, paper_text
 from paperstand.search.models import PaperEmbedding
@@ -120,10 +120,8 @@ def _next_pending(conn: Connection, after: int, limit: int, model_id: str) -> li
 def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    insert = sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
-    stmt = insert(PaperEmbedding).values(rows)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["paper_id"], set_={
-        c: stmt.excluded[c] for c in ("model_id", "content_hash", "vector", "embedded_at", "checked_at")}))
+    conn.execute(upsert(conn, PaperEmbedding, keys=["paper_id"],
+                        update=["model_id", "content_hash", "vector", "embedded_at", "checked_at"]).values(rows))
 
 
 def _embed_batch(engine: Engine, rows: list[Any], read_at: datetime, encoder: TextEncoder,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from paperstand.deps import db_session
 from paperstand.errors import BadRequest, NotFound
 from paperstand.papers.listings import ArxivPage, arxiv_page, latest_arxiv_day, latest_arxiv_month
-from paperstand.papers.periods import Period, parse_day, parse_month
+from paperstand.papers.periods import Period
 from paperstand.papers.published import published_label
 from paperstand.papers.queries import PaperCard
 from paperstand.search.query import SearchSyntaxError, canonical_category
@@ -32,9 +32,7 @@ CategoryParam = Annotated[str, Query(max_length=40, description="A category (cs.
 
 def parse_listing(label: str) -> Period:
     """``YYYY-MM-DD`` (a day) or ``YYYY-MM`` (a month); anything else is a 400 naming both forms."""
-    if len(label) == 10:
-        return parse_period(parse_day, label, "a date as YYYY-MM-DD or a month as YYYY-MM", "/arxiv/2026-05-04")
-    return parse_period(parse_month, label, "a date as YYYY-MM-DD or a month as YYYY-MM", "/arxiv/2026-05")
+    return parse_period(label, ("day", "month"), "/arxiv/2026-05-04")
 
 
 def parse_category(cat: str) -> str | None:

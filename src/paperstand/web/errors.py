@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from paperstand.deps import app_settings
 from paperstand.errors import DomainError
 from paperstand.failures import Where, describe_failure
 from paperstand.web.security import headers_for
@@ -36,7 +37,7 @@ def error_response(request: Request, status: int, title: str, message: str, hint
         return JSONResponse({"error": message, "status": status}, status_code=status, headers=headers)
     templates = request.app.state.templates
     html = templates.get_template("error.html").render(
-        request=request, status=status, title=title, message=message, hint=hint)
+        request=request, site=app_settings(request), status=status, title=title, message=message, hint=hint)
     return HTMLResponse(html, status_code=status, headers=headers)
 
 

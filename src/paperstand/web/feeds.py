@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,7 +12,7 @@ from paperstand.deps import app_settings, db_session
 from paperstand.errors import BadRequest, NotFound
 from paperstand.feeds.build import FORMATS, FeedMeta, build_feed, period_meta, titled
 from paperstand.papers.listings import arxiv_papers
-from paperstand.papers.periods import Period, day_period, parse_day, parse_month, parse_week
+from paperstand.papers.periods import Period, day_period
 from paperstand.papers.queries import PaperCard, cards_for, featured, latest_day
 from paperstand.web.arxiv import listing_url, parse_category, parse_listing
 from paperstand.web.render import parse_period
@@ -23,10 +22,11 @@ router = APIRouter(include_in_schema=False)
 
 # The most entries one feed carries: a month of picks fits; readers only need what is new.
 FEED_LIMIT = 200
-KINDS: dict[str, tuple[Callable[[str], Period], str, str]] = {
-    "date": (parse_day, "a date as YYYY-MM-DD", "/feeds/date/2025-03-11.rss"),
-    "week": (parse_week, "an ISO week as YYYY-Www", "/feeds/week/2025-W11.rss"),
-    "month": (parse_month, "a month as YYYY-MM", "/feeds/month/2025-03.rss"),
+# Each feed address's kind of period, with an example address for the "bad period" page.
+KINDS: dict[str, tuple[str, str]] = {
+    "date": ("day", "/feeds/date/2025-03-11.rss"),
+    "week": ("week", "/feeds/week/2025-W11.rss"),
+    "month": ("month", "/feeds/month/2025-03.rss"),
 }
 
 
@@ -73,7 +73,6 @@ def search_feed(request: Request, fmt: str, q: str = Query("", max_length=500),
                     f"{base}/search?{urlencode({'q': q})}", str(request.url),
                     f"Papers matching {q!r}")
     try:
-        settings = request.app.state.settings
         found = search(session, q, settings=settings, mode=parse_mode(mode), limit=50) if q.strip() else None
     except (SearchSyntaxError, ValueError) as exc:
         raise BadRequest(str(exc), hint="See /search for the query language.") from None
@@ -102,5 +101,5 @@ def period_feed(request: Request, kind: str, label: str, fmt: str,
     """Papers featured on a day, in an ISO week or in a month."""
     if kind not in KINDS:
         raise NotFound(f"there is no {kind} feed", hint="Feeds exist for date, week and month.")
-    parse, expected, example = KINDS[kind]
-    return _period_feed(request, session, parse_period(parse, label, expected, example), _format(fmt))
+    period_kind, example = KINDS[kind]
+    return _period_feed(request, session, parse_period(label, (period_kind,), example), _format(fmt))

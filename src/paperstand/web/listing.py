@@ -15,9 +15,6 @@ from paperstand.papers.periods import (
     Period,
     day_period,
     month_period,
-    parse_day,
-    parse_month,
-    parse_week,
     week_period_of,
 )
 from paperstand.papers.queries import (
@@ -73,7 +70,7 @@ def _latest_arxiv(session: Session) -> tuple[str, str] | None:
 def day_page(request: Request, day: str, p: PageNumber = 1, sort: SortText = "top",
              session: Session = Depends(db_session)) -> HTMLResponse:
     """Papers featured on one day (YYYY-MM-DD), most upvoted first unless ``sort`` says otherwise."""
-    period = parse_period(parse_day, day, "a date as YYYY-MM-DD", "/papers/date/2025-03-11")
+    period = parse_period(day, ("day",), "/papers/date/2025-03-11")
     listing = period_page(session, period, page=p, per_page=DAY_PER_PAGE, sort=parse_sort(sort))
     return _day_page(request, listing)
 
@@ -82,7 +79,7 @@ def day_page(request: Request, day: str, p: PageNumber = 1, sort: SortText = "to
 def week_page(request: Request, week: str, p: PageNumber = 1, sort: SortText = "top",
               session: Session = Depends(db_session)) -> HTMLResponse:
     """Papers featured in one ISO week (YYYY-Www)."""
-    period = parse_period(parse_week, week, "an ISO week as YYYY-Www", "/papers/week/2025-W11")
+    period = parse_period(week, ("week",), "/papers/week/2025-W11")
     return _period_page(request, period_page(session, period, page=p, per_page=PERIOD_PER_PAGE,
                                              sort=parse_sort(sort)))
 
@@ -91,7 +88,7 @@ def week_page(request: Request, week: str, p: PageNumber = 1, sort: SortText = "
 def month_page(request: Request, month: str, p: PageNumber = 1, sort: SortText = "top",
                session: Session = Depends(db_session)) -> HTMLResponse:
     """Papers featured in one month (YYYY-MM)."""
-    period = parse_period(parse_month, month, "a month as YYYY-MM", "/papers/month/2025-03")
+    period = parse_period(month, ("month",), "/papers/month/2025-03")
     return _period_page(request, period_page(session, period, page=p, per_page=PERIOD_PER_PAGE,
                                              sort=parse_sort(sort)))
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from paperstand.deps import db_session
+from paperstand.deps import SettingsDep, db_session
 from paperstand.errors import NotFound
 from paperstand.ingest.record import split_arxiv_id
 from paperstand.papers.bibtex import bibtex
@@ -28,7 +28,8 @@ _ID_HINT = ("Paper ids are arXiv ids such as 2403.01234 (the version suffix is o
 # ``:path`` because old-style arXiv ids contain a slash (hep-th/9901001); this route is included
 # last so the day, week and month pages match first.
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
-def paper_page(request: Request, paper_id: str, session: Session = Depends(db_session)) -> Response:
+def paper_page(request: Request, paper_id: str, settings: SettingsDep,
+               session: Session = Depends(db_session)) -> Response:
     """One paper: authors, abstract, links, versions, signals, where it came from, and BibTeX."""
     card = find_card(session, paper_id)
     if card is None:
@@ -38,7 +39,7 @@ def paper_page(request: Request, paper_id: str, session: Session = Depends(db_se
         return RedirectResponse(paper_url(card.paper), status_code=301)
     return render(request, "paper.html", card=card, paper=card.paper, bibtex=bibtex(card.paper),
                   canonical=absolute(request, paper_url(card.paper)),
-                  similar=similar(session, card.paper.id, settings=request.app.state.settings, limit=SIMILAR_SHOWN))
+                  similar=similar(session, card.paper.id, settings=settings, limit=SIMILAR_SHOWN))
 
 
 # How many neighbours the paper page lists.

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from paperstand.deps import db_session
+from paperstand.deps import SettingsDep, app_settings, db_session
 from paperstand.digests.outbox import utcnow
 from paperstand.digests.preview import next_digest
 from paperstand.errors import NotFound
@@ -25,7 +25,7 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 
 def _subscriber_id(request: Request, key: str) -> int:
-    subscriber_id = read_key(request.app.state.settings.effective_secret_key, "preferences", key[:64])
+    subscriber_id = read_key(app_settings(request).effective_secret_key, "preferences", key[:64])
     if subscriber_id is None:
         raise NotFound("this preferences link is not valid", hint="Use the link from your latest email.")
     return subscriber_id
@@ -75,10 +75,11 @@ EMAIL_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src https: data
 
 
 @router.get("/preferences/{key}/preview", response_class=HTMLResponse)
-def preview_page(request: Request, key: str, session: Session = Depends(db_session)) -> HTMLResponse:
+def preview_page(request: Request, key: str, settings: SettingsDep,
+                 session: Session = Depends(db_session)) -> HTMLResponse:
     """The next digest exactly as it will be sent: when it is due, its subject, the HTML and text parts."""
     subscriber = _subscriber(request, session, key)
-    nxt = next_digest(session, request.app.state.settings, subscriber, utcnow())
+    nxt = next_digest(session, settings, subscriber, utcnow())
     text = nxt.message.get_body(("plain",)) if nxt.message else None
     last_day = nxt.days.end - timedelta(days=1) if nxt.days else None
     return render(request, "digest_preview.html", s=subscriber, key=key, next=nxt, last_day=last_day,
@@ -86,10 +87,11 @@ def preview_page(request: Request, key: str, session: Session = Depends(db_sessi
 
 
 @router.get("/preferences/{key}/preview/email.html", response_class=HTMLResponse)
-def preview_email(request: Request, key: str, session: Session = Depends(db_session)) -> Response:
+def preview_email(request: Request, key: str, settings: SettingsDep,
+                  session: Session = Depends(db_session)) -> Response:
     """The HTML part of the next digest, byte for byte, for the preview page's frame."""
     subscriber = _subscriber(request, session, key)
-    nxt = next_digest(session, request.app.state.settings, subscriber, utcnow())
+    nxt = next_digest(session, settings, subscriber, utcnow())
     part = nxt.message.get_body(("html",)) if nxt.message else None
     if part is None:
         raise NotFound("nothing to preview yet", hint="No new featured papers match your topics so far.")

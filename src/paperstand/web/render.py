@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from itertools import groupby
 from typing import Any
@@ -10,31 +9,33 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from paperstand.deps import app_settings
 from paperstand.errors import BadRequest, NotFound
+from paperstand.papers import periods
 from paperstand.papers.periods import BadPeriod, Period
 from paperstand.papers.queries import PAGE_SORTS, PageSort, PaperCard, PeriodPage
 from paperstand.web.templating import period_url
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """Render a page template with ``context``."""
+    """Render a page template with ``context``, and the app's settings as ``site`` (its name, tagline)."""
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, template, context, status_code=status)
+        request, template, {"site": app_settings(request), **context}, status_code=status)
     return response
 
 
 def absolute(request: Request, path: str) -> str:
     """``path`` on the public base URL (for canonical links)."""
-    base: str = request.app.state.settings.effective_base_url
-    return base + path
+    return app_settings(request).effective_base_url + path
 
 
-def parse_period(parse: Callable[[str], Period], text: str, fmt: str, example: str) -> Period:
-    """Run a period parser, turning a bad value into a 400 page that shows the expected format."""
+def parse_period(text: str, kinds: tuple[str, ...], example: str) -> Period:
+    """``papers.periods.parse_period`` for an address: a bad value is a 400 page naming the format and ``example``."""
     try:
-        return parse(text)
+        return periods.parse_period(text, kinds)
     except BadPeriod as exc:
-        raise BadRequest(str(exc), hint=f"The address takes {fmt}, for example {example}.") from None
+        expected = " or ".join(periods.FORMATS[kind][0] for kind in kinds)
+        raise BadRequest(str(exc), hint=f"The address takes {expected}, for example {example}.") from None
 
 
 # The sort switch of listing pages, in the order it shows them.

@@ -9,30 +9,16 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from paperstand.deps import db_session
-from paperstand.search.query import SearchSyntaxError
+from paperstand.deps import SettingsDep, db_session
+from paperstand.search.query import SearchSyntaxError, compose
 from paperstand.search.service import MODES, PER_PAGE, parse_mode, search
 from paperstand.web.render import render
 
 router = APIRouter(include_in_schema=False)
 
 
-def compose(q: str, category: str, author: str, date_from: str, date_to: str) -> str:
-    """The query text with the form's filter fields folded in, in the query language itself."""
-    parts = [q.strip()]
-    if category.strip():
-        parts.append(f"cat:{category.strip()}")
-    if author.strip():
-        parts.append(f'author:"{author.strip()}"' if " " in author.strip() else f"author:{author.strip()}")
-    if date_from.strip():
-        parts.append(f"from:{date_from.strip()}")
-    if date_to.strip():
-        parts.append(f"to:{date_to.strip()}")
-    return " ".join(p for p in parts if p)
-
-
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, session: Session = Depends(db_session),
+def search_page(request: Request, settings: SettingsDep, session: Session = Depends(db_session),
                 q: Annotated[str, Query(max_length=500)] = "",
                 mode: Annotated[str, Query(max_length=16)] = "hybrid",
                 category: Annotated[str, Query(max_length=40)] = "",
@@ -46,7 +32,7 @@ def search_page(request: Request, session: Session = Depends(db_session),
     error = None
     try:
         chosen = parse_mode(mode)
-        result = (search(session, text, settings=request.app.state.settings, mode=chosen, offset=(p - 1) * PER_PAGE)
+        result = (search(session, text, settings=settings, mode=chosen, offset=(p - 1) * PER_PAGE)
                   if text else None)
     except (SearchSyntaxError, ValueError) as exc:
         result, error = None, str(exc)

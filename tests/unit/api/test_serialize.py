@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from paperstand.api.serialize import hf_time, highlight, user
+from paperstand.search.highlight import highlight as page_highlight
+from paperstand.search.highlight import match_stems
+from paperstand.search.query import parse_query
 
 
 def test_hf_time_matches_the_real_format() -> None:
@@ -22,10 +26,22 @@ def test_user_sends_login_as_user_and_name() -> None:
 
 
 def test_highlight_marks_every_word_any_case_and_keeps_the_text() -> None:
-    runs = highlight("Denoising Diffusion Models diffuse", "diffusion MODELS")
+    stems = match_stems(parse_query("diffusion MODELS"))
+    runs = highlight("Denoising Diffusion Models diffuse", stems)
     assert runs == [{"type": "text", "text": "Denoising "}, {"type": "highlight", "text": "Diffusion"},
                     {"type": "text", "text": " "}, {"type": "highlight", "text": "Models"},
                     {"type": "text", "text": " diffuse"}]
-    assert highlight("Plain", "") == [{"type": "text", "text": "Plain"}]
-    assert highlight("", "x") == []
-    assert highlight("a+b (c)", "(c)") == [{"type": "text", "text": "a+b "}, {"type": "highlight", "text": "(c)"}]
+    assert highlight("Plain", frozenset()) == [{"type": "text", "text": "Plain"}]
+    assert highlight("", stems) == []
+    # Whole words, as the search page marks them: "c" is not marked inside "abc", its own word is.
+    assert highlight("abc (c)", match_stems(parse_query("(c)"))) == [
+        {"type": "text", "text": "abc ("}, {"type": "highlight", "text": "c"}, {"type": "text", "text": ")"}]
+
+
+def test_highlight_marks_what_the_search_page_marks() -> None:
+    stems = match_stems(parse_query("graph network"))
+    title = "Graphs & Networks <b>of</b> subgraphs"
+    page = "".join(f"<mark>{html.escape(r['text'])}</mark>" if r["type"] == "highlight" else html.escape(r["text"])
+                   for r in highlight(title, stems))
+    assert page == page_highlight(title, stems)
+    assert "".join(r["text"] for r in highlight(title, stems)) == title

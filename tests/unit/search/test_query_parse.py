@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from paperstand.search.query import ParsedQuery, SearchSyntaxError, canonical_category, parse_query
+from paperstand.search.query import ParsedQuery, SearchSyntaxError, canonical_category, compose, parse_query
 
 
 def test_bare_words_lower_case_without_stopwords() -> None:
@@ -125,3 +125,11 @@ def test_parser_never_crashes_on_any_text(query: str) -> None:
     """Arbitrary unicode parses or raises SearchSyntaxError."""
     with contextlib.suppress(SearchSyntaxError):
         parse_query(query)
+
+
+def test_compose_folds_filter_fields_into_the_query_language() -> None:
+    assert compose(" graphs ", " cs.LG ", "Ada Lovelace", "2024-01-01", "") == (
+        'graphs cat:cs.LG author:"Ada Lovelace" from:2024-01-01')
+    assert compose("", "", "Turing", "", "2024-06") == "author:Turing to:2024-06"
+    assert compose("  ", " ", "", "", "") == ""
+    assert parse_query(compose("x", "cs", "Ada Lovelace", "", "")).authors == ("ada lovelace",)

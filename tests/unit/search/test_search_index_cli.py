@@ -12,7 +12,7 @@ from paperstand.cli import app
 from paperstand.db import make_engine
 from paperstand.search.keyword import keyword_search
 from paperstand.search.query import parse_query
-from paperstand.search.sync import default_index_dir, fast_index_ready
+from paperstand.search.sync import fast_index_ready, keyword_index_dir
 
 runner = CliRunner()
 
@@ -34,9 +34,9 @@ def test_search_index_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert result.exit_code == 0, result.output
     assert "search index: 2 papers" in result.output
     engine = make_engine(db_url)
-    assert fast_index_ready(engine, default_index_dir())
+    assert fast_index_ready(engine, keyword_index_dir(tmp_path / "var"))
     second = _snapshot(tmp_path / "b.jsonl", [("2401.00003", "Herding Sheep")])
     assert runner.invoke(app, ["import", str(second), "--format", "arxiv-jsonl"]).exit_code == 0
-    hits = keyword_search(engine, parse_query("sheep"), engine="tantivy")
+    hits = keyword_search(engine, parse_query("sheep"), engine="tantivy", index_dir=keyword_index_dir(tmp_path / "var"))
     assert len(hits) == 2
     engine.dispose()
