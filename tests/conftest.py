@@ -142,7 +142,9 @@ def start_server(db_url: str, data_dir: Path, extra_env: dict[str, str] | None =
            "PAPERSTAND_PORT": str(port), "PAPERSTAND_HARVEST_ON_START": "false",
            "PAPERSTAND_LOG_LEVEL": "WARNING",
            # No recurring jobs unless a test asks for them: they would embed, send mail and harvest.
-           "PAPERSTAND_WORKER": "off", **(extra_env or {})}
+           "PAPERSTAND_WORKER": "off",
+           # One web process: tests count mail, limits and cache entries of one server.
+           "PAPERSTAND_SERVE_WORKERS": "1", **(extra_env or {})}
     # Migrate before serving so tests can import data while the server starts.
     subprocess.run([sys.executable, "-m", "paperstand", "migrate"], env=env, check=True,
                    capture_output=True, timeout=120)

@@ -42,13 +42,20 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(engine)
         record_public_url(engine, settings.effective_base_url)  # digests sent from other shells link here
-        if background_harvest:
+        # Of several ``serve`` processes on one data folder, one leads: it harvests and runs the jobs.
+        from paperstand.worker.inprocess import claim_jobs, release_jobs
+
+        leads = claim_jobs(settings)
+        if not leads:
+            log.info("background jobs run in another serve process of %s", settings.data_dir)
+        if background_harvest and leads:
             _start_first_harvest(app)
-        worker = _start_worker(settings)
+        worker = _start_worker(settings) if leads else None
         _warm_model(settings, engine, worker is not None)
         yield
         if worker is not None:
             worker.stop()
+        release_jobs(settings)
         engine.dispose()
 
     # docs_url=None: FastAPI's /docs loads Swagger UI from a CDN; install_docs serves it locally.
@@ -78,6 +85,13 @@ def _install_routers(app: FastAPI) -> None:
     install_filters(app.state.templates.env)
     app.include_router(api_router)
     app.include_router(web_router)
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of ``serve --workers N``'s processes, from the settings in the environment."""
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
+    return create_app(settings, background_harvest=settings.harvest_on_start)
 
 
 def _start_worker(settings: Settings) -> InProcessWorker | None:

@@ -59,16 +59,27 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default PAPERSTAND_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default PAPERSTAND_PORT, 8000).")] = None,
     harvest: Annotated[bool, typer.Option(help="Harvest in the background when the database is empty.")] = True,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="Web processes behind the one port (default PAPERSTAND_SERVE_WORKERS, else one per "
+                            "core). The recurring jobs run in one of them only.")] = None,
 ) -> None:
     """Serve the site and the API (http://127.0.0.1:8000 by default), and run the recurring jobs.
 
     New papers are embedded for search by meaning within a minute or two and digests go out on time, with no
     other process. Set PAPERSTAND_WORKER=off to serve only (several web processes beside `paperstand worker`).
+
+    Examples:
+
+    * `paperstand serve` (one process per core)
+    * `paperstand serve --port 8080 --workers 1`
     """
+    import os
+
     import uvicorn
 
     from paperstand.app import create_app
     from paperstand.failures import preflight
+    from paperstand.search.embed_text import usable_cpus
 
     # --host/--port go into the settings, so the app's own links (and the address it records) use them.
     overrides: dict[str, Any] = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
@@ -84,7 +95,16 @@ def serve(
         # One command is the whole product: digests, embedding and harvests run on threads of this process.
         console.print("recurring jobs (digests, embedding, harvest) run in this process; "
                       "PAPERSTAND_WORKER=off leaves them to `paperstand worker`", highlight=False)
-    uvicorn.run(application, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
+    processes = workers or settings.serve_workers or usable_cpus()
+    if processes == 1:
+        uvicorn.run(application, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
+        return
+    console.print(f"{processes} web processes share the port", highlight=False)
+    # Each process builds its own app from the environment: hand it what the options said.
+    os.environ.update(PAPERSTAND_HOST=bind_host, PAPERSTAND_PORT=str(bind_port),
+                      PAPERSTAND_HARVEST_ON_START=str(harvest and settings.harvest_on_start).lower())
+    uvicorn.run("paperstand.app:app_from_environment", factory=True, workers=processes, host=bind_host,
+                port=bind_port, log_level=settings.log_level.lower())
 
 
 def _add_package_commands() -> None:

@@ -183,6 +183,11 @@ class Settings(BaseSettings):
         description="`on`: `paperstand serve` also runs the recurring jobs (digests, embedding, harvest) in-process. "
         "`off`: it only serves, for several web processes beside separate `paperstand worker` processes.",
     )
+    serve_workers: int | None = Field(
+        None, ge=1, le=64,
+        description="Web processes `paperstand serve` runs behind its one port (`--workers` overrides it). Unset "
+        "means one per core. The recurring jobs run in one of them.",
+    )
     model_dir: Path | None = Field(
         None,
         description="Folder of the sentence-transformers embedding model. Unset means the model bundled in the "

@@ -9,10 +9,12 @@ answer requests, so a large embedding backfill slows pages down little.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import threading
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from huey.consumer import Consumer
 
@@ -52,6 +54,39 @@ class InProcessWorker:
     def stop(self) -> None:
         """Stop scheduling, and let a running job finish its current step (jobs are resumable)."""
         self.consumer.stop(graceful=False)
+
+
+# Lock files held by this process, by data folder; kept open (and so locked) while it leads that folder.
+_leading: dict[Path, IO[bytes]] = {}
+
+
+def claim_jobs(settings: Settings) -> bool:
+    """Whether this process runs a data folder's background work (recurring jobs, the first harvest).
+
+    ``serve --workers N`` starts N processes that all build the app; an exclusive ``flock`` on a file in the
+    data folder lets exactly one of them lead. The kernel drops the lock when that process ends, however it
+    ends, and the process uvicorn starts in its place takes it over. (Across machines, the queue's job
+    locks keep each job to one run at a time.)
+    """
+    folder = settings.data_dir.resolve()
+    if folder in _leading:
+        return True
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = open(folder / "serve-jobs.lock", "ab")  # noqa: SIM115 - held open on purpose
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return False
+    _leading[folder] = handle
+    return True
+
+
+def release_jobs(settings: Settings) -> None:
+    """Stop leading the folder (the app stops), so another process of it may take over."""
+    handle = _leading.pop(settings.data_dir.resolve(), None)
+    if handle is not None:
+        handle.close()
 
 
 def start_in_process(settings: Settings) -> InProcessWorker:
