@@ -16,6 +16,7 @@ from paperstand.api.docs import install_docs
 from paperstand.config import Settings
 from paperstand.db import make_engine, make_sessionmaker, migrate
 from paperstand.site.service import record_public_url
+from paperstand.web.cache import install_page_cache
 from paperstand.web.errors import install_error_handlers
 from paperstand.web.manners import install as install_http_manners
 from paperstand.web.security import install_security_headers
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
     _install_routers(app)
     install_http_manners(app)  # HEAD, cross-origin API reads, ETag/Last-Modified/304
     install_security_headers(app)
+    install_page_cache(app)  # outermost: a hit skips routing and every other layer
     return app
 
 

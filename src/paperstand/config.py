@@ -100,6 +100,17 @@ class Settings(BaseSettings):
         description="Job queue for `paperstand worker`: `redis://host:port/db` for Redis. Unset means a SQLite "
         "queue in `$PAPERSTAND_DATA_DIR/queue.db`, which needs no server.",
     )
+    redis_url: str | None = Field(
+        None,
+        description="Redis shared by every `serve` process (`redis://host:port/db`): rate limits and the page cache "
+        "live there. Unset means a `redis://` `PAPERSTAND_QUEUE_URL`, else each process keeps its own in memory.",
+    )
+    page_cache_mb: int = Field(
+        64,
+        ge=0,
+        description="Megabytes of rendered pages, feeds and API answers each `serve` process keeps for anonymous "
+        "visitors (in Redis when one is configured). `0` turns the page cache off.",
+    )
     log_level: str = Field("INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
     worker: Literal["on", "off"] = Field(
         "on",
@@ -160,6 +171,15 @@ class Settings(BaseSettings):
     def effective_base_url(self) -> str:
         """Absolute base for links, without a trailing slash."""
         return (self.base_url or f"http://127.0.0.1:{self.port}").rstrip("/")
+
+    @property
+    def effective_redis_url(self) -> str | None:
+        """The Redis to share state through: the setting, else a Redis job queue, else none."""
+        if self.redis_url:
+            return self.redis_url
+        if self.queue_url and self.queue_url.startswith(("redis://", "rediss://", "unix://")):
+            return self.queue_url
+        return None
 
     @property
     def category_list(self) -> list[str]:
