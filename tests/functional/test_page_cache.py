@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from conftest import LiveServer
 from paperstand.app import create_app
 from paperstand.config import Settings
 from paperstand.ingest.run import import_file
 from paperstand.site.version import VersionReader
-from conftest import LiveServer
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "api"
 DAILY = FIXTURES / "daily_small.json"

@@ -67,7 +67,7 @@ class VersionReader:
         # timeout) but never returns to the pool, so it cannot be handed to a request mid-read.
         conn = self.engine.raw_connection()
         conn.detach()
-        driver = conn.dbapi_connection
+        driver: Any = conn.dbapi_connection
         if self.engine.dialect.name == "sqlite":
             driver.isolation_level = None  # autocommit: no read transaction outlives a read
         else:
