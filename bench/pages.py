@@ -11,9 +11,9 @@ the front page, the day page, ``/api/daily_papers``, a paper page and a search, 
 
 It prints requests/s for both, their ratio (target >= 0.5 for repeated anonymous requests, one
 process) and p95; then p95 for 50 readers over those URLs alone, and while 20 writers subscribe
-(18 threads posting the form) and import (``--importers``, default 2 threads, each importing 40
-retitled real papers in a loop: every import moves the data version, so every page is rendered
-anew): RELIABILITY 25 asks < 200 ms. Last, the uncached render cost per page: the median of
+(19 threads posting the form) and import (``--importers``, default 1: ``paperstand import`` of a
+month of real papers, retitled, in a loop; each of its commits moves the data version, so every page
+is rendered anew): RELIABILITY 25 asks < 200 ms. Last, the uncached render cost per page: the median of
 sequential requests against a server started with ``PAPERSTAND_PAGE_CACHE_MB=0``.
 
     .venv/bin/python bench/pages.py [--quick] [--seconds 5]
@@ -231,20 +231,15 @@ def subscriber(base: str, stop: threading.Event, n: int) -> tuple[int, int]:
 
 
 def importer(data: Path, stop: threading.Event, n: int) -> int:
-    """Import 40 real papers with new titles, again and again, until ``stop``; how many imports ran.
+    """Run ``paperstand import`` of a month of real papers, retitled, again and again until ``stop``.
 
-    In this process, through the same pipeline as ``paperstand import`` (its own engine, commits per
-    batch): ten interpreters starting ``paperstand`` over and over would measure process start-up
-    on a shared machine rather than the server.
+    A separate process, as an operator's import is: it commits every 2,000 papers, and each commit
+    moves the data version the server reads. Returns how many imports finished.
     """
-    from paperstand.db import make_engine
-    from paperstand.ingest.run import import_file
-
     source = sorted((REAL / "arxiv-metadata" / "daily-arxiv-ai-enhanced").glob("papers_*.jsonl"))
-    lines = source[0].read_text(encoding="utf-8").splitlines()[n * 40:(n + 1) * 40] if source else []
-    if not lines:
+    if not source:
         return 0
-    engine = make_engine(f"sqlite:///{(data / 'paperstand.db').resolve()}")
+    lines = source[n % len(source)].read_text(encoding="utf-8").splitlines()
     runs = 0
     with tempfile.TemporaryDirectory() as tmp:
         while not stop.is_set():
@@ -253,9 +248,8 @@ def importer(data: Path, stop: threading.Event, n: int) -> int:
             for record in records:
                 record["title"] = f"{record['title']} (revision {runs})"
             path.write_text("\n".join(json.dumps(r) for r in records))
-            import_file(engine, path)
+            paperstand("import", str(path), env=server_env(data, 0))
             runs += 1
-    engine.dispose()
     return runs
 
 
@@ -271,7 +265,7 @@ def readers_under_writes(data: Path, urls: dict[str, str], seconds: float,
         with ThreadPoolExecutor(WRITERS) as pool:
             posts = [pool.submit(subscriber, base, stop, n) for n in range(WRITERS - importers)]
             imports = [pool.submit(importer, data, stop, n) for n in range(importers)]
-            time.sleep(1.0)  # let the writers get going
+            time.sleep(3.0)  # let the writers get going (the import process starts)
             loaded = wrk(base + "/", READERS, seconds, mix)
             stop.set()
             answered = [f.result() for f in posts]
@@ -299,7 +293,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the seed listing alone (no real papers)")
     parser.add_argument("--seconds", type=float, default=5.0, help="wrk duration per URL and app")
-    parser.add_argument("--importers", type=int, default=2,
+    parser.add_argument("--importers", type=int, default=1,
                         help=f"how many of the {WRITERS} writers import (the others subscribe)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -324,7 +318,7 @@ def main() -> None:
     print(f"{READERS} readers alone: p95 {alone['p95_ms']:.1f} ms ({alone['rps']:,.0f} req/s)")
     print(f"{READERS} readers, {WRITERS} writers ({args.importers} importing): p95 {loaded['p95_ms']:.1f} ms "
           f"({loaded['rps']:,.0f} req/s; "
-          f"{posts[0]} subscribes answered, {posts[1]} failed, {imports} imports of 40 papers; "
+          f"{posts[0]} subscribes answered, {posts[1]} failed, {imports} imports finished; "
           f"{verdict} the < {TARGET_P95_MS:.0f} ms target)\n")
     print("uncached render cost (page cache off, sequential, median):")
     for name, ms in render_costs(data, urls).items():
