@@ -163,8 +163,9 @@ class PageCache:
     """ASGI middleware: serve anonymous GET/HEAD answers from ``store`` under the current data version."""
 
     def __init__(self, app: ASGIApp, *, store: Store, version: Callable[[], int], threaded: bool,
-                 max_entry: int) -> None:
+                 max_entry: int, volatile: Callable[[Scope], bool] = lambda _scope: False) -> None:
         self.app = app
+        self.volatile = volatile
         self.store = store
         self.version = version
         self.max_entry = max_entry
@@ -177,7 +178,7 @@ class PageCache:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer from the cache when the request allows it; otherwise pass it through untouched."""
         if (scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
-                or not cacheable_path(scope["path"]) or bypasses(scope)):
+                or not cacheable_path(scope["path"]) or bypasses(scope) or self.volatile(scope)):
             await self.app(scope, receive, send)
             return
         version = await self._read_version()
@@ -239,6 +240,14 @@ def make_store(settings: Settings) -> Store:
     return MemoryStore(settings.page_cache_mb * MIB)
 
 
+def harvest_running(scope: Scope) -> bool:
+    """The front page while the first harvest runs: its progress line changes with no write to key by."""
+    if scope["path"] != "/":
+        return False
+    thread = getattr(scope["app"].state, "harvest_thread", None) if "app" in scope else None
+    return thread is not None and bool(thread.is_alive())
+
+
 def install_page_cache(app: FastAPI) -> None:
     """Put the page cache in front of ``app`` (outermost, so a hit skips every other layer)."""
     settings: Settings = app.state.settings
@@ -248,4 +257,4 @@ def install_page_cache(app: FastAPI) -> None:
     app.state.version_reader = reader
     app.add_middleware(PageCache, store=make_store(settings), version=reader.read,
                        threaded=app.state.engine.dialect.name != "sqlite",
-                       max_entry=settings.page_cache_mb * MIB // ENTRY_SHARE)
+                       max_entry=settings.page_cache_mb * MIB // ENTRY_SHARE, volatile=harvest_running)
