@@ -55,13 +55,9 @@ def home(request: Request, sort: SortText = "top", session: Session = Depends(db
     day = latest_day(session)
     if day is None:
         papers = count_papers(session)
-        status = _harvest_status(request, papers)
-        return _uncached_if(status, render(request, "welcome.html", papers=papers, harvest_status=status))
+        return render(request, "welcome.html", papers=papers, harvest_status=_harvest_status(request, papers))
     listing = period_page(session, day_period(day), per_page=DAY_PER_PAGE, sort=order)
-    # On the front page a harvest may still be running; papers exist here, so only a live one is news.
-    status = _harvest_status(request, 1)
-    return _uncached_if(status, _day_page(request, listing, home=True, arxiv_day=latest_arxiv_day(session),
-                                          harvest_status=status))
+    return _day_page(request, listing, home=True, arxiv_day=latest_arxiv_day(session))
 
 
 @router.get("/papers/date/{day}", response_class=HTMLResponse)
@@ -92,11 +88,12 @@ def month_page(request: Request, month: str, p: PageNumber = 1, sort: SortText =
 
 
 def _day_page(request: Request, listing: PeriodPage, *, home: bool = False,
-              arxiv_day: date | None = None, harvest_status: str | None = None) -> HTMLResponse:
+              arxiv_day: date | None = None) -> HTMLResponse:
     check_page(listing)
     day = listing.period.start
+    # On the front page a harvest may still be running; papers exist here, so only a live one is news.
     return render(request, "day.html", listing=listing, home=home, sorts=SORT_LABELS, listing_url=listing_url,
-                  harvest_status=harvest_status, arxiv_day=arxiv_day,
+                  harvest_status=_harvest_status(request, 1) if home else None, arxiv_day=arxiv_day,
                   canonical=absolute(request, listing_url(listing.period, listing.page, listing.sort)),
                   week=week_period_of(day), month=month_period(day.year, day.month))
 
@@ -123,13 +120,6 @@ def _months_of(period: Period) -> list[Period]:
     last = period.end - timedelta(days=1)
     months = [month_period(period.start.year, period.start.month), month_period(last.year, last.month)]
     return months[:1] if months[0] == months[1] else months
-
-
-def _uncached_if(harvest_status: str | None, response: HTMLResponse) -> HTMLResponse:
-    """A front page showing a harvest's progress changes without a write: keep it out of every cache."""
-    if harvest_status:
-        response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _harvest_status(request: Request, papers: int) -> str | None:
