@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PAPERSTAND_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint bench postfix chromium clean
+.PHONY: install run test lint bench postfix wrk chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,14 +43,22 @@ postfix:
 	   || (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >/dev/null)) \
 	  || echo "could not install postfix: the digest benchmark will be skipped"; }
 
+# The page benchmark loads the server with Debian's wrk.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian's wrk for the page benchmark"; \
+	  (apt-get install -y -q wrk >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null)) \
+	  || echo "could not install wrk: the page benchmark will be skipped"; }
+
 # Every benchmark prints its figure beside its anchor, measured in the same run; see docs/PERFORMANCE.md.
-bench: $(STAMP) postfix
+bench: $(STAMP) postfix wrk
 	$(BIN)/python bench/import_jsonl.py
 	$(BIN)/python bench/digests.py
 	$(BIN)/python bench/digest_load.py
 	$(BIN)/python bench/search_quality.py
 	$(BIN)/python bench/search_speed.py
 	$(BIN)/python bench/embed_speed.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

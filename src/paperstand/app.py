@@ -18,6 +18,7 @@ from paperstand.api.docs import install_docs
 from paperstand.config import Settings
 from paperstand.db import make_engine, make_sessionmaker, migrate
 from paperstand.site.service import record_public_url
+from paperstand.web.cache import install_page_cache
 from paperstand.web.errors import install_error_handlers
 from paperstand.web.guard import install_request_guard
 from paperstand.web.manners import install as install_http_manners
@@ -73,7 +74,8 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
     install_request_guard(app)  # no control character in a path, query or form reaches a handler
     install_http_manners(app)  # HEAD, cross-origin API reads, ETag/Last-Modified/304
     install_security_headers(app)
-    install_rate_limits(app, settings)  # outermost: a refused request costs no query or render
+    install_page_cache(app)  # a hit skips routing and every layer inside it
+    install_rate_limits(app, settings)  # outermost: a refused request costs no query, render or cache lookup
     return app
 
 

@@ -177,6 +177,17 @@ class Settings(BaseSettings):
         description="Job queue for `paperstand worker`: `redis://host:port/db` for Redis. Unset means a SQLite "
         "queue in `$PAPERSTAND_DATA_DIR/queue.db`, which needs no server.",
     )
+    redis_url: str | None = Field(
+        None,
+        description="Redis shared by every `serve` process (`redis://host:port/db`): rate limits and the page cache "
+        "live there. Unset means a `redis://` `PAPERSTAND_QUEUE_URL`, else each process keeps its own in memory.",
+    )
+    page_cache_mb: int = Field(
+        64,
+        ge=0,
+        description="Megabytes of rendered pages, feeds and API answers each `serve` process keeps for anonymous "
+        "visitors (in Redis when one is configured). `0` turns the page cache off.",
+    )
     log_level: str = Field("INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
     worker: Literal["on", "off"] = Field(
         "on",
@@ -218,12 +229,6 @@ class Settings(BaseSettings):
         "`forms` (every POST), and `mail` (per email address a form mails). `class=N/second|minute|hour|day` "
         "pairs separated by `;`, over the defaults; `class=off` lifts one class and `off` lifts them all "
         "(benchmarks, trusted networks).",
-    )
-    redis_url: str | None = Field(
-        None,
-        description="Redis that holds the rate-limit counts, shared by every process and machine: "
-        "`redis://host:port/db`. Unset means the Redis of a `redis://` `PAPERSTAND_QUEUE_URL`, else each "
-        "process counts in its own memory.",
     )
     trusted_proxies: str = Field(
         "",

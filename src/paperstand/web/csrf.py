@@ -35,7 +35,8 @@ def csrf_token(request: Request) -> str:
 
 
 def remember_csrf(request: Request, response: Response) -> Response:
-    """Set the cookie when this request minted a token."""
+    """Set the cookie when this request minted a token; the page holds the visitor's token, so no cache keeps it."""
+    response.headers["Cache-Control"] = "private, no-store"
     token = getattr(request.state, "new_csrf", None)
     if token:
         secure = app_settings(request).effective_base_url.startswith("https://")
