@@ -127,7 +127,10 @@ def test_bad_time_zones_then_fifty_one_click_unsubscribes(server: LiveServer) ->
         for zone in ("America", "A" * 300, "../../etc/passwd", "Europe/", "UTC\x00"):
             answer = client.post(f"/preferences/{key}", data={"csrf": csrf.group(1), "timezone": zone})
             assert answer.status_code == 400, zone
-            assert 'id="timezone-error"' in answer.text and "unknown time zone" in answer.text
+            if "\x00" in zone:  # refused at the door, before the form: no control character reaches a handler
+                assert "control character" in answer.text
+            else:
+                assert 'id="timezone-error"' in answer.text and "unknown time zone" in answer.text
         saved = client.post(f"/preferences/{key}", data={"csrf": csrf.group(1), "timezone": "America/New_York"})
         assert saved.status_code == 200 and "Saved." in saved.text
 
