@@ -84,7 +84,10 @@ def main() -> None:
                "PAPERSTAND_LOG_LEVEL": "WARNING", "PAPERSTAND_SECRET_KEY": "bench",
                "PAPERSTAND_BASE_URL": "https://papers.example.org",
                "PAPERSTAND_MAIL_URL": f"smtp://127.0.0.1:{sink_port}?timeout=30",
-               "PAPERSTAND_MAIL_RATE": str(args.rate)}
+               "PAPERSTAND_MAIL_RATE": str(args.rate),
+               # The web process only serves: the benchmark's own sender does the sending, and the page
+               # timings measure one process without rate limits.
+               "PAPERSTAND_WORKER": "off", "PAPERSTAND_RATE_LIMITS": "off", "PAPERSTAND_SERVE_WORKERS": "1"}
         web = subprocess.Popen([sys.executable, "-m", "paperstand.cli", "serve"], env=env)
         base = f"http://127.0.0.1:{web_port}"
         try:

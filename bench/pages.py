@@ -126,9 +126,10 @@ def build_database(quick: bool) -> tuple[Path, int]:
 
 
 def server_env(data: Path, port: int, **extra: str) -> dict[str, str]:
-    """The environment of a benchmark server: no rate limits, no in-process jobs, no first harvest."""
+    """The environment of a benchmark server: one process, no rate limits, no in-process jobs, no first harvest."""
     return {**os.environ, "PAPERSTAND_DATA_DIR": str(data), "PAPERSTAND_DATABASE_URL": "",
             "PAPERSTAND_PORT": str(port), "PAPERSTAND_RATE_LIMITS": "off", "PAPERSTAND_WORKER": "off",
+            "PAPERSTAND_SERVE_WORKERS": "1",
             "PAPERSTAND_HARVEST_ON_START": "false", "PAPERSTAND_LOG_LEVEL": "WARNING", **extra}
 
 
