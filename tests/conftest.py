@@ -32,6 +32,9 @@ POSTGRES_URL = os.environ.get(
 
 _pg_reachable: bool | None = None
 os.environ.setdefault("PAPERSTAND_RATE_LIMITS", "off")  # test servers and apps: limits only where a test sets them
+# No recurring jobs in test apps unless a test asks: they would embed, send mail and harvest on their own clock
+# (and move the data version under a test's feet).
+os.environ.setdefault("PAPERSTAND_WORKER", "off")
 
 
 def postgres_reachable() -> bool:

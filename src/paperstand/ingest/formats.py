@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import importlib
-import json
 import re
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from paperstand import jsontext
 from paperstand.ingest.record import ParseItem
 
 Parser = Callable[[BinaryIO, str], Iterator[ParseItem]]
@@ -88,8 +88,8 @@ def detect(head: bytes) -> str:
     if text.startswith(b"{"):
         first = text.split(b"\n", 1)[0]
         try:
-            obj = json.loads(first)
-        except (ValueError, RecursionError):
+            obj = jsontext.loads(first)
+        except ValueError:
             # A first line cut off by the head's end (a paper with thousands of authors) or broken
             # still starts like a record; a one-line /api/papers/{id} object shows its "_id" keys.
             if _JSONL_START.match(first) and b'"_id"' not in first:

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine, select
 
+from paperstand import jsontext
 from paperstand.config import Settings
 from paperstand.ingest.arxiv_oai import read_oai_error, read_resumption_token
 from paperstand.ingest.fetch import Fetcher, FetchError, fetcher_for
@@ -209,7 +210,7 @@ class _Harvest:
         items: list[object] = []
         for page in range(HF_MAX_PAGES):
             data = self.get(HF, url, {"date": day.isoformat(), "limit": str(HF_PAGE_SIZE), "p": str(page)})
-            batch = json.loads(data)
+            batch = jsontext.loads(data)
             if not isinstance(batch, list):
                 raise ValueError(f"expected a JSON array, got {type(batch).__name__}")
             items.extend(batch)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
+from paperstand import jsontext
 from paperstand.ingest.record import PaperRecord, ParseItem, Rejection, clean_text, iso_utc, split_arxiv_id
 from paperstand.papers.published import arxiv_date
 
@@ -28,7 +29,7 @@ def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
     """Yield a record per paper in the document, or a rejection naming the record and reason."""
     data = stream.read()
     try:
-        doc = json.loads(data.decode("utf-8-sig"))  # tolerate a byte-order mark
+        doc = jsontext.loads(data.decode("utf-8-sig"))  # tolerate a byte-order mark
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         yield Rejection(f"byte {exc.start + 1} (line {line})", "not valid UTF-8")
@@ -36,8 +37,8 @@ def parse(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
     except json.JSONDecodeError as exc:
         yield Rejection(f"line {exc.lineno} column {exc.colno}", f"invalid JSON ({exc.msg})")
         return
-    except RecursionError:
-        # json recurses per bracket: '[' * 2000 is valid JSON no paper document resembles.
+    except jsontext.TooDeep:
+        # '[' * 2000 is valid JSON that no paper document resembles; the parser would recurse per bracket.
         yield Rejection("document", "invalid JSON (nested too deeply to read)")
         return
     if isinstance(doc, dict) and isinstance(doc.get("error"), str):

@@ -12,7 +12,6 @@ small shape, Amazon SES through SNS, Postmark); ``apply_feedback`` calls ``suppr
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from paperstand import jsontext
 from paperstand.config import Settings
 from paperstand.subscriptions.links import read_key
 from paperstand.subscriptions.models import Subscriber, Suppression
@@ -79,8 +79,8 @@ def webhook_events(payload: Any) -> list[Feedback]:
         return []
     if isinstance(payload.get("Message"), str) and payload.get("Type") == "Notification":
         try:  # SNS wraps the SES notification as a JSON string
-            return webhook_events(json.loads(payload["Message"]))
-        except (ValueError, RecursionError):
+            return webhook_events(jsontext.loads(payload["Message"]))
+        except ValueError:
             return []
     if "notificationType" in payload or "eventType" in payload:
         return list(_ses(payload))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 import logging
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -18,6 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from paperstand import jsontext
 from paperstand.deps import SettingsDep, db_session
 from paperstand.mail.feedback import apply_feedback, webhook_events
 
@@ -40,8 +40,8 @@ async def mail_feedback(request: Request, settings: SettingsDep,
     try:
         if len(body) > MAX_BODY:
             raise ValueError(f"body over {MAX_BODY} bytes")
-        payload = json.loads(body)
-    except (ValueError, RecursionError) as exc:
+        payload = jsontext.loads(body)
+    except ValueError as exc:
         return JSONResponse({"error": f"body is not JSON ({exc})", "status": 400}, status_code=400)
     if isinstance(payload, dict) and payload.get("Type") == "SubscriptionConfirmation":
         # Confirming means fetching a URL the request names; the operator opens it once, by hand.

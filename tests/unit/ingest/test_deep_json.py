@@ -31,8 +31,8 @@ def test_detection_of_a_deep_object_on_its_first_line() -> None:
 
 @pytest.mark.parametrize("field", ["organization", "ai_keywords", "authors"])
 def test_deep_values_inside_a_record_are_dropped(field: str) -> None:
-    """Nesting inside a field that holds plain values never reaches storage (orjson refuses > 255 levels)."""
-    deep = "[" * 900 + "]" * 900
+    """Nesting inside a field that holds plain values never reaches storage (deeper documents are refused whole)."""
+    deep = "[" * 60 + "]" * 60
     value = {"organization": f'{{"name": "lab", "x": {deep}}}', "ai_keywords": f'["kw", {deep}]',
              "authors": f'[{{"name": "A"}}, {deep}]'}[field]
     doc = f'[{{"paper": {{"id": "2401.00001", "title": "T", "{field}": {value}}}}}]'.encode()
