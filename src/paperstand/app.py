@@ -57,6 +57,9 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
         if worker is not None:
             worker.stop()
         release_jobs(settings)
+        reader = getattr(app.state, "version_reader", None)
+        if reader is not None:  # its connection is detached from the pool: dispose() would not close it
+            reader.close()
         engine.dispose()
 
     # docs_url=None: FastAPI's /docs loads Swagger UI from a CDN; install_docs serves it locally.

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
@@ -255,6 +256,8 @@ def install_page_cache(app: FastAPI) -> None:
         return
     reader = VersionReader(app.state.engine)
     app.state.version_reader = reader
+    # The app's shutdown closes the reader's connection; an app dropped without one closes it when collected.
+    weakref.finalize(app, reader.close)
     app.add_middleware(PageCache, store=make_store(settings), version=reader.read,
                        threaded=app.state.engine.dialect.name != "sqlite",
                        max_entry=settings.page_cache_mb * MIB // ENTRY_SHARE, volatile=harvest_running)
