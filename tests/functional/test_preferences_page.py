@@ -137,9 +137,14 @@ def test_unknown_categories_are_shown_beside_the_field_as_typed(client: TestClie
 def test_hostile_values_are_refused_not_crashed(client: TestClient, key: tuple[str, int]) -> None:
     """NUL bytes, control characters and huge numbers are a 400 with messages, never a 5xx."""
     csrf = _csrf(client.get(f"/preferences/{key[0]}").text)
+    # Control characters are refused at the door, naming the field, before any form code reads them.
+    door = client.post(f"/preferences/{key[0]}", data={
+        "csrf": csrf, "timezone": "Europe/\x00Paris", "categories": "cs.\x00CL\x1b", "weekday": "\x00",
+        "frequency": "\x00" * 3000})
+    assert door.status_code == 400 and "control character" in door.text
     bad = client.post(f"/preferences/{key[0]}", data={
-        "csrf": csrf, "timezone": "Europe/\x00Paris", "categories": "cs.\x00CL\x1b", "send_hour": "9" * 5000,
-        "max_papers": "-1", "weekday": "\x00", "frequency": "\x00" * 3000})
+        "csrf": csrf, "timezone": "Europe/Nowhere" * 30, "categories": "cs.XX, nonsense", "send_hour": "9" * 5000,
+        "max_papers": "-1", "weekday": "someday", "frequency": "hourly" * 500})
     assert bad.status_code == 400
     for field in ("timezone", "categories", "send_hour", "max_papers", "weekday", "frequency"):
         assert f'id="{field}-error"' in bad.text, field
