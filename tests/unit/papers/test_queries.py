@@ -132,12 +132,14 @@ def test_paper_card_shows_the_latest_pick(session: Session) -> None:
 
 
 def test_period_page_pages_and_neighbours(session: Session) -> None:
-    """Pages of a week, with the featured days just outside it."""
-    first = period_page(session, W11, page=1, per_page=3)
+    """Pages of a week in curated order, with the featured days just outside it; Top is the default order."""
+    first = period_page(session, W11, page=1, per_page=3, sort="curated")
     assert (_titles(first.cards), first.total, first.pages) == (["Gamma", "Delta", "Alpha"], 4, 2)
     assert (first.prev_day, first.next_day) == (None, D17)
-    second = period_page(session, W11, page=2, per_page=3)
+    second = period_page(session, W11, page=2, per_page=3, sort="curated")
     assert (_titles(second.cards), second.page) == (["Beta"], 2)
+    top = period_page(session, W11, page=1, per_page=3)
+    assert (_titles(top.cards), top.sort) == (["Beta", "Alpha", "Gamma"], "top")
     day = period_page(session, day_period(D12))
     assert (_titles(day.cards), day.prev_day, day.next_day) == (["Gamma", "Delta"], D10, D17)
     past = period_page(session, W11, page=3, per_page=3)
