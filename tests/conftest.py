@@ -209,3 +209,52 @@ class CountingSink:
         msg = message_from_bytes(envelope.original_content, policy=default)
         self.received.append((envelope.rcpt_tos[0], str(msg["Message-ID"])))
         return "250 OK"
+
+
+@dataclass
+class MadeMember:
+    """A member stored directly by ``make_member``, with a live login and an API token."""
+
+    id: int
+    name: str
+    email: str
+    cookie: str  # the ``ps_session`` cookie's value
+    token: str  # an API token: ``Authorization: Bearer <token>``
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Request headers of a page request by this member (per-request ``cookies=`` is deprecated in httpx)."""
+        return {"Cookie": f"ps_session={self.cookie}"}
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        """Headers for an API call as this member."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def make_member(engine: Engine, name: str = "ada", *, role: str = "member", verified: bool = True,
+                banned: bool = False, created_at: Any = None) -> MadeMember:
+    """Store a member without the join flow (its password hash logs nobody in), logged in, with a token.
+
+    For tests of what members do; the join, verify and login flows have tests of their own.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy.orm import Session
+
+    from paperstand.accounts.models import Member
+    from paperstand.accounts.sessions import new_api_token, open_session
+
+    now = datetime.now(UTC)
+    created = created_at or now - timedelta(days=30)
+    with Session(engine) as session:
+        member = Member(name=name, name_key=name.lower(), email=f"{name.lower()}@example.org",
+                        display_name=name.title(), password_hash="!", role=role, created_at=created,
+                        email_verified_at=created if verified else None,
+                        banned_at=now if banned else None, show_upvotes=False, notify_mentions=True)
+        session.add(member)
+        session.flush()
+        cookie = open_session(session, member_id=member.id, now=now)
+        token = new_api_token(session, member_id=member.id, name="tests", now=now)
+        session.commit()
+        return MadeMember(member.id, member.name, member.email, cookie, token)

@@ -90,6 +90,14 @@ class DailyPick(Base):
     submitted_by: Mapped[str | None] = mapped_column(String(128), index=True)
     submitted_by_name: Mapped[str | None] = mapped_column(String(255))
     source: Mapped[str] = mapped_column(String(32))
+    # A local submission or curation: the member who submitted it ("Submitted by @name") and when.
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A curator's pick of the day (shown as such, first in curated order).
+    curator_pick: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A moderator hid this submission: it leaves the day's page, the row stays for the log.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ExternalSignal(Base):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from paperstand.accounts.errors import LoginRequired
 from paperstand.deps import app_settings
 from paperstand.errors import DomainError
 from paperstand.failures import Where, describe_failure
@@ -41,6 +43,17 @@ def error_response(request: Request, status: int, title: str, message: str, hint
     return HTMLResponse(html, status_code=status, headers=headers)
 
 
+def _login_first(request: Request, exc: LoginRequired) -> Response:
+    """Pages send the visitor to log in and come back (a 303, so a form post becomes a GET); the API says 401."""
+    if _wants_json(request):
+        return error_response(request, 401, exc.title, exc.message, exc.hint,
+                              headers={"WWW-Authenticate": 'Bearer realm="paperstand"'})
+    back = request.url.path if request.method == "GET" else request.headers.get("referer", "")
+    back = urlsplit(back).path if back else "/"
+    target = "/login?" + urlencode({"next": back if back.startswith("/") and not back.startswith("//") else "/"})
+    return RedirectResponse(target, status_code=303)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map domain errors, HTTP errors and validation errors to the shared shapes."""
 
@@ -48,6 +61,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain(request: Request, exc: DomainError) -> Response:
         if exc.__cause__ is not None and (line := _failure(request, exc.__cause__)):
             return _unavailable(request, line)  # e.g. the suppression journal on a read-only disk
+        if isinstance(exc, LoginRequired):
+            return _login_first(request, exc)
         return error_response(request, exc.status, exc.title, exc.message, exc.hint)
 
     @app.exception_handler(OperationalError)

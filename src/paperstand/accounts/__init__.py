@@ -1,0 +1,1 @@
+"""Members: accounts, sessions, roles, API tokens, verification and reset tokens, throttling."""

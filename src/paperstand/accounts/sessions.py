@@ -1,0 +1,71 @@
+"""Login sessions and API tokens: random secrets handed out once, looked up by their SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from paperstand.accounts.models import ApiToken, Member, MemberSession
+
+# A login lasts this long without a new login; long enough not to annoy, short enough that a stolen
+# cookie dies on its own.
+SESSION_DAYS = 30
+# The longest secret we look up: anything longer is not ours, and hashing it is wasted work.
+MAX_SECRET = 100
+API_TOKEN_PREFIX = "ps_"
+
+
+def hash_secret(secret: str) -> str:
+    """The stored form of a session or token secret (they are random, so a fast hash is enough)."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def open_session(session: Session, *, member_id: int, now: datetime) -> str:
+    """Start a login for ``member_id`` and return the cookie's secret (the caller commits)."""
+    secret = secrets.token_urlsafe(32)
+    session.add(MemberSession(token_hash=hash_secret(secret), member_id=member_id, created_at=now,
+                              expires_at=now + timedelta(days=SESSION_DAYS)))
+    return secret
+
+
+def close_session(session: Session, *, secret: str) -> None:
+    """End the login whose cookie holds ``secret`` (the caller commits)."""
+    session.execute(delete(MemberSession).where(MemberSession.token_hash == hash_secret(secret)))
+
+
+def close_all_sessions(session: Session, *, member_id: int) -> None:
+    """End every login of a member: after a password change, a reset or a ban (the caller commits)."""
+    session.execute(delete(MemberSession).where(MemberSession.member_id == member_id))
+
+
+def member_for_session(session: Session, *, secret: str, now: datetime) -> Member | None:
+    """The member whose live login cookie holds ``secret``, or None."""
+    if not secret or len(secret) > MAX_SECRET:
+        return None
+    row = session.execute(
+        select(Member).join(MemberSession, MemberSession.member_id == Member.id)
+        .where(MemberSession.token_hash == hash_secret(secret), MemberSession.expires_at > now)
+    ).scalar_one_or_none()
+    return row
+
+
+def new_api_token(session: Session, *, member_id: int, name: str, now: datetime) -> str:
+    """Make an API token and return it; only its hash is kept, so it is shown once (the caller commits)."""
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(token_hash=hash_secret(secret), member_id=member_id, name=name,
+                         prefix=secret[:10], created_at=now))
+    return secret
+
+
+def member_for_api_token(session: Session, *, secret: str) -> Member | None:
+    """The member an unrevoked API token belongs to, or None."""
+    if not secret or len(secret) > MAX_SECRET:
+        return None
+    return session.execute(
+        select(Member).join(ApiToken, ApiToken.member_id == Member.id)
+        .where(ApiToken.token_hash == hash_secret(secret), ApiToken.revoked_at.is_(None))
+    ).scalar_one_or_none()

@@ -1,0 +1,1 @@
+"""What members do with papers: votes, comments, submissions, curation, authorship claims, moderation."""

@@ -1,0 +1,1 @@
+"""Trending: one pure score of votes, comments, stars and age, stored and recomputed in bulk."""

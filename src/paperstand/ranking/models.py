@@ -1,0 +1,29 @@
+"""The stored trending score of each paper, with the parts its "why" line shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from paperstand.db import Base, UTCDateTime
+
+
+class TrendingScore(Base):
+    """``score`` is exactly ``votes_part + stars_part + comments_part + age_part`` (what the card prints)."""
+
+    __tablename__ = "trending_scores"
+    __table_args__ = (Index("ix_trending_scores_score", "score"),)
+
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    votes: Mapped[float] = mapped_column(Float, default=0.0)  # counted votes (a young account's counts half)
+    votes_part: Mapped[float] = mapped_column(Float, default=0.0)
+    stars: Mapped[int] = mapped_column(Integer, default=0)
+    stars_part: Mapped[float] = mapped_column(Float, default=0.0)
+    comments: Mapped[int] = mapped_column(Integer, default=0)
+    comments_part: Mapped[float] = mapped_column(Float, default=0.0)
+    age_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    age_part: Mapped[float] = mapped_column(Float, default=0.0)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,66 @@
+"""Who is asking: the member behind a request's session cookie or Bearer token, and the rights checks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import Request
+
+from paperstand.accounts.errors import LoginRequired, NotAllowed
+from paperstand.accounts.models import Member
+from paperstand.accounts.roles import allowed
+from paperstand.accounts.sessions import member_for_api_token, member_for_session
+
+# The login cookie; the page cache (``web/cache.py``) never serves or stores a request that carries it.
+SESSION_COOKIE = "ps_session"
+_UNSET = object()
+
+
+def viewer(request: Request) -> Member | None:
+    """The logged-in member of a page request (session cookie), looked up once per request."""
+    found = getattr(request.state, "viewer", _UNSET)
+    if found is _UNSET:
+        secret = request.cookies.get(SESSION_COOKIE, "")
+        found = None
+        if secret:
+            with request.app.state.sessions() as session:
+                found = member_for_session(session, secret=secret, now=datetime.now(UTC))
+                if found is not None:
+                    session.expunge(found)
+        request.state.viewer = found
+    return found  # type: ignore[return-value]
+
+
+def require(request: Request, right: str) -> Member:
+    """The logged-in member, if they hold ``right``; otherwise LoginRequired or NotAllowed."""
+    member = viewer(request)
+    return _check(member, right, "Log in to do this.")
+
+
+def api_caller(request: Request) -> Member | None:
+    """The member of an API request's ``Authorization: Bearer`` token, or None."""
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    with request.app.state.sessions() as session:
+        member = member_for_api_token(session, secret=secret.strip())
+        if member is not None:
+            session.expunge(member)
+    return member
+
+
+def require_api(request: Request, right: str) -> Member:
+    """The API caller, if their token is valid and they hold ``right``: 401 or 403 otherwise."""
+    return _check(api_caller(request), right, "Send Authorization: Bearer <token>; make one in /settings.")
+
+
+def _check(member: Member | None, right: str, hint: str) -> Member:
+    if member is None:
+        raise LoginRequired("you need to be logged in", hint=hint)
+    if not allowed(member, right):
+        if member.banned_at is not None:
+            raise NotAllowed("this account is banned", hint=member.ban_reason or None)
+        if member.email_verified_at is None:
+            raise NotAllowed("verify your email address first", hint="Follow the link we mailed you.")
+        raise NotAllowed(f"your role ({member.role}) does not allow this")
+    return member
