@@ -14,13 +14,24 @@ from paperstand.errors import BadRequest, NotFound
 from paperstand.papers import periods
 from paperstand.papers.periods import BadPeriod, Period
 from paperstand.papers.queries import PAGE_SORTS, PageSort, PaperCard, PeriodPage
+from paperstand.web.auth import viewer
+from paperstand.web.csrf import csrf_token, remember_csrf
 from paperstand.web.templating import period_url
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """Render a page template with ``context``, and the app's settings as ``site`` (its name, tagline)."""
+    """Render a page template with ``context``, the app's settings as ``site`` and the logged-in ``viewer``.
+
+    A member's page holds their forms (votes, comments), so it gets a CSRF token as ``csrf`` and is marked
+    private; an anonymous page carries neither and stays cacheable.
+    """
+    member = viewer(request)
+    if member is not None:
+        context.setdefault("csrf", csrf_token(request))
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, template, {"site": app_settings(request), **context}, status_code=status)
+        request, template, {"site": app_settings(request), "viewer": member, **context}, status_code=status)
+    if member is not None:
+        remember_csrf(request, response)
     return response
 
 
