@@ -21,6 +21,7 @@ from paperstand.site.service import record_public_url
 from paperstand.web.cache import install_page_cache
 from paperstand.web.errors import install_error_handlers
 from paperstand.web.guard import install_request_guard
+from paperstand.web.live import install_live_counts
 from paperstand.web.manners import install as install_http_manners
 from paperstand.web.ratelimit import install as install_rate_limits
 from paperstand.web.security import install_security_headers
@@ -57,9 +58,10 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
         if worker is not None:
             worker.stop()
         release_jobs(settings)
-        reader = getattr(app.state, "version_reader", None)
-        if reader is not None:  # its connection is detached from the pool: dispose() would not close it
-            reader.close()
+        for name in ("version_reader", "tally_reader"):
+            reader = getattr(app.state, name, None)
+            if reader is not None:  # its connection is detached from the pool: dispose() would not close it
+                reader.close()
         engine.dispose()
 
     # docs_url=None: FastAPI's /docs loads Swagger UI from a CDN; install_docs serves it locally.
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
     install_http_manners(app)  # HEAD, cross-origin API reads, ETag/Last-Modified/304
     install_security_headers(app)
     install_page_cache(app)  # a hit skips routing and every layer inside it
+    install_live_counts(app)  # vote counts of this moment, filled into cached and fresh answers alike
     install_rate_limits(app, settings)  # outermost: a refused request costs no query, render or cache lookup
     return app
 

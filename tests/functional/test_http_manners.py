@@ -63,7 +63,10 @@ def test_conditional_get_answers_304_until_the_data_changes(
     assert "content-type" not in again.headers
     assert client.head(path, headers={"If-None-Match": etag}).status_code == 304
     assert client.get(path, headers={"If-None-Match": '"stale"'}).status_code == 200
-    assert client.get(path, headers={"If-Modified-Since": modified}).status_code == 304
+    # Answers that carry vote counts (filled in as they are sent) change with no Last-Modified time moving:
+    # for them only the ETag decides, and If-Modified-Since alone gets the full answer.
+    live = path.startswith("/api/")
+    assert client.get(path, headers={"If-Modified-Since": modified}).status_code == (200 if live else 304)
     # If-None-Match decides alone when both are sent.
     assert client.get(path, headers={"If-None-Match": '"stale"', "If-Modified-Since": modified}).status_code == 200
 

@@ -11,6 +11,7 @@ import hashlib
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from paperstand.community.tallies import vote_marker
 from paperstand.papers.models import Paper
 from paperstand.papers.queries import PaperCard
 from paperstand.search.highlight import runs
@@ -81,7 +82,9 @@ def paper_object(card: PaperCard) -> Json:
     if submitter is not None:
         out["submittedOnDailyBy"] = submitter
     out["summary"] = paper.abstract or ""
-    out["upvotes"] = card.upvotes
+    # Hugging Face's upvotes plus ours, counted when the answer is sent (``community/tallies``), so a mirror
+    # of Hugging Face keeps its numbers and a cached answer still shows a vote cast a moment ago.
+    out["upvotes"] = vote_marker(paper.id, card.upvotes)
     out["discussionId"] = discussion_id(paper)
     out.update(_optional(paper, card))
     return out

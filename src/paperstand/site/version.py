@@ -1,8 +1,10 @@
-"""The data version: one number that moves forward with every commit that changes a public page.
+"""The data versions: counters that move forward with every commit that changes a public page.
 
-Migration 0011 keeps it with triggers on the tables pages show (papers, featured days, signals,
-embeddings), so writes from any process count. Readers compare it to decide whether what they
-rendered before still holds; the page cache (``paperstand.web.cache``) keys its entries by it.
+Triggers on the tables pages show keep them (migrations 0011 and 0019), so writes from any process
+count. There are five, one per family of pages (``SCOPES``), so that a write stales only the pages it
+can change: a harvest of new papers leaves the featured lists cached, and a vote stales no page at all
+(its numbers are filled in at serve time). The page cache (``paperstand.web.cache``) keys its entries by
+the counters a page depends on.
 
 Why a counter row kept by triggers, and not the alternatives:
 
@@ -25,12 +27,23 @@ from sqlalchemy.orm import Session
 
 from paperstand.site.models import DataVersion
 
-QUERY = "SELECT version FROM data_version WHERE id = 1"
+QUERY = "SELECT id, version FROM data_version"
+
+# The counters (rows of ``data_version``), as migration 0019 describes them.
+ALL, FEATURED, TRENDING, VOTES, ARXIV = 1, 2, 3, 4, 5
+SCOPES = (ALL, FEATURED, TRENDING, VOTES, ARXIV)
+Versions = tuple[int, ...]  # the counters in ``SCOPES`` order; 0 for one a database does not have yet
 
 
 def data_version(session: Session) -> int:
-    """The current data version (0 before migration 0011 seeded the row)."""
-    return session.execute(select(DataVersion.version).where(DataVersion.id == 1)).scalar() or 0
+    """The ``all`` counter: moved by every write to a public table but votes and scores (0 before 0011)."""
+    return session.execute(select(DataVersion.version).where(DataVersion.id == ALL)).scalar() or 0
+
+
+def as_versions(rows: list[tuple[int, int]]) -> Versions:
+    """``(id, version)`` rows as a ``Versions`` tuple."""
+    found = dict(rows)
+    return tuple(int(found.get(scope, 0)) for scope in SCOPES)
 
 
 class VersionReader:
@@ -45,22 +58,25 @@ class VersionReader:
         self._lock = threading.Lock()
         self._conn: Any = None
 
-    def read(self) -> int:
-        """The current data version; raises the driver's error when the database cannot answer."""
+    def read(self) -> Versions:
+        """The current counters, in one query; raises the driver's error when the database cannot answer."""
+        return as_versions([(int(i), int(v)) for i, v in self._query(QUERY, [])])
+
+    def _query(self, sql: str, params: list[Any]) -> list[Any]:
+        """Rows of one statement on the dedicated connection, reopened after an error."""
         with self._lock:
             try:
                 if self._conn is None:
                     self._conn = self._connect()
                 cur = self._conn.cursor()
                 try:
-                    cur.execute(QUERY)
-                    row = cur.fetchone()
+                    cur.execute(sql, params)
+                    return list(cur.fetchall())
                 finally:
                     cur.close()
             except Exception:
                 self._drop()
                 raise
-        return int(row[0]) if row else 0
 
     def _connect(self) -> Any:
         # A detached pool connection keeps the engine's connect-time setup (SQLite's WAL and busy

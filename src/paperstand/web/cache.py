@@ -40,7 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperstand import __version__
 from paperstand.config import Settings
-from paperstand.site.version import VersionReader
+from paperstand.site.version import ALL, ARXIV, FEATURED, SCOPES, TRENDING, VersionReader, Versions
 from paperstand.web.cache_store import Entry, MemoryStore, RedisStore, Store
 from paperstand.web.conditional import CACHE_CONTROL, Validators, not_modified, parse_http_date
 
@@ -76,6 +76,35 @@ def normalized_query(raw: bytes) -> bytes:
     return b"&".join(parts)
 
 
+# Which counters (``site.version``) each family of pages depends on; the first matching rule decides.
+# Featured lists show only featured papers (their rows, picks, submitters; the Top order moves with their
+# votes) and the newest arXiv day; trending follows the scores; papers, search and arXiv listings follow
+# every write but votes, whose numbers the live-counts layer fills in. Anything else (feeds, Markdown,
+# whatever is added later) depends on every counter, which is always correct.
+_FEATURED_LISTS = (FEATURED, ARXIV)
+SCOPE_RULES: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]], ...] = (
+    (("/",), ("/papers/date/", "/papers/week/", "/papers/month/", "/api/daily_papers"), _FEATURED_LISTS),
+    ((), ("/papers/trending", "/feeds/trending"), (ALL, TRENDING)),
+    ((), ("/feeds/",), SCOPES),
+    (("/search", "/arxiv", "/api/papers/search"), ("/arxiv/", "/api/papers/", "/papers/"), (ALL,)),
+)
+
+
+def page_scopes(path: str) -> tuple[int, ...]:
+    """The counters an answer at ``path`` depends on."""
+    if path.endswith(".md"):
+        return SCOPES  # Markdown prints its vote count as plain text: no marker to fill
+    for exact, prefixes, scopes in SCOPE_RULES:
+        if path in exact or path.startswith(prefixes):
+            return scopes
+    return SCOPES
+
+
+def version_label(path: str, versions: Versions) -> str:
+    """The part of a key (and ETag) naming the counters ``path`` depends on, e.g. ``2.5`` or ``1-7``."""
+    return ".".join(str(versions[SCOPES.index(scope)]) for scope in page_scopes(path))
+
+
 def cacheable_path(path: str) -> bool:
     """Whether GETs of ``path`` are the same for every anonymous visitor."""
     return path in CACHED_EXACT or path.startswith(CACHED_PREFIXES)
@@ -94,6 +123,7 @@ def request_key(scope: Scope) -> str:
 def fragment_key(version: int, name: str) -> str:
     """The key of a shared page part (``name``: e.g. ``card:2503.00201``) at data version ``version``."""
     return f"{__version__}:{version}:fragment:{name}"
+
 
 
 def bypasses(scope: Scope) -> bool:
@@ -115,7 +145,7 @@ def storable(entry: Entry) -> bool:
             and "private" not in control and "no-store" not in control)
 
 
-def tagged(entry: Entry, version: int) -> Entry:
+def tagged(entry: Entry, version: str) -> Entry:
     """``entry`` with the version's ``ETag``, revalidation required, and ``X-Cache: miss``."""
     headers = MutableHeaders(raw=list(entry.headers))
     digest = hashlib.blake2b(entry.body, digest_size=12).hexdigest()
@@ -163,7 +193,7 @@ async def _send_entry(entry: Entry, scope: Scope, send: Send, state: bytes) -> N
 class PageCache:
     """ASGI middleware: serve anonymous GET/HEAD answers from ``store`` under the current data version."""
 
-    def __init__(self, app: ASGIApp, *, store: Store, version: Callable[[], int], threaded: bool,
+    def __init__(self, app: ASGIApp, *, store: Store, version: Callable[[], Versions], threaded: bool,
                  max_entry: int, volatile: Callable[[Scope], bool] = lambda _scope: False) -> None:
         self.app = app
         self.volatile = volatile
@@ -182,10 +212,11 @@ class PageCache:
                 or not cacheable_path(scope["path"]) or bypasses(scope) or self.volatile(scope)):
             await self.app(scope, receive, send)
             return
-        version = await self._read_version()
-        if version is None:
+        versions = await self._read_version()
+        if versions is None:
             await self.app(scope, receive, send)
             return
+        version = version_label(scope["path"], versions)
         key = f"{__version__}:{version}:{request_key(scope)}"
         entry = await self._lookup(key)
         if entry is not None:
@@ -193,7 +224,7 @@ class PageCache:
             return
         await self._miss(scope, receive, send, key, version)
 
-    async def _read_version(self) -> int | None:
+    async def _read_version(self) -> Versions | None:
         try:
             if self.limiter is None:
                 return self.version()
@@ -210,7 +241,7 @@ class PageCache:
             entry = await self.store.get(key)
         return entry
 
-    async def _miss(self, scope: Scope, receive: Receive, send: Send, key: str, version: int) -> None:
+    async def _miss(self, scope: Scope, receive: Receive, send: Send, key: str, version: str) -> None:
         """Render once (as GET, unconditionally), store what everyone may share, answer this request."""
         # Only the first request for a key registers; one that raced it (a Redis lookup yields) renders too.
         done = anyio.Event()

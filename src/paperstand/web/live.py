@@ -1,0 +1,158 @@
+"""Live counts: fill every answer's vote markers with the counts of this moment (``community/tallies``).
+
+This pure ASGI middleware sits outside the page cache, so a cached page (rendered once per data version)
+still shows a vote cast a moment ago, and a vote stales no cached page. It also owns conditional GETs for
+what it changes: an answer whose numbers it filled gets a new strong ``ETag`` (the cached entry's tag plus a
+hash of the counts), and ``If-None-Match`` is decided on that tag here. ``If-Modified-Since`` is ignored for
+such answers (RFC 9110 §13.1.3 lets a server do so): a vote moves no Last-Modified time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import weakref
+from collections.abc import Callable
+
+import anyio
+import anyio.to_thread
+from fastapi import FastAPI
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from paperstand.community.tallies import TallyReader, fill, has_marks, marked_papers
+from paperstand.web.conditional import Validators, not_modified, parse_http_date
+
+# Only these answers can hold markers; others (static files, feeds) stream through untouched.
+_FILLED_TYPES = (b"text/html", b"application/json")
+_CONDITIONAL = (b"if-none-match", b"if-modified-since")
+_BODY_HEADERS = (b"content-type", b"content-length", b"content-encoding")
+
+Counts = Callable[[set[int]], dict[int, int]]
+
+
+class LiveCounts:
+    """ASGI middleware: fill vote markers, and answer conditional GETs on what is finally sent."""
+
+    def __init__(self, app: ASGIApp, *, counts: Counts, threaded: bool) -> None:
+        self.app = app
+        self.counts = counts
+        # As the page cache's version reads: SQLite answers faster than a thread hop, PostgreSQL is
+        # asked from a few threads of our own.
+        self.limiter = anyio.CapacityLimiter(4) if threaded else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on (as an unconditional GET for GET/HEAD); fill and revalidate what comes back."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        reading = scope["method"] in ("GET", "HEAD")
+        inner = scope
+        if reading:
+            inner = {**scope, "method": "GET",
+                     "headers": [(k, v) for k, v in scope["headers"] if k not in _CONDITIONAL]}
+        answer = _Answer(scope, send, reading, self)
+        await self.app(inner, receive, answer)
+
+    async def read_counts(self, papers: set[int]) -> dict[int, int]:
+        """The counts of ``papers``; none (every marker shows its base) when the database cannot answer."""
+        try:
+            if self.limiter is None:
+                return self.counts(papers)
+            return await anyio.to_thread.run_sync(self.counts, papers, limiter=self.limiter)
+        except Exception:  # noqa: BLE001 - a page with stale-free zeros beats no page
+            return {}
+
+
+class _Answer:
+    """The ``send`` handed inward: buffers HTML and JSON answers, streams the rest."""
+
+    def __init__(self, scope: Scope, send: Send, reading: bool, owner: LiveCounts) -> None:
+        self.request = Headers(scope=scope)
+        self.head = scope["method"] == "HEAD"
+        self.send = send
+        self.reading = reading
+        self.owner = owner
+        self.start: Message | None = None
+        self.buffering = False
+        self.streaming_304 = False
+        self.chunks: list[bytes] = []
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await self._started(message)
+        elif message["type"] == "http.response.body":
+            await self._body(message)
+        else:
+            await self.send(message)
+
+    async def _started(self, message: Message) -> None:
+        headers = Headers(raw=message.get("headers", []))
+        kind = headers.get("content-type", "").encode("latin-1")
+        if kind.startswith(_FILLED_TYPES):
+            self.start, self.buffering = message, True
+            return
+        if self.reading and message["status"] == 200 and _revalidated(self.request, headers, honour_date=True):
+            self.streaming_304 = True
+            await self.send(_not_modified_start(message))
+            return
+        await self.send(message)
+
+    async def _body(self, message: Message) -> None:
+        if self.streaming_304:
+            if not message.get("more_body", False):
+                await self.send({"type": "http.response.body", "body": b""})
+            return
+        if not self.buffering:
+            if self.head:
+                message = {**message, "body": b""}
+            await self.send(message)
+            return
+        self.chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            await self._finish()
+
+    async def _finish(self) -> None:
+        assert self.start is not None
+        start, body = self.start, b"".join(self.chunks)
+        headers = MutableHeaders(raw=list(start.get("headers", [])))
+        filled = has_marks(body)
+        if filled:
+            counts = await self.owner.read_counts(marked_papers(body))
+            body = fill(body, counts)
+            headers["content-length"] = str(len(body))
+            if "etag" in headers:
+                digest = hashlib.blake2b(repr(sorted(counts.items())).encode(), digest_size=8).hexdigest()
+                headers["etag"] = headers["etag"].rstrip('"') + f'.{digest}"'
+        if self.reading and start["status"] == 200 and _revalidated(self.request, headers, honour_date=not filled):
+            await self.send(_not_modified_start({**start, "headers": headers.raw}))
+            await self.send({"type": "http.response.body", "body": b""})
+            return
+        await self.send({**start, "headers": headers.raw})
+        await self.send({"type": "http.response.body", "body": b"" if self.head else body})
+
+
+def _revalidated(request: Headers, response: Headers, *, honour_date: bool) -> bool:
+    """Whether the client already holds this answer (its ETag, or its Last-Modified when ``honour_date``)."""
+    etag = response.get("etag")
+    modified = response.get("last-modified") if honour_date else None
+    if etag is None and modified is None:
+        return False
+    if etag is None and "if-none-match" in request:
+        return False
+    validators = Validators(etag or "", parse_http_date(modified) if modified else None)
+    if not honour_date and "if-none-match" not in request:
+        return False
+    return not_modified(request, validators)
+
+
+def _not_modified_start(message: Message) -> Message:
+    raw = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _BODY_HEADERS]
+    return {**message, "status": 304, "headers": raw}
+
+
+def install_live_counts(app: FastAPI) -> None:
+    """Put live counts outside the page cache (and inside the rate limits)."""
+    reader = TallyReader(app.state.engine)
+    app.state.tally_reader = reader
+    weakref.finalize(app, reader.close)  # the app's shutdown closes it; an app dropped without one, when collected
+    app.add_middleware(LiveCounts, counts=reader.counts, threaded=app.state.engine.dialect.name != "sqlite")
