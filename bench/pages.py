@@ -119,6 +119,13 @@ def build_database(quick: bool) -> tuple[Path, int]:
             if done.returncode not in (0, 1):  # 1: some records rejected, the rest stored
                 sys.exit(f"paperstand {step[0]} failed:\n{done.stderr[-2000:]}")
         stamp.touch()
+    if not quick and not (data / "search" / "keyword").exists():
+        # As the README advises for large collections (and as a real instance of this size runs): keyword
+        # search on the tantivy index, which imports keep current, instead of FTS5.
+        print("building: paperstand search-index", flush=True)
+        done = paperstand("search-index", env=server_env(data, 0))
+        if done.returncode != 0:
+            sys.exit(f"paperstand search-index failed:\n{done.stderr[-2000:]}")
     import sqlite3
     with sqlite3.connect(data / "paperstand.db") as conn:
         papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]

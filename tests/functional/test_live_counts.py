@@ -46,6 +46,7 @@ def test_a_vote_shows_on_the_next_request_without_a_new_render(client: TestClien
     assert after.json()["upvotes"] == base + 1
     assert after.headers["etag"] != first.headers["etag"]
     assert int(after.headers["content-length"]) == len(after.content)
+    assert "x-live-marks" not in after.headers and "x-live-marks" not in first.headers  # internal only
     again = client.get(PAPER, headers={"If-None-Match": after.headers["etag"]})
     assert (again.status_code, again.content) == (304, b"")
     head = client.head(PAPER)

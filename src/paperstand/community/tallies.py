@@ -20,13 +20,16 @@ from sqlalchemy import Engine
 from paperstand.site.version import VersionReader
 
 # <RS><v:paper id:base><RS>: the paper's local votes plus ``base`` (its Hugging Face upvotes, where the
-# number shown is their sum).
-HTML_MARK = re.compile(rb"\x1e<v:(\d{1,12}):(\d{1,12})>\x1e")
-# The same marker as a JSON string value, quotes included: replaced by a bare number.
-JSON_MARK = re.compile(rb'"\\u001e<v:(\d{1,12}):(\d{1,12})>\\u001e"')
+# number shown is their sum). In JSON the same marker is a string value, quotes included, and becomes a
+# bare number. One pattern finds both forms in one pass.
+MARK = re.compile(rb'\x1e<v:(\d{1,12}):(\d{1,12})>\x1e|"\\u001e<v:(\d{1,12}):(\d{1,12})>\\u001e"')
 _PROBES = (b"\x1e<v:", b"\\u001e<v:")
 # Papers per answer whose counts are read: more than any page shows (100 per API page).
 MAX_PAPERS = 500
+
+Mark = tuple[int, int, int, int]  # start, end, paper id, base
+# The header a stored answer carries its marks in (the page cache adds it, the live layer removes it).
+MARKS_HEADER = "x-live-marks"
 
 
 def vote_marker(paper_id: int, base: int = 0) -> str:
@@ -39,19 +42,45 @@ def has_marks(body: bytes) -> bool:
     return any(probe in body for probe in _PROBES)
 
 
+def find_marks(body: bytes) -> list[Mark]:
+    """Where an answer's markers are, and what each counts."""
+    marks = []
+    for m in MARK.finditer(body):
+        paper, base = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(3), m.group(4))
+        marks.append((m.start(), m.end(), int(paper), int(base)))
+    return marks
+
+
+def encode_marks(marks: list[Mark]) -> bytes:
+    """Marks as a header value, so a stored answer carries them and a hit needs no scan ("-": none)."""
+    return b",".join(b"%d:%d:%d:%d" % mark for mark in marks) or b"-"
+
+
+def decode_marks(value: bytes) -> list[Mark]:
+    """The inverse of ``encode_marks``; raises ``ValueError`` on anything else."""
+    if value == b"-":
+        return []
+    out = []
+    for part in value.split(b","):
+        start, end, paper, base = (int(x) for x in part.split(b":"))
+        out.append((start, end, paper, base))
+    return out
+
+
 def marked_papers(body: bytes) -> set[int]:
     """The papers whose counts an answer needs."""
-    found = {int(m.group(1)) for m in HTML_MARK.finditer(body)}
-    found.update(int(m.group(1)) for m in JSON_MARK.finditer(body))
-    return found
+    return {paper for _, _, paper, _ in find_marks(body)}
 
 
-def fill(body: bytes, counts: dict[int, int]) -> bytes:
-    """``body`` with every marker replaced by the paper's count plus its base."""
-    def number(match: re.Match[bytes]) -> bytes:
-        return str(counts.get(int(match.group(1)), 0) + int(match.group(2))).encode()
-
-    return JSON_MARK.sub(number, HTML_MARK.sub(number, body))
+def fill(body: bytes, counts: dict[int, int], marks: list[Mark] | None = None) -> bytes:
+    """``body`` with every marker (``marks``, found when not given) replaced by its paper's count plus base."""
+    pieces: list[bytes] = []
+    at = 0
+    for start, end, paper, base in find_marks(body) if marks is None else marks:
+        pieces += (body[at:start], b"%d" % (counts.get(paper, 0) + base))
+        at = end
+    pieces.append(body[at:])
+    return b"".join(pieces)
 
 
 class TallyReader(VersionReader):

@@ -39,6 +39,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperstand import __version__
+from paperstand.community.tallies import MARKS_HEADER, encode_marks, find_marks
 from paperstand.config import Settings
 from paperstand.site.version import ALL, ARXIV, FEATURED, SCOPES, TRENDING, VersionReader, Versions
 from paperstand.web.cache_store import Entry, MemoryStore, RedisStore, Store
@@ -150,6 +151,8 @@ def tagged(entry: Entry, version: str) -> Entry:
     headers = MutableHeaders(raw=list(entry.headers))
     digest = hashlib.blake2b(entry.body, digest_size=12).hexdigest()
     headers["ETag"] = f'"v{version}-{digest}"'
+    # Found once here, so that a hit fills its vote counts without scanning the body (``web/live.py``).
+    headers[MARKS_HEADER] = encode_marks(find_marks(entry.body)).decode()
     headers.setdefault("Cache-Control", CACHE_CONTROL)
     return Entry(entry.status, headers.raw, entry.body)
 

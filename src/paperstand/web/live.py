@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from paperstand.community.tallies import TallyReader, fill, has_marks, marked_papers
+from paperstand.community.tallies import MARKS_HEADER, Mark, TallyReader, decode_marks, fill, find_marks, has_marks
 from paperstand.web.conditional import Validators, not_modified, parse_http_date
 
 # Only these answers can hold markers; others (static files, feeds) stream through untouched.
@@ -115,10 +115,13 @@ class _Answer:
         assert self.start is not None
         start, body = self.start, b"".join(self.chunks)
         headers = MutableHeaders(raw=list(start.get("headers", [])))
-        filled = has_marks(body)
+        marks = _stored_marks(headers)
+        if marks is None:  # not from the page cache: look
+            marks = find_marks(body) if has_marks(body) else []
+        filled = bool(marks)
         if filled:
-            counts = await self.owner.read_counts(marked_papers(body))
-            body = fill(body, counts)
+            counts = await self.owner.read_counts({paper for _, _, paper, _ in marks})
+            body = fill(body, counts, marks)
             headers["content-length"] = str(len(body))
             if "etag" in headers:
                 digest = hashlib.blake2b(repr(sorted(counts.items())).encode(), digest_size=8).hexdigest()
@@ -129,6 +132,18 @@ class _Answer:
             return
         await self.send({**start, "headers": headers.raw})
         await self.send({"type": "http.response.body", "body": b"" if self.head else body})
+
+
+def _stored_marks(headers: MutableHeaders) -> list[Mark] | None:
+    """The marks the page cache found when it stored this answer (the header is removed), or None."""
+    value = headers.get(MARKS_HEADER)
+    if value is None:
+        return None
+    del headers[MARKS_HEADER]
+    try:
+        return decode_marks(value.encode("latin-1"))
+    except ValueError:
+        return None
 
 
 def _revalidated(request: Headers, response: Headers, *, honour_date: bool) -> bool:
