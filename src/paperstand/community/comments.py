@@ -112,10 +112,8 @@ def clean_key(key: str | None) -> str | None:
 def post(session: Session, *, paper_id: str, member_id: int, body: str, now: datetime, site_url: str,
          parent_id: int | None = None, idempotency_key: str | None = None) -> Posted:
     """Post a comment (or a reply) on the paper ``paper_id`` names; commits, and queues the mention mails."""
+    paper = paper_for(session, paper_id)
     body, key = clean_body(body), clean_key(idempotency_key)
-    paper = find_paper(session, paper_id)
-    if paper is None:
-        raise NotFound(f"comment: no paper with id {paper_id!r} is stored here")
     if key is not None and (earlier := _by_key(session, member_id, key)) is not None:
         return _replayed(earlier, paper, body)
     parent = _reply_parent(session, paper.id, parent_id)
@@ -214,10 +212,16 @@ def thread(session: Session, *, paper_id: int) -> list[ThreadComment]:
 
 def paper_thread(session: Session, *, paper_id: str) -> tuple[Paper, list[ThreadComment]]:
     """The paper ``paper_id`` names (any id form) and its thread, or NotFound."""
+    paper = paper_for(session, paper_id)
+    return paper, thread(session, paper_id=paper.id)
+
+
+def paper_for(session: Session, paper_id: str) -> Paper:
+    """The paper ``paper_id`` names (arXiv id in any form, or a local key), or NotFound."""
     paper = find_paper(session, paper_id)
     if paper is None:
         raise NotFound(f"comment: no paper with id {paper_id!r} is stored here")
-    return paper, thread(session, paper_id=paper.id)
+    return paper
 
 
 def comment_with_paper(session: Session, comment_id: int) -> tuple[Comment, Paper]:

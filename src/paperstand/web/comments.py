@@ -88,6 +88,12 @@ def _parent(text: str) -> int | None:
     return int(text)
 
 
+@router.get("/papers/{paper_id:path}/comments")
+def thread_address(paper_id: str, session: Session = Depends(db_session)) -> RedirectResponse:
+    """The thread lives on the paper page: a reload of a failed post, or a guessed address, lands there."""
+    return RedirectResponse(f"{paper_path(comments.paper_for(session, paper_id))}#comments", status_code=301)
+
+
 @router.post("/papers/{paper_id:path}/comments", response_class=HTMLResponse)
 def post_comment(request: Request, paper_id: str, settings: SettingsDep, body: Body = "", csrf: Csrf = "",
                  parent: Annotated[str, Form(max_length=20)] = "", key: Annotated[str, Form(max_length=200)] = "",
