@@ -74,10 +74,14 @@ class PaperObject(_Model):
         "Set when the paper was withdrawn: the last change seen. " + TIME))
 
 
+COMMENTS = ("Comments: the visible ones posted here (not deleted or hidden) plus those on Hugging Face, as "
+            "last imported.")
+
+
 class PaperDetail(PaperObject):
     """The body of `GET /api/papers/{id}`."""
 
-    num_comments: int = Field(alias="numComments", description="Comments on Hugging Face, as last imported.")
+    num_comments: int = Field(alias="numComments", description=COMMENTS)
 
 
 class _ListItem(_Model):
@@ -88,7 +92,7 @@ class _ListItem(_Model):
     title: str = Field(description="The paper's title, repeated (the client reads it here).")
     summary: str = Field(description="The paper's abstract, repeated.")
     thumbnail: str | SkipJsonSchema[None] = Field(None, description="Hugging Face's thumbnail URL, when imported.")
-    num_comments: int = Field(alias="numComments", description="Comments on Hugging Face, as last imported.")
+    num_comments: int = Field(alias="numComments", description=COMMENTS)
     organization: dict[str, Any] | SkipJsonSchema[None] = Field(None, description=_ORG + " Repeated.")
     github_repo: str | SkipJsonSchema[None] = Field(None, alias="githubRepo", description="Repeated.")
     github_stars: int | SkipJsonSchema[None] = Field(None, alias="githubStars", description="Repeated.")

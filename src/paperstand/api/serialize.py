@@ -98,8 +98,13 @@ def _listed(card: PaperCard, inner: Json) -> Json:
     out["summary"] = inner["summary"]
     if card.paper.thumbnail:
         out["thumbnail"] = card.paper.thumbnail
-    out["numComments"] = card.num_comments
+    out["numComments"] = comment_total(card)
     return out
+
+
+def comment_total(card: PaperCard) -> int:
+    """``numComments``: the visible comments posted here plus those imported from Hugging Face (kept apart)."""
+    return card.local_comments + card.num_comments
 
 
 def _top_level_copies(inner: Json) -> Json:
@@ -134,7 +139,7 @@ def detail(card: PaperCard) -> Json:
     """The body of ``GET /api/papers/{id}``: the paper object itself, plus ``numComments``."""
     out = paper_object(card)
     # The real detail has no comment count; the client then reports 0, so we send the one we know.
-    out["numComments"] = card.num_comments
+    out["numComments"] = comment_total(card)
     return out
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
+from paperstand.community.counts import comment_counts
 from paperstand.papers.ids import is_local_key, split_arxiv_id
 from paperstand.papers.models import DailyPick, ExternalSignal, Paper
 from paperstand.papers.periods import Period
@@ -22,9 +23,11 @@ class PaperCard:
 
     paper: Paper
     upvotes: int = 0
+    # Comments on Hugging Face, as last imported; ``local_comments`` are the visible ones posted here.
     num_comments: int = 0
     github_stars: int | None = None
     pick: DailyPick | None = None
+    local_comments: int = 0
 
 
 def _signals(session: Session, paper_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -39,11 +42,13 @@ def _signals(session: Session, paper_ids: list[int]) -> dict[int, dict[str, int]
 
 def _cards(session: Session, rows: list[tuple[Paper, DailyPick | None]]) -> list[PaperCard]:
     signals = _signals(session, [p.id for p, _ in rows])
+    local = comment_counts(session, [p.id for p, _ in rows])
     cards = []
     for paper, pick in rows:
         sig = signals.get(paper.id, {})
         cards.append(PaperCard(paper, upvotes=sig.get("hf_upvotes", 0), num_comments=sig.get("hf_comments", 0),
-                               github_stars=sig.get("github_stars"), pick=pick))
+                               github_stars=sig.get("github_stars"), pick=pick,
+                               local_comments=local.get(paper.id, 0)))
     return cards
 
 

@@ -14,6 +14,7 @@ from paperstand.ingest.record import split_arxiv_id
 from paperstand.papers.bibtex import bibtex
 from paperstand.papers.queries import find_card
 from paperstand.search.service import similar
+from paperstand.web.comments import comments_section
 from paperstand.web.render import absolute, render
 from paperstand.web.templating import paper_url
 
@@ -39,7 +40,8 @@ def paper_page(request: Request, paper_id: str, settings: SettingsDep,
         return RedirectResponse(paper_url(card.paper), status_code=301)
     return render(request, "paper.html", card=card, paper=card.paper, bibtex=bibtex(card.paper),
                   canonical=absolute(request, paper_url(card.paper)),
-                  similar=similar(session, card.paper.id, settings=settings, limit=SIMILAR_SHOWN))
+                  similar=similar(session, card.paper.id, settings=settings, limit=SIMILAR_SHOWN),
+                  comments=comments_section(request, session, card.paper))
 
 
 # How many neighbours the paper page lists.
