@@ -8,4 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from paperstand.api import me
+
 router = APIRouter(tags=["write"])
+router.include_router(me.router)
