@@ -27,6 +27,11 @@ def create_member(session: Session, *, name: str, email: str, password: str, rol
     if role not in ROLES:
         raise BadRequest(f"unknown role {role!r}", hint=f"Roles: {', '.join(ROLES)}.")
     address, shown, password = check_join_form(email, name, password)
+    owner = session.execute(select(Member.name).where(Member.email == address)).scalar_one_or_none()
+    if owner is not None:
+        raise InvalidForm({"email": f"email: {address} has an account already (@{owner})"})
+    if session.execute(select(Member.id).where(Member.name_key == name_key(shown))).first() is not None:
+        raise InvalidForm({"name": f"user name: {shown!r} is taken"})
     member = Member(name=shown, name_key=name_key(shown), email=address, display_name="",
                     password_hash=hash_password(password), role=role, email_verified_at=now, created_at=now,
                     show_upvotes=False, notify_mentions=True)

@@ -29,6 +29,8 @@ log = logging.getLogger("paperstand.worker")
 JOB_NICENESS = 10
 # Job threads: two, so that a long embedding run never holds up a digest that is due.
 JOB_THREADS = 2
+# The longest an idle job thread waits before looking at the queue again (one cheap read of the queue).
+IDLE_POLL_S = 2.0
 
 
 class _ThreadConsumer(Consumer):
@@ -123,8 +125,10 @@ def start_in_process(settings: Settings) -> InProcessWorker:
     # As ``paperstand worker`` does: a lock left by a killed process never expires (SQLite storage has no
     # TTL), so it is cleared on start. At worst a job then overlaps once with another process's run, which
     # is safe: jobs are idempotent and digests go through the outbox, whose claims make a double send impossible.
+    # max_delay: an idle job thread looks at the queue at least every IDLE_POLL_S seconds (huey's default is 10),
+    # so a nudged mail delivery starts within a couple of seconds.
     consumer = _ThreadConsumer(queue, workers=JOB_THREADS, worker_type="thread", periodic=True,
-                               check_worker_health=False, flush_locks=True,
+                               check_worker_health=False, flush_locks=True, max_delay=IDLE_POLL_S,
                                extra_locks=",".join(lock_name(job) for job in SCHEDULE))
     consumer.start()
     log.info("in-process worker: %d scheduled jobs (%s)", len(SCHEDULE), ", ".join(SCHEDULE))
