@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import PASSWORD, SITE, joined, link_token, mails
+from accounts_helpers import PASSWORD, SITE, joined, link_token, mails
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from tests.conftest import make_member

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import PASSWORD, SITE, joined, link_token, mails
+from accounts_helpers import PASSWORD, SITE, joined, link_token, mails
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from tests.conftest import make_member

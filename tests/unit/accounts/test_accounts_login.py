@@ -6,8 +6,8 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from accounts_helpers import PASSWORD, joined
 from argon2 import PasswordHasher, Type, extract_parameters
-from conftest import PASSWORD, joined
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from tests.conftest import make_member

@@ -13,10 +13,10 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from paperstand.config import Settings
+from paperstand.mail import outbox_send
 from paperstand.mail.backends import MemoryBackend, backend_from_url
 from paperstand.mail.models import OutgoingMail
 from paperstand.mail.outbox import enqueue
-from paperstand.mail import outbox_send
 from paperstand.mail.outbox_send import RETRY_DELAYS, OutboxReport, claim, send_outbox
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
