@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from paperstand.accounts.models import Member
 from paperstand.subscriptions.models import Subscriber
 
 
@@ -19,7 +20,10 @@ def link_subscription(session: Session, *, member_id: int, email: str) -> None:
                     .values(member_id=member_id).execution_options(synchronize_session=False))
 
 
-def member_subscription(session: Session, *, member_id: int) -> Subscriber | None:
-    """The subscription linked to a member, or None."""
-    return session.execute(select(Subscriber).where(Subscriber.member_id == member_id)
-                           .order_by(Subscriber.id).limit(1)).scalar_one_or_none()
+def member_subscription(session: Session, *, member: Member) -> Subscriber | None:
+    """The subscription linked to a member, or else the one of their verified address (made after verifying)."""
+    mine = Subscriber.member_id == member.id
+    if member.email_verified_at is not None:
+        mine = or_(mine, and_(Subscriber.member_id.is_(None), Subscriber.email == member.email))
+    return session.execute(select(Subscriber).where(mine).order_by(Subscriber.member_id.is_(None), Subscriber.id)
+                           .limit(1)).scalar_one_or_none()

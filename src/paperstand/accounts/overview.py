@@ -29,7 +29,7 @@ def settings_view(session: Session, *, member_id: int, secret_key: bytes) -> Set
     member = session.get(Member, member_id, populate_existing=True)
     if member is None:
         raise NotFound("no such member")
-    subscription = member_subscription(session, member_id=member_id)
+    subscription = member_subscription(session, member=member)
     url = (f"/preferences/{make_key(secret_key, 'preferences', subscription.id)}"
            if subscription is not None else None)
     return SettingsView(member, live_tokens(session, member_id=member_id), subscription, url)

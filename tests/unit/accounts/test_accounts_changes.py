@@ -149,3 +149,14 @@ def test_settings_link_the_digest_with_its_preferences_key(engine: Engine) -> No
         view = settings_view(s, member_id=ada.id, secret_key=b"secret")
     assert view.subscription is not None and view.subscription.email == "ada@example.org"
     assert view.preferences_url is not None and view.preferences_url.startswith("/preferences/")
+
+
+def test_a_digest_subscribed_after_verifying_shows_too(engine: Engine) -> None:
+    ada = joined(engine, "ada")
+    with Session(engine) as s:
+        assert settings_view(s, member_id=ada.id, secret_key=b"k").subscription is None
+    with Session(engine) as s, s.begin():
+        request_subscription(s, "ada@example.org")  # the settings page's "Subscribe with ..." button
+    with Session(engine) as s:
+        view = settings_view(s, member_id=ada.id, secret_key=b"k")
+    assert view.subscription is not None and view.preferences_url is not None
