@@ -22,6 +22,7 @@ console = Console(stderr=True)
 
 
 def _add_subcommands() -> None:
+    from paperstand.accounts.cli import app as users_app
     from paperstand.backup.cli import backup_command, restore_command
     from paperstand.digests.cli import app as digest_app
     from paperstand.mail.cli import app as mail_app
@@ -30,6 +31,7 @@ def _add_subcommands() -> None:
 
     app.add_typer(digest_app, name="digest")
     app.add_typer(mail_app, name="mail")
+    app.add_typer(users_app, name="users")
     app.command("worker")(worker)
     app.command("embed")(embed)
     app.command("search")(search_command)

@@ -236,6 +236,22 @@ class Settings(BaseSettings):
         "the client (e.g. `127.0.0.1,10.0.0.0/8`). Unset means the connecting address is the client.",
     )
 
+    # --- Accounts -------------------------------------------------------------------------------------
+    login_failures: str = Field(
+        "10 per 5 minutes",
+        description="Failed logins allowed per account and per client address in a moving window (`N per M "
+        "minutes`); the next attempt gets 429 with Retry-After until the oldest failure leaves the window (no "
+        "lasting lockout). Counted in Redis when one is configured; independent of `PAPERSTAND_RATE_LIMITS`.",
+    )
+
+    @field_validator("login_failures")
+    @classmethod
+    def _check_login_failures(cls, value: str) -> str:
+        from paperstand.accounts.throttle import parse_limit
+
+        parse_limit(value)  # a malformed value stops the program at start
+        return value
+
     @field_validator("rate_limits")
     @classmethod
     def _check_rate_limits(cls, value: str) -> str:

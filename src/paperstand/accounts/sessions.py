@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from paperstand.accounts.models import ApiToken, Member, MemberSession
@@ -17,6 +17,8 @@ SESSION_DAYS = 30
 # The longest secret we look up: anything longer is not ours, and hashing it is wasted work.
 MAX_SECRET = 100
 API_TOKEN_PREFIX = "ps_"
+# /settings shows when a token was last used, to this precision: a script calling every second writes once a minute.
+TOKEN_USE_PRECISION = timedelta(minutes=1)
 
 
 def hash_secret(secret: str) -> str:
@@ -69,3 +71,13 @@ def member_for_api_token(session: Session, *, secret: str) -> Member | None:
         select(Member).join(ApiToken, ApiToken.member_id == Member.id)
         .where(ApiToken.token_hash == hash_secret(secret), ApiToken.revoked_at.is_(None))
     ).scalar_one_or_none()
+
+
+def touch_api_token(session: Session, *, secret: str, now: datetime) -> None:
+    """Record that a token was used now, at most once per ``TOKEN_USE_PRECISION`` (the caller commits)."""
+    if not secret or len(secret) > MAX_SECRET:
+        return
+    session.execute(update(ApiToken)
+                    .where(ApiToken.token_hash == hash_secret(secret),
+                           or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOKEN_USE_PRECISION))
+                    .values(last_used_at=now).execution_options(synchronize_session=False))

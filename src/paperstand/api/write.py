@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from paperstand.api import comments
+from paperstand.api import comments, me
 
 router = APIRouter(tags=["write"])
 # Comments: the thread's public GET is here too, or the reads' /api/papers/{paper_id:path} would answer it.
 router.include_router(comments.router)
-
+router.include_router(me.router)

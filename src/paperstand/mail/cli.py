@@ -13,7 +13,8 @@ from paperstand.config import Settings
 from paperstand.db import make_engine, make_sessionmaker, migrate
 from paperstand.mail.feedback import Feedback, apply_feedback, read_report
 
-app = typer.Typer(help="Mail the site receives: complaint and bounce reports.", no_args_is_help=True)
+app = typer.Typer(help="Mail: deliver the outbox now; feed complaint and bounce reports into the suppression list.",
+                  no_args_is_help=True)
 console = Console(stderr=True)
 out = Console()
 
@@ -71,3 +72,18 @@ def _messages(paths: list[Path]) -> Iterator[tuple[Path, bool]]:
             folder = path / sub
             if folder.is_dir():
                 yield from ((f, False) for f in sorted(folder.iterdir()) if f.is_file())
+
+
+@app.command("send")
+def send_command() -> None:
+    """Deliver the queued single messages now (verification, reset, notices), instead of at the next minute.
+
+    The worker's `send_mail` job does this every minute; failures are retried with backoff and given up on
+    after about a day. Example: `paperstand mail send`
+    """
+    from paperstand.mail.outbox_send import send_outbox_now
+
+    report = send_outbox_now(Settings())
+    out.print(f"outbox: {report.line()}", highlight=False, markup=False)
+    if report.failed:
+        raise typer.Exit(1)

@@ -33,6 +33,8 @@ class OutgoingMail(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # A claim lease (like the digest outbox): a crashed sender's rows are due again when it runs out.
     leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Which sender holds the lease: a sender whose lease ran out (taken over by another) records nothing.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # "sent", "failed" (given up), or NULL while pending.

@@ -32,6 +32,9 @@ class Subscriber(Base):
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the last confirmation mail was claimed: one guarded UPDATE of it decides who may send the next.
     opt_in_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The member whose verified address this is (set by ``accounts.digest_link``), so /settings links here.
+    # No ON DELETE action: see migration 0013.
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
 
 
 class OptInToken(Base):

@@ -9,7 +9,7 @@ from fastapi import Request
 from paperstand.accounts.errors import LoginRequired, NotAllowed
 from paperstand.accounts.models import Member
 from paperstand.accounts.roles import allowed
-from paperstand.accounts.sessions import member_for_api_token, member_for_session
+from paperstand.accounts.sessions import member_for_api_token, member_for_session, touch_api_token
 
 # The login cookie; the page cache (``web/cache.py``) never serves or stores a request that carries it.
 SESSION_COOKIE = "ps_session"
@@ -46,6 +46,8 @@ def api_caller(request: Request) -> Member | None:
         member = member_for_api_token(session, secret=secret.strip())
         if member is not None:
             session.expunge(member)
+            touch_api_token(session, secret=secret.strip(), now=datetime.now(UTC))  # "last used" in /settings
+            session.commit()
     return member
 
 

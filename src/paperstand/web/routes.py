@@ -3,18 +3,22 @@
 from fastapi import APIRouter
 
 from paperstand.web import (
-                            arxiv,
-                            comments,
-                            feeds,
-                            hooks,
-                            listing,
-                            moderation,
-                            paper,
-                            preferences,
-                            search,
-                            subscribe,
-                            unsubscribe,
+    arxiv,
+    comments,
+    feeds,
+    hooks,
+    listing,
+    moderation,
+    paper,
+    preferences,
+    search,
+    subscribe,
+    unsubscribe,
 )
+from paperstand.web.account import router as account_router
+from paperstand.web.member_settings import router as settings_router
+from paperstand.web.profile import router as profile_router
+from paperstand.web.recovery import router as recovery_router
 
 router = APIRouter()
 router.include_router(subscribe.router)
@@ -27,5 +31,9 @@ router.include_router(search.router)
 router.include_router(arxiv.router)
 router.include_router(comments.router)  # its POST /papers/{id}/comments precedes the paper page's pattern
 router.include_router(moderation.router)
+router.include_router(account_router)
+router.include_router(recovery_router)
+router.include_router(settings_router)
+router.include_router(profile_router)
 # Last: its ``{paper_id:path}`` pattern would otherwise swallow /papers/date/..., /week/..., /month/...
 router.include_router(paper.router)

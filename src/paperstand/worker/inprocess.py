@@ -29,6 +29,8 @@ log = logging.getLogger("paperstand.worker")
 JOB_NICENESS = 10
 # Job threads: two, so that a long embedding run never holds up a digest that is due.
 JOB_THREADS = 2
+# The longest an idle job thread waits before looking at the queue again (one cheap read of the queue).
+IDLE_POLL_S = 2.0
 
 
 class _ThreadConsumer(Consumer):
@@ -48,12 +50,38 @@ def lower_priority() -> None:
 class InProcessWorker:
     """The running schedule inside a web process; :meth:`stop` ends it."""
 
-    def __init__(self, consumer: Any) -> None:
+    def __init__(self, consumer: Any, tasks: dict[str, Any] | None = None) -> None:
         self.consumer = consumer
+        self.tasks = tasks or {}
 
     def stop(self) -> None:
         """Stop scheduling, and let a running job finish its current step (jobs are resumable)."""
+        global _running
+        if _running is self:
+            _running = None
         self.consumer.stop(graceful=False)
+
+
+# The worker running in this process, if any: what ``nudge`` hands a job to.
+_running: InProcessWorker | None = None
+
+
+def nudge(job: str) -> bool:
+    """Queue a run of ``job`` now, for this process's job threads; False when none run here (the schedule will).
+
+    A request that queued a mail calls this after its commit, so a verification link arrives in seconds, not
+    at the next minute. The run takes the job's usual lock: one already running makes this one a no-op.
+    """
+    worker = _running
+    task = worker.tasks.get(job) if worker is not None else None
+    if task is None:
+        return False
+    try:
+        task()
+    except Exception:  # the queue is unreachable: the scheduled run still comes
+        log.warning("could not queue an immediate %s run", job, exc_info=True)
+        return False
+    return True
 
 
 # Lock files held by this process, by data folder; kept open (and so locked) while it leads that folder.
@@ -91,15 +119,19 @@ def release_jobs(settings: Settings) -> None:
 
 def start_in_process(settings: Settings) -> InProcessWorker:
     """Start the scheduler and job threads in this process; raises ``ValueError`` for a bad queue URL."""
+    global _running
     queue = make_queue(settings)
-    register(queue, settings, jobs=IN_PROCESS_JOBS, before=lower_priority)
+    tasks = register(queue, settings, jobs=IN_PROCESS_JOBS, before=lower_priority)
     # As ``paperstand worker`` does: a lock left by a killed process never expires (SQLite storage has no
     # TTL), so it is cleared on start. At worst a job then overlaps once with another process's run, which
     # is safe: jobs are idempotent and digests go through the outbox, whose claims make a double send impossible.
+    # max_delay: an idle job thread looks at the queue at least every IDLE_POLL_S seconds (huey's default is 10),
+    # so a nudged mail delivery starts within a couple of seconds.
     consumer = _ThreadConsumer(queue, workers=JOB_THREADS, worker_type="thread", periodic=True,
-                               check_worker_health=False, flush_locks=True,
+                               check_worker_health=False, flush_locks=True, max_delay=IDLE_POLL_S,
                                extra_locks=",".join(lock_name(job) for job in SCHEDULE))
     consumer.start()
     log.info("in-process worker: %d scheduled jobs (%s)", len(SCHEDULE), ", ".join(SCHEDULE))
-    return InProcessWorker(consumer)
+    _running = InProcessWorker(consumer, tasks)
+    return _running
 

@@ -69,7 +69,14 @@ def backup_job(settings: Settings) -> str:
     return nightly(settings)
 
 
+def send_mail_job(settings: Settings) -> str:
+    """Deliver the queued single messages (verification, reset, notices) that are due."""
+    from paperstand.mail.outbox_send import send_outbox_now
+
+    return send_outbox_now(settings).line()
+
+
 JOBS: dict[str, Callable[[Settings], str]] = {"harvest": harvest_job, "digests": digests_job, "embed": embed_job,
-                                               "backup": backup_job}
+                                               "backup": backup_job, "send_mail": send_mail_job}
 # What ``paperstand serve`` runs in-process: torch and a GPU stay out of the web process.
 IN_PROCESS_JOBS: dict[str, Callable[[Settings], str]] = {**JOBS, "embed": embed_on_cpu_job}

@@ -40,4 +40,7 @@ SCHEDULE: dict[str, Every] = {
     # Quiet hours, after arXiv's 00:00 UTC announcement and its harvests: one consistent copy a night, the
     # newest PAPERSTAND_BACKUP_KEEP kept (0 turns it off), so a broken disk costs at most a day of writes.
     "backup": Every(minute="41", hour="3", about="back up the database; keep the newest PAPERSTAND_BACKUP_KEEP"),
+    # Verification, reset and notice mails wait in the outbox: every minute bounds the wait when no web
+    # process is there to nudge the job right after the request that queued one (``worker.inprocess.nudge``).
+    "send_mail": Every(minute="*", hour="*", about="deliver queued account and notice mail; retry failures"),
 }
