@@ -8,4 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from paperstand.api import submissions
+
 router = APIRouter(tags=["write"])
+router.include_router(submissions.router)
