@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from arxiv_fake import feed
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from tests.unit.community.arxiv_fake import feed
 
 from paperstand.accounts.models import Member
 from paperstand.community.arxiv_lookup import ArxivUnavailable, read_answer

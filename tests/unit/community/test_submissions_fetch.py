@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from arxiv_fake import arxiv_api, error_feed, feed, recent
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from submission_setup import NOW, TODAY, member, paper_ids, picks, settings
 from tests.conftest import make_member
+from tests.unit.community.arxiv_fake import arxiv_api, error_feed, feed, recent
+from tests.unit.community.submission_setup import NOW, TODAY, member, paper_ids, picks, settings
 from tests.unit.ingest.harvest_server import FakeClock, ReplayServer, allow, closed_port_url, scripted
 
 from paperstand.community.arxiv_lookup import UNREACHABLE, ArxivLookup, ArxivUnavailable, NotOnArxiv

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
-from submission_setup import NOW, TODAY, FakeArxiv, member, paper_ids, picks, settings, store
 from tests.conftest import make_member
+from tests.unit.community.submission_setup import NOW, TODAY, FakeArxiv, member, paper_ids, picks, settings, store
 
 from paperstand.accounts.errors import NotAllowed
 from paperstand.accounts.models import Member
