@@ -90,6 +90,8 @@ def test_a_curator_arranges_the_day_and_everyone_reads_the_log(client: TestClien
     assert "Added" in rows[3] and "Compositional Probes for 2503.00099" in rows[3]
     again = client.get(f"{DAY}/curate", headers=_as(cat)).text
     assert "Off the list" in again and "removed by a curator" in again
+    assert _do(client, cat, "add", paper="2503.00011").status_code == 303  # the "Put back" button
+    assert _curated(client)[-1] == "2503.00011"
 
 
 def test_bad_input_is_answered_on_the_page(client: TestClient, engine: Engine) -> None:
