@@ -67,6 +67,8 @@ def create_submission(body: SubmissionIn, request: Request, settings: SettingsDe
 
     A paper not stored here yet is fetched from arXiv's API by its id.
     """
+    # The token names the member; their rights are the service's to check (``require_api`` would also demand
+    # a verified address, which ``PAPERSTAND_SUBMISSION_REQUIRE_VERIFIED=false`` lets go).
     member = api_caller(request)
     if member is None:
         raise LoginRequired("you need an API token", hint="Send Authorization: Bearer <token>; make one in /settings.")
