@@ -252,6 +252,39 @@ class Settings(BaseSettings):
         parse_limit(value)  # a malformed value stops the program at start
         return value
 
+    # --- Submissions: members put papers on today's list (community/submissions.py) ---
+    arxiv_api_url: str = Field(
+        "https://export.arxiv.org/api/query",
+        description="arXiv API endpoint a submission or a curator's add fetches a paper not yet stored from "
+        "(one paper by id, `PAPERSTAND_ARXIV_DELAY` apart).",
+    )
+    submission_max_age_days: int = Field(
+        7, ge=0,
+        description="Submissions take papers that first appeared on arXiv at most this many days before today.",
+    )
+    submission_daily_limit: int = Field(
+        5, ge=0,
+        description="Papers one member may submit per day (UTC). `0` means no limit.",
+    )
+    submission_no_duplicates: bool = Field(
+        True,
+        description="Refuse a paper that was already featured or submitted on any day (off: only the same day "
+        "is refused).",
+    )
+    submission_require_verified: bool = Field(
+        True,
+        description="Only members with a verified email address may submit (off: unverified members may too; "
+        "banned members never).",
+    )
+    submission_require_claim: bool = Field(
+        False,
+        description="Only members with at least one approved authorship claim may submit.",
+    )
+    submission_no_weekends: bool = Field(
+        False,
+        description="Refuse submissions on Saturdays and Sundays (UTC).",
+    )
+
     @field_validator("rate_limits")
     @classmethod
     def _check_rate_limits(cls, value: str) -> str:

@@ -31,6 +31,9 @@ class Author(_Model):
 class Submitter(_Model):
     """Who put the paper on the daily list."""
 
+    id: str | SkipJsonSchema[None] = Field(None, alias="_id", description=(
+        "The member's id on this site, for papers one of its members submitted; absent for imported "
+        "submitters."))
     fullname: str = Field(description="Display name.")
     user: str | SkipJsonSchema[None] = Field(None, description="User name (what `huggingface_hub` reads).")
     name: str | SkipJsonSchema[None] = Field(None, description="User name again, as the real API sends it.")

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from paperstand.community.tallies import vote_marker
-from paperstand.papers.models import Paper
+from paperstand.papers.models import DailyPick, Paper
 from paperstand.papers.queries import PaperCard
 from paperstand.search.highlight import runs
 
@@ -42,6 +42,15 @@ def user(username: str | None, fullname: str | None) -> Json | None:
     if not username:  # some sources name the submitter without their login
         return {"fullname": fullname, "type": "user"}
     return {"fullname": fullname or username, "user": username, "name": username, "type": "user"}
+
+
+def submitter_of(pick: DailyPick) -> Json | None:
+    """Who put a pick on its day: a member of this site (with ``_id``, their member id), or as imported."""
+    if pick.member_id is None or not pick.submitted_by:
+        return user(pick.submitted_by, pick.submitted_by_name)
+    name = pick.submitted_by
+    return {"_id": str(pick.member_id), "fullname": pick.submitted_by_name or name, "user": name, "name": name,
+            "type": "user"}
 
 
 def _authors(paper: Paper) -> list[Json]:
@@ -76,9 +85,10 @@ def paper_object(card: PaperCard) -> Json:
     # Every paper has a date: without a publication date, the day we first saw it is the closest one.
     out["publishedAt"] = hf_time(paper.published_at or paper.first_seen_at)
     if card.pick is not None:
-        out["submittedOnDailyAt"] = hf_time(card.pick.day)
+        # A local submission says when it was made; an imported pick has only its day.
+        out["submittedOnDailyAt"] = hf_time(card.pick.submitted_at or card.pick.day)
     out["title"] = paper.title
-    submitter = user(card.pick.submitted_by, card.pick.submitted_by_name) if card.pick else None
+    submitter = submitter_of(card.pick) if card.pick else None
     if submitter is not None:
         out["submittedOnDailyBy"] = submitter
     out["summary"] = paper.abstract or ""

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from paperstand.api import comments, me
+from paperstand.api import comments, me, submissions
 
 router = APIRouter(tags=["write"])
 # Comments: the thread's public GET is here too, or the reads' /api/papers/{paper_id:path} would answer it.
 router.include_router(comments.router)
 router.include_router(me.router)
+router.include_router(submissions.router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from datetime import date
 from functools import lru_cache
 
 # New-style ids (0704.0001 … 2607.12345) and old-style ids (hep-th/9901001), optional version.
@@ -48,3 +49,45 @@ def is_arxiv_id(text: str | None) -> bool:
         return False
     match = ARXIV_ID_RE.fullmatch(text)
     return match is not None and match.group("v") is None
+
+
+# What a submission box takes, as its error message names it.
+ACCEPTED_REFERENCES = ("an arXiv id (2503.01234, 2503.01234v2, arXiv:2503.01234 or an old-style id such as "
+                       "hep-th/9901001) or an arxiv.org link (https://arxiv.org/abs/2503.01234, "
+                       "https://arxiv.org/pdf/2503.01234v2.pdf)")
+_ID_TEXT = r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7})(?:v(?P<v>[1-9]\d{0,3}))?"
+_BARE_REF = re.compile(rf"(?:arxiv:\s*)?{_ID_TEXT}", re.IGNORECASE)
+# Only arxiv.org addresses: the id is read out of the link, the link itself is never fetched.
+_LINK_REF = re.compile(rf"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/{_ID_TEXT}(?:\.pdf)?/?"
+                       r"(?:[?#][^\s]*)?", re.IGNORECASE)
+# New-style numbers grew from four digits to five in January 2015 (1501.00001).
+_FIVE_DIGITS_FROM = 1501
+# Old-style ids ran from August 1991 until new-style ones replaced them in April 2007.
+_OLD_STYLE_FROM, _NEW_STYLE_FROM = date(1991, 8, 1), date(2007, 4, 1)
+
+
+def parse_arxiv_reference(text: str) -> tuple[str, int | None] | None:
+    """The (id, version) a person typed or pasted: a bare id, ``arXiv:`` id or arxiv.org link; else ``None``.
+
+    Stricter than ``split_arxiv_id``: the whole text must be one of those forms, and the id must name a
+    real month (``2513.00001`` does not), so that a typo is answered with the accepted forms.
+    """
+    from paperstand.papers.published import id_month  # published.py is pure and imports nothing from here
+
+    text = text.strip()
+    match = _BARE_REF.fullmatch(text) or _LINK_REF.fullmatch(text)
+    if match is None:
+        return None
+    arxiv_id, version = match.group("id"), match.group("v")
+    old_style = "/" in arxiv_id
+    if old_style:
+        # "math.AG/0601001" is arXiv's math/0601001: the subject class was never part of the id.
+        archive, number = arxiv_id.split("/")
+        arxiv_id = f"{archive.split('.')[0].lower()}/{number}"
+    elif (int(arxiv_id[:4]) >= _FIVE_DIGITS_FROM) != (len(arxiv_id) == 10):
+        return None
+    month = id_month(arxiv_id)
+    first, last = (_OLD_STYLE_FROM, _NEW_STYLE_FROM) if old_style else (_NEW_STYLE_FROM, date.max)
+    if month is None or not first <= month < last:
+        return None
+    return arxiv_id, int(version) if version else None

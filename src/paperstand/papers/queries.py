@@ -52,6 +52,10 @@ def _cards(session: Session, rows: list[tuple[Paper, DailyPick | None]]) -> list
     return cards
 
 
+# A pick a moderator hid, or a curator removed, stays in the table (for the logs) but leaves every list.
+_shown = DailyPick.hidden_at.is_(None)
+
+
 def cards_for(session: Session, papers: list[Paper]) -> list[PaperCard]:
     """Cards (with their signals) for papers found some other way, e.g. by search; same order."""
     return _cards(session, [(p, None) for p in papers])
@@ -70,7 +74,7 @@ def featured(session: Session, period: Period | None = None, *, sort: Sort | Pag
     """
     votes = _upvotes().subquery()
     stmt = select(Paper, DailyPick).join(DailyPick, DailyPick.paper_id == Paper.id).outerjoin(
-        votes, votes.c.paper_id == Paper.id)
+        votes, votes.c.paper_id == Paper.id).where(_shown)
     if period is not None:
         stmt = stmt.where(DailyPick.day >= period.start, DailyPick.day < period.end)
     if submitter:
@@ -83,7 +87,7 @@ def featured(session: Session, period: Period | None = None, *, sort: Sort | Pag
 
 def count_featured(session: Session, period: Period | None = None) -> int:
     """How many picks a period holds."""
-    stmt = select(func.count()).select_from(DailyPick)
+    stmt = select(func.count()).select_from(DailyPick).where(_shown)
     if period is not None:
         stmt = stmt.where(DailyPick.day >= period.start, DailyPick.day < period.end)
     return int(session.execute(stmt).scalar_one())
@@ -91,13 +95,13 @@ def count_featured(session: Session, period: Period | None = None) -> int:
 
 def latest_day(session: Session) -> date | None:
     """The most recent day with featured papers."""
-    return session.execute(select(func.max(DailyPick.day))).scalar_one()
+    return session.execute(select(func.max(DailyPick.day)).where(_shown)).scalar_one()
 
 
 def neighbour_days(session: Session, day: date) -> tuple[date | None, date | None]:
     """The nearest earlier and later days that have featured papers."""
-    prev = session.execute(select(func.max(DailyPick.day)).where(DailyPick.day < day)).scalar_one()
-    nxt = session.execute(select(func.min(DailyPick.day)).where(DailyPick.day > day)).scalar_one()
+    prev = session.execute(select(func.max(DailyPick.day)).where(DailyPick.day < day, _shown)).scalar_one()
+    nxt = session.execute(select(func.min(DailyPick.day)).where(DailyPick.day > day, _shown)).scalar_one()
     return prev, nxt
 
 
@@ -118,8 +122,16 @@ def find_paper(session: Session, public_id: str) -> Paper | None:
 
 def paper_card(session: Session, paper: Paper) -> PaperCard:
     """The card of one paper, with its most recent pick if it was ever featured."""
-    pick = session.execute(select(DailyPick).where(DailyPick.paper_id == paper.id)
+    pick = session.execute(select(DailyPick).where(DailyPick.paper_id == paper.id, _shown)
                            .order_by(DailyPick.day.desc()).limit(1)).scalar_one_or_none()
+    return _cards(session, [(paper, pick)])[0]
+
+
+def pick_card(session: Session, pick: DailyPick) -> PaperCard:
+    """The card of a paper as one pick features it (e.g. a submission just accepted)."""
+    paper = session.get(Paper, pick.paper_id)
+    if paper is None:
+        raise LookupError(f"pick {pick.id} names no stored paper")
     return _cards(session, [(paper, pick)])[0]
 
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from paperstand.web import (
     arxiv,
     comments,
+    curate,
     feeds,
     hooks,
     listing,
@@ -12,6 +13,7 @@ from paperstand.web import (
     paper,
     preferences,
     search,
+    submit,
     subscribe,
     unsubscribe,
 )
@@ -35,5 +37,7 @@ router.include_router(account_router)
 router.include_router(recovery_router)
 router.include_router(settings_router)
 router.include_router(profile_router)
+router.include_router(submit.router)
+router.include_router(curate.router)
 # Last: its ``{paper_id:path}`` pattern would otherwise swallow /papers/date/..., /week/..., /month/...
 router.include_router(paper.router)
