@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from claims_fixtures import BASE, NOW, member, store_paper
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from tests.conftest import make_member
@@ -15,6 +18,7 @@ from paperstand.community.claim_links import LinkError, github_repo, project_pag
 from paperstand.community.claims import claim, decide, set_links
 from paperstand.errors import NotFound
 from paperstand.ingest.run import import_file
+from paperstand.papers.links import http_url
 from paperstand.papers.models import ExternalSignal, Paper
 
 DAILY = Path(__file__).parents[2] / "fixtures" / "api" / "daily_small.json"
@@ -172,3 +176,16 @@ def test_reimporting_the_paper_keeps_the_authors_links(engine: Engine) -> None:
         # A paper no author touched still takes Hugging Face's links.
         other = s.scalars(select(Paper).where(Paper.arxiv_id == "2503.00101")).one()
         assert other.links_set_by_author is False
+
+
+@given(st.text(st.characters(exclude_categories=()), max_size=120))
+@settings(max_examples=300, deadline=None)
+def test_any_text_is_a_clean_link_or_a_clear_refusal(typed: str) -> None:
+    for parse, shape in ((github_repo, r"https://github\.com/[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}"),
+                         (project_page, r"https?://[a-z0-9.-]+(:\d+)?([/?#][^\s<>\"`{}|\\^]*)?")):
+        try:
+            stored = parse(typed)
+        except LinkError as exc:
+            assert exc.message and exc.status == 400
+            continue
+        assert stored is None or (re.fullmatch(shape, stored) and http_url(stored) == stored), stored
