@@ -13,6 +13,7 @@ from paperstand.api import examples
 from paperstand.api.markdown import paper_markdown
 from paperstand.api.schemas import DailyItem, PaperDetail, SearchItem
 from paperstand.api.serialize import daily_item, detail, search_item
+from paperstand.community.claims import verified_authors
 from paperstand.deps import SettingsDep, db_session
 from paperstand.errors import BadRequest, NotFound
 from paperstand.papers.periods import BadPeriod, Period, parse_period
@@ -78,7 +79,8 @@ def daily_papers(
     if p * limit > _MAX_OFFSET:  # far past any last page, and past what SQL's OFFSET accepts
         return _json([])
     cards = featured(session, period, sort=sort, submitter=submitter or None, offset=p * limit, limit=limit)
-    return _json([daily_item(card) for card in cards])
+    verified = verified_authors(session, [card.paper.id for card in cards])
+    return _json([daily_item(card, verified.get(card.paper.id)) for card in cards])
 
 
 @router.get("/api/papers/search", tags=["papers"],
@@ -116,7 +118,8 @@ def search_papers(
         raise BadRequest(str(exc)) from None
     cards = cards_for(session, [r.paper for r in page.results])
     stems = match_stems(page.query)
-    return _json([search_item(card, stems) for card in cards],
+    verified = verified_authors(session, [card.paper.id for card in cards])
+    return _json([search_item(card, stems, verified.get(card.paper.id)) for card in cards],
                  headers=page.headers)
 
 
@@ -130,7 +133,7 @@ def paper_detail(paper_id: str, session: Session = Depends(db_session)) -> Respo
     card = find_card(session, paper_id)
     if card is None:
         raise NotFound(f"no paper with id {paper_id!r}")
-    return _json(detail(card))
+    return _json(detail(card, verified_authors(session, [card.paper.id]).get(card.paper.id)))
 
 
 # The API router is included before the page router, so this wins over the HTML /papers/{id}.

@@ -21,10 +21,27 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+class AuthorUser(_Model):
+    """The member a moderator confirmed as this author."""
+
+    id: str = Field(alias="_id", description="The member's id.")
+    avatar_url: str = Field(alias="avatarUrl", description="Picture of the member (a shared default here).")
+    is_pro: bool = Field(alias="isPro", description="Always false here.")
+    fullname: str = Field(description="Display name.")
+    user: str = Field(description="User name (what `huggingface_hub` reads); the profile is at `/u/{user}`.")
+    name: str = Field(description="User name again, as the real API sends it.")
+    type: Literal["user"] = Field(description="Always `user`.")
+
+
 class Author(_Model):
     """One author, in the paper's order."""
 
     name: str = Field(description="The author's name as the paper gives it.")
+    status: Literal["claimed_verified"] | SkipJsonSchema[None] = Field(
+        None, description="`claimed_verified` when a member claimed this name and a moderator confirmed it.")
+    status_last_changed_at: str | SkipJsonSchema[None] = Field(
+        None, alias="statusLastChangedAt", description="When the claim was confirmed. " + TIME)
+    user: AuthorUser | SkipJsonSchema[None] = Field(None, description="The verified member, with `status`.")
     hidden: bool = Field(description="Whether the author hid the paper from their profile (always false here).")
 
 

@@ -8,9 +8,11 @@ when it knows nothing are omitted here too, rather than sent as ``null``.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from paperstand.community.claims import VerifiedAuthor
 from paperstand.community.tallies import vote_marker
 from paperstand.papers.models import DailyPick, Paper
 from paperstand.papers.queries import PaperCard
@@ -53,8 +55,28 @@ def submitter_of(pick: DailyPick) -> Json | None:
             "type": "user"}
 
 
-def _authors(paper: Paper) -> list[Json]:
-    return [{"name": name, "hidden": False} for name in paper.authors or []]
+# Where the real service keeps avatars of its users; ours have none, so all share the default picture.
+AVATAR = "/static/avatar.svg"
+# The real service's status of an author whose account claimed the name and was confirmed.
+CLAIMED_VERIFIED = "claimed_verified"
+
+
+def author_user(author: VerifiedAuthor) -> Json:
+    """The member verified as an author, in the shape of the real service's ``authors[].user``."""
+    return {"_id": str(author.member_id), "avatarUrl": AVATAR, "isPro": False, "fullname": author.display_name,
+            "user": author.name, "name": author.name, "type": "user"}
+
+
+def _authors(paper: Paper, verified: Mapping[int, VerifiedAuthor] | None) -> list[Json]:
+    out: list[Json] = []
+    for i, name in enumerate(paper.authors or []):
+        author: Json = {"name": name}
+        if verified and (who := verified.get(i)) is not None:
+            author.update(status=CLAIMED_VERIFIED, statusLastChangedAt=hf_time(who.verified_at),
+                          user=author_user(who))
+        author["hidden"] = False
+        out.append(author)
+    return out
 
 
 def _optional(paper: Paper, card: PaperCard) -> Json:
@@ -78,10 +100,13 @@ def _optional(paper: Paper, card: PaperCard) -> Json:
     return out
 
 
-def paper_object(card: PaperCard) -> Json:
-    """The inner ``paper`` object (also the whole body of ``GET /api/papers/{id}``, see ``detail``)."""
+def paper_object(card: PaperCard, verified: Mapping[int, VerifiedAuthor] | None = None) -> Json:
+    """The inner ``paper`` object (also the whole body of ``GET /api/papers/{id}``, see ``detail``).
+
+    ``verified``: the paper's verified authors by position (``community.claims.verified_authors``).
+    """
     paper = card.paper
-    out: Json = {"id": paper.public_id, "authors": _authors(paper)}
+    out: Json = {"id": paper.public_id, "authors": _authors(paper, verified)}
     # Every paper has a date: without a publication date, the day we first saw it is the closest one.
     out["publishedAt"] = hf_time(paper.published_at or paper.first_seen_at)
     if card.pick is not None:
@@ -122,9 +147,9 @@ def _top_level_copies(inner: Json) -> Json:
     return {k: inner[k] for k in keys if k in inner}
 
 
-def daily_item(card: PaperCard) -> Json:
+def daily_item(card: PaperCard, verified: Mapping[int, VerifiedAuthor] | None = None) -> Json:
     """One element of ``GET /api/daily_papers``."""
-    inner = paper_object(card)
+    inner = paper_object(card, verified)
     out = _listed(card, inner)
     if "submittedOnDailyBy" in inner:
         out["submittedBy"] = inner["submittedOnDailyBy"]
@@ -133,9 +158,9 @@ def daily_item(card: PaperCard) -> Json:
     return out
 
 
-def search_item(card: PaperCard, stems: frozenset[str]) -> Json:
+def search_item(card: PaperCard, stems: frozenset[str], verified: Mapping[int, VerifiedAuthor] | None = None) -> Json:
     """One element of ``GET /api/papers/search``, with the query's words (``stems``) marked as the real API does."""
-    inner = paper_object(card)
+    inner = paper_object(card, verified)
     out = _listed(card, inner)
     out.update(_top_level_copies(inner))
     out["upvoted"] = False
@@ -145,9 +170,9 @@ def search_item(card: PaperCard, stems: frozenset[str]) -> Json:
     return out
 
 
-def detail(card: PaperCard) -> Json:
+def detail(card: PaperCard, verified: Mapping[int, VerifiedAuthor] | None = None) -> Json:
     """The body of ``GET /api/papers/{id}``: the paper object itself, plus ``numComments``."""
-    out = paper_object(card)
+    out = paper_object(card, verified)
     # The real detail has no comment count; the client then reports 0, so we send the one we know.
     out["numComments"] = comment_total(card)
     return out

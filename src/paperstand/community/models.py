@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from paperstand.db import Base, UTCDateTime
@@ -64,7 +64,10 @@ class AuthorClaim(Base):
 
     __tablename__ = "author_claims"
     __table_args__ = (UniqueConstraint("paper_id", "member_id", name="uq_author_claims_paper_member"),
-                      Index("ix_author_claims_status", "status", "created_at"))
+                      Index("ix_author_claims_status", "status", "created_at"),
+                      # At most one approved member per author position (migration 0018).
+                      Index("uq_author_claims_approved_position", "paper_id", "author_index", unique=True,
+                            sqlite_where=text("status = 'approved'"), postgresql_where=text("status = 'approved'")))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -55,6 +56,8 @@ class Paper(Base):
     pdf_url: Mapped[str | None] = mapped_column(String(512))
     github_repo: Mapped[str | None] = mapped_column(String(512))
     project_page: Mapped[str | None] = mapped_column(String(512))
+    # A verified author set ``github_repo`` and ``project_page`` here: imports no longer overwrite them.
+    links_set_by_author: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     ai_summary: Mapped[str | None] = mapped_column(Text)
     ai_keywords: Mapped[list[str] | None] = mapped_column(JSON)

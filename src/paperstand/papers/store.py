@@ -36,6 +36,9 @@ SOURCE_RANK = {"arxiv-oai": 6, "arxiv-atom": 5, "arxiv-jsonl": 4, "arxiv-rss": 3
 # Fields only Hugging Face supplies: its latest value always wins.
 HF_FIELDS = frozenset({"github_repo", "project_page", "ai_summary", "ai_keywords", "organization",
                        "discussion_id", "thumbnail"})
+# Fields a verified author may set on the paper page (``community.claims.set_links``); once they have,
+# imports leave them as the author set them.
+AUTHOR_FIELDS = frozenset({"github_repo", "project_page"})
 # Every stored field a record can change: a merge that leaves all of them equal changes nothing.
 COMPARED_FIELDS = (*OVERLAY_FIELDS, "arxiv_id", "local_key", "authors", "categories", "latest_version",
                    "versions", "sources")
@@ -89,10 +92,13 @@ def _fills_only(row: dict[str, Any], rec: PaperRecord) -> bool:
 
 
 def merge_record(old: dict[str, Any] | None, rec: PaperRecord) -> dict[str, Any]:
-    """The paper row after applying ``rec`` to ``old`` (``None`` for a new paper). Pure."""
+    """The paper row after applying ``rec`` to ``old`` (``None`` for a new paper). Pure.
+
+    Links a verified author set here (``links_set_by_author``) are never replaced by a record.
+    """
     row: dict[str, Any] = dict(old) if old else {
         "arxiv_id": None, "local_key": None, "authors": [], "categories": [], "versions": [],
-        "sources": [], "latest_version": None, "withdrawn": False,
+        "sources": [], "latest_version": None, "withdrawn": False, "links_set_by_author": False,
         **{f: None for f in OVERLAY_FIELDS if f != "withdrawn"},
     }
     versions = _merge_versions(row["versions"] or [], rec)
@@ -104,8 +110,9 @@ def merge_record(old: dict[str, Any] | None, rec: PaperRecord) -> dict[str, Any]
     values["published_precision"] = rec.published_precision or ("day" if rec.published_at else None)
     before = (row["published_at"], row["published_precision"])
     fills_only = _fills_only(row, rec)
+    kept = AUTHOR_FIELDS if row.get("links_set_by_author") else frozenset()
     for key, value in values.items():
-        if value is None:
+        if value is None or key in kept:
             continue
         if fills_only and key not in HF_FIELDS and row.get(key) not in (None, [], ""):
             continue

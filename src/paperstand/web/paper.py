@@ -8,12 +8,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from paperstand.community.claim_views import authorship
 from paperstand.deps import SettingsDep, db_session
 from paperstand.errors import NotFound
 from paperstand.ingest.record import split_arxiv_id
 from paperstand.papers.bibtex import bibtex
 from paperstand.papers.queries import find_card
 from paperstand.search.service import similar
+from paperstand.web.auth import viewer
 from paperstand.web.comments import comments_section
 from paperstand.web.render import absolute, render
 from paperstand.web.templating import paper_url
@@ -39,6 +41,7 @@ def paper_page(request: Request, paper_id: str, settings: SettingsDep,
     if paper_id != card.paper.public_id:
         return RedirectResponse(paper_url(card.paper), status_code=301)
     return render(request, "paper.html", card=card, paper=card.paper, bibtex=bibtex(card.paper),
+                  authorship=authorship(session, paper=card.paper, member=viewer(request)),
                   canonical=absolute(request, paper_url(card.paper)),
                   similar=similar(session, card.paper.id, settings=settings, limit=SIMILAR_SHOWN),
                   comments=comments_section(request, session, card.paper))

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from paperstand.web import (
     arxiv,
+    claims,
     comments,
     curate,
     feeds,
@@ -39,5 +40,6 @@ router.include_router(settings_router)
 router.include_router(profile_router)
 router.include_router(submit.router)
 router.include_router(curate.router)
+router.include_router(claims.router)  # before ``paper``: /papers/{id}/claim and /links end in fixed words
 # Last: its ``{paper_id:path}`` pattern would otherwise swallow /papers/date/..., /week/..., /month/...
 router.include_router(paper.router)
