@@ -81,7 +81,7 @@ def paper_object(card: PaperCard) -> Json:
     if submitter is not None:
         out["submittedOnDailyBy"] = submitter
     out["summary"] = paper.abstract or ""
-    out["upvotes"] = card.upvotes
+    out["upvotes"] = card.upvotes  # ours plus Hugging Face's: a mirror keeps its numbers
     out["discussionId"] = discussion_id(paper)
     out.update(_optional(paper, card))
     return out

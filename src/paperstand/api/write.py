@@ -8,4 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from paperstand.api import votes
+
 router = APIRouter(tags=["write"])
+router.include_router(votes.router)

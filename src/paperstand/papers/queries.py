@@ -9,6 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
+from paperstand.community.vote_counts import count_column, local_counts, voted_among
 from paperstand.papers.ids import is_local_key, split_arxiv_id
 from paperstand.papers.models import DailyPick, ExternalSignal, Paper
 from paperstand.papers.periods import Period
@@ -18,13 +19,24 @@ Sort = Literal["publishedAt", "trending"]
 
 @dataclass
 class PaperCard:
-    """A paper with what lists show beside it: signals and, when featured, the pick."""
+    """A paper with what lists show beside it: upvotes, signals and, when featured, the pick.
+
+    ``local_upvotes`` are members' votes here; ``hf_upvotes`` the count imported from Hugging Face
+    (``None`` when none was), a separate signal. ``voted``: the viewing member's vote, when one was asked for.
+    """
 
     paper: Paper
-    upvotes: int = 0
+    local_upvotes: int = 0
+    hf_upvotes: int | None = None
     num_comments: int = 0
     github_stars: int | None = None
     pick: DailyPick | None = None
+    voted: bool = False
+
+    @property
+    def upvotes(self) -> int:
+        """Local and Hugging Face upvotes together: what "Top" orders by and the compatible API reports."""
+        return self.local_upvotes + (self.hf_upvotes or 0)
 
 
 def _signals(session: Session, paper_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -37,19 +49,27 @@ def _signals(session: Session, paper_ids: list[int]) -> dict[int, dict[str, int]
     return out
 
 
-def _cards(session: Session, rows: list[tuple[Paper, DailyPick | None]]) -> list[PaperCard]:
-    signals = _signals(session, [p.id for p, _ in rows])
+def _cards(session: Session, rows: list[tuple[Paper, DailyPick | None]],
+           member_id: int | None = None) -> list[PaperCard]:
+    """Cards for ``rows``: a query for the signals and one for the votes, whatever the number of papers."""
+    ids = [p.id for p, _ in rows]
+    signals, votes = _signals(session, ids), local_counts(session, ids)
+    voted = voted_among(session, member_id=member_id, paper_ids=ids) if member_id is not None else set()
     cards = []
     for paper, pick in rows:
         sig = signals.get(paper.id, {})
-        cards.append(PaperCard(paper, upvotes=sig.get("hf_upvotes", 0), num_comments=sig.get("hf_comments", 0),
-                               github_stars=sig.get("github_stars"), pick=pick))
+        cards.append(PaperCard(paper, local_upvotes=votes.get(paper.id, 0), hf_upvotes=sig.get("hf_upvotes"),
+                               num_comments=sig.get("hf_comments", 0), github_stars=sig.get("github_stars"),
+                               pick=pick, voted=paper.id in voted))
     return cards
 
 
-def cards_for(session: Session, papers: list[Paper]) -> list[PaperCard]:
-    """Cards (with their signals) for papers found some other way, e.g. by search; same order."""
-    return _cards(session, [(p, None) for p in papers])
+def cards_for(session: Session, papers: list[Paper], *, member_id: int | None = None) -> list[PaperCard]:
+    """Cards (with their signals and votes) for papers found some other way, e.g. by search; same order.
+
+    ``member_id``: the viewing member, whose own votes the cards then mark (``voted``).
+    """
+    return _cards(session, [(p, None) for p in papers], member_id)
 
 
 def _upvotes() -> Select[int, int]:
@@ -57,11 +77,13 @@ def _upvotes() -> Select[int, int]:
 
 
 def featured(session: Session, period: Period | None = None, *, sort: Sort | PageSort = "publishedAt",
-             submitter: str | None = None, offset: int = 0, limit: int = 50) -> list[PaperCard]:
+             submitter: str | None = None, offset: int = 0, limit: int = 50,
+             member_id: int | None = None) -> list[PaperCard]:
     """Papers featured in a period (all periods when ``None``), in the order ``sort`` names.
 
     ``publishedAt`` (the API's name) and ``curated`` keep each day's curated order, newest day first;
-    ``trending`` and ``top`` put the most upvoted first; ``new`` the most recently published on arXiv.
+    ``trending`` and ``top`` put the most upvoted first (local and Hugging Face upvotes together);
+    ``new`` the most recently published on arXiv. ``member_id``: whose votes the cards mark.
     """
     votes = _upvotes().subquery()
     stmt = select(Paper, DailyPick).join(DailyPick, DailyPick.paper_id == Paper.id).outerjoin(
@@ -70,10 +92,10 @@ def featured(session: Session, period: Period | None = None, *, sort: Sort | Pag
         stmt = stmt.where(DailyPick.day >= period.start, DailyPick.day < period.end)
     if submitter:
         stmt = stmt.where(DailyPick.submitted_by == submitter)
-    order = [*_sort_keys(sort, func.coalesce(votes.c.value, 0)), DailyPick.day.desc(), DailyPick.position,
-             DailyPick.id]
+    order = [*_sort_keys(sort, func.coalesce(votes.c.value, 0) + count_column()), DailyPick.day.desc(),
+             DailyPick.position, DailyPick.id]
     rows = session.execute(stmt.order_by(*order).offset(offset).limit(limit)).all()
-    return _cards(session, list(rows))
+    return _cards(session, list(rows), member_id)
 
 
 def count_featured(session: Session, period: Period | None = None) -> int:
@@ -111,11 +133,11 @@ def find_paper(session: Session, public_id: str) -> Paper | None:
     return session.execute(select(Paper).where(Paper.arxiv_id == parsed[0])).scalar_one_or_none()
 
 
-def paper_card(session: Session, paper: Paper) -> PaperCard:
-    """The card of one paper, with its most recent pick if it was ever featured."""
+def paper_card(session: Session, paper: Paper, *, member_id: int | None = None) -> PaperCard:
+    """The card of one paper, with its most recent pick if it was ever featured (and ``member_id``'s vote)."""
     pick = session.execute(select(DailyPick).where(DailyPick.paper_id == paper.id)
                            .order_by(DailyPick.day.desc()).limit(1)).scalar_one_or_none()
-    return _cards(session, [(paper, pick)])[0]
+    return _cards(session, [(paper, pick)], member_id)[0]
 
 
 @dataclass
@@ -138,9 +160,10 @@ class PeriodPage:
 
 
 def period_page(session: Session, period: Period, *, page: int = 1, per_page: int = 50,
-                sort: PageSort = "top") -> PeriodPage:
+                sort: PageSort = "top", member_id: int | None = None) -> PeriodPage:
     """Page ``page`` (1-based) of a period's featured papers, with the featured days just before and after."""
-    cards = featured(session, period, sort=sort, offset=(page - 1) * per_page, limit=per_page)
+    cards = featured(session, period, sort=sort, offset=(page - 1) * per_page, limit=per_page,
+                     member_id=member_id)
     prev_day, _ = neighbour_days(session, period.start)
     # ``end`` is exclusive: the last day inside the period is the day before it.
     _, next_day = neighbour_days(session, period.end - timedelta(days=1))
@@ -163,7 +186,7 @@ def _sort_keys(sort: Sort | PageSort, upvotes: ColumnElement[int]) -> list[Colum
     return []
 
 
-def find_card(session: Session, public_id: str) -> PaperCard | None:
-    """The card (paper, signals, latest pick) of the paper an id names, or ``None``."""
+def find_card(session: Session, public_id: str, *, member_id: int | None = None) -> PaperCard | None:
+    """The card (paper, signals, votes, latest pick) of the paper an id names, or ``None``."""
     paper = find_paper(session, public_id)
-    return paper_card(session, paper) if paper is not None else None
+    return paper_card(session, paper, member_id=member_id) if paper is not None else None
