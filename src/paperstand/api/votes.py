@@ -15,6 +15,8 @@ from paperstand.community.votes import VoteState, unvote, upvote
 from paperstand.deps import db_session
 from paperstand.web.auth import require_api
 
+# Sessions here are closed when the handler returns (``scope="function"``), not after the answer is sent:
+# a vote needs its connection only for its own transaction, and under load every pooled connection counts.
 router = APIRouter(tags=["write"])
 
 
@@ -50,7 +52,7 @@ def _answer(state: VoteState) -> Response:
 # ``:path`` because old-style arXiv ids contain a slash (hep-th/9901001).
 @router.post("/api/papers/{paper_id:path}/upvote", responses=_RESPONSES, response_class=Response,
              summary="Upvote a paper")
-def upvote_paper(request: Request, paper_id: str, session: Session = Depends(db_session)) -> Response:
+def upvote_paper(request: Request, paper_id: str, session: Session = Depends(db_session, scope="function")) -> Response:
     """Upvote a paper as the token's member (`Authorization: Bearer <token>`); upvoting again changes nothing."""
     member = require_api(request, "vote")
     return _answer(upvote(session, public_id=paper_id, member_id=member.id, now=datetime.now(UTC)))
@@ -58,7 +60,7 @@ def upvote_paper(request: Request, paper_id: str, session: Session = Depends(db_
 
 @router.delete("/api/papers/{paper_id:path}/upvote", responses=_RESPONSES, response_class=Response,
                summary="Take back an upvote")
-def unvote_paper(request: Request, paper_id: str, session: Session = Depends(db_session)) -> Response:
+def unvote_paper(request: Request, paper_id: str, session: Session = Depends(db_session, scope="function")) -> Response:
     """Take back the token's member's upvote; taking back one that is not there changes nothing."""
     member = require_api(request, "vote")
     return _answer(unvote(session, public_id=paper_id, member_id=member.id, now=datetime.now(UTC)))

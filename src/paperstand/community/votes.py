@@ -16,16 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, Executable, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from paperstand.community.models import Vote
-from paperstand.community.vote_counts import count_of
-from paperstand.dialect import insert_or_ignore
+from paperstand.dialect import dialect_name, insert_or_ignore
 from paperstand.errors import BadRequest, NotFound
-from paperstand.papers.models import ExternalSignal, Paper
-from paperstand.papers.queries import find_paper
+from paperstand.papers.models import ExternalSignal
+from paperstand.papers.queries import PaperRef, find_paper_ref
 from paperstand.ranking.service import refresh_paper
 
 Action = Literal["up", "down", "toggle"]
@@ -39,7 +38,7 @@ MAX_ID = 100
 class VoteState:
     """A paper's upvotes right after a member's vote: ours, Hugging Face's, and whether they voted."""
 
-    paper: Paper
+    paper: PaperRef
     local: int
     voted: bool
     hf: int | None = None
@@ -94,21 +93,36 @@ def vote_state(session: Session, *, public_id: str, member_id: int | None) -> Vo
     paper = _paper(session, public_id)
     voted = member_id is not None and session.execute(
         select(Vote.id).where(Vote.paper_id == paper.id, Vote.member_id == member_id)).first() is not None
-    return VoteState(paper, count_of(session, paper.id), voted, _hf_upvotes(session, paper.id))
+    local, hf = _counts(session, paper.id)
+    return VoteState(paper, local, voted, hf)
 
 
-def _paper(session: Session, public_id: str) -> Paper:
+def _paper(session: Session, public_id: str) -> PaperRef:
     """The paper an id names, or NotFound (hostile or overlong ids included)."""
-    paper = find_paper(session, public_id) if 0 < len(public_id) <= MAX_ID else None
+    paper = find_paper_ref(session, public_id) if 0 < len(public_id) <= MAX_ID else None
     if paper is None:
         raise NotFound(f"votes: no paper with id {public_id[:MAX_ID]!r} is stored here")
     return paper
 
 
+# Each vote runs a handful of one-row statements, so building them is a real part of its cost: they are
+# built once, with bound parameters, and run on the session's Connection as Core statements (the ORM's
+# bulk-insert path and object bookkeeping would cost more than the statements themselves).
+_DELETE = delete(Vote).where(Vote.paper_id == bindparam("paper_id"), Vote.member_id == bindparam("member_id"))
+_COUNTS = select(
+    select(func.count()).select_from(Vote).where(Vote.paper_id == bindparam("paper_id")).scalar_subquery(),
+    select(ExternalSignal.value).where(ExternalSignal.paper_id == bindparam("paper_id"),
+                                       ExternalSignal.name == "hf_upvotes").scalar_subquery())
+_INSERTS: dict[str, Executable] = {}
+
+
 def _insert(session: Session, paper_id: int, member_id: int, now: datetime) -> None:
-    stmt = insert_or_ignore(session, Vote, keys=("paper_id", "member_id"))
+    name = dialect_name(session)
+    if name not in _INSERTS:
+        _INSERTS[name] = insert_or_ignore(session, Vote, keys=("paper_id", "member_id"))
+    stmt = _INSERTS[name]
     try:
-        session.execute(stmt, [{"paper_id": paper_id, "member_id": member_id, "created_at": now}])
+        session.connection().execute(stmt, {"paper_id": paper_id, "member_id": member_id, "created_at": now})
     except IntegrityError:
         # A foreign key: the paper was merged away (or the member removed) since it was looked up.
         session.rollback()
@@ -116,18 +130,19 @@ def _insert(session: Session, paper_id: int, member_id: int, now: datetime) -> N
 
 
 def _delete(session: Session, paper_id: int, member_id: int) -> int:
-    result = session.execute(delete(Vote).where(Vote.paper_id == paper_id, Vote.member_id == member_id))
+    result = session.connection().execute(_DELETE, {"paper_id": paper_id, "member_id": member_id})
     return int(cast(CursorResult[Any], result).rowcount)
 
 
-def _finish(session: Session, paper: Paper, now: datetime, *, voted: bool) -> VoteState:
+def _finish(session: Session, paper: PaperRef, now: datetime, *, voted: bool) -> VoteState:
     """Refresh the paper's stored score, count, commit: the count is the one this commit leaves."""
     refresh_paper(session, paper_id=paper.id, now=now)
-    local, hf = count_of(session, paper.id), _hf_upvotes(session, paper.id)
+    local, hf = _counts(session, paper.id)
     session.commit()
     return VoteState(paper, local, voted, hf)
 
 
-def _hf_upvotes(session: Session, paper_id: int) -> int | None:
-    return session.execute(select(ExternalSignal.value).where(
-        ExternalSignal.paper_id == paper_id, ExternalSignal.name == "hf_upvotes")).scalar_one_or_none()
+def _counts(session: Session, paper_id: int) -> tuple[int, int | None]:
+    """The paper's local upvotes and its imported Hugging Face count (``None`` if none), in one query."""
+    row = session.connection().execute(_COUNTS, {"paper_id": paper_id}).one()
+    return int(row[0]), row[1]

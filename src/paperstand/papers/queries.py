@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from paperstand.community.vote_counts import count_column, local_counts, voted_among
@@ -123,14 +123,50 @@ def count_papers(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(Paper)).scalar_one())
 
 
+def _key(public_id: str) -> tuple[bool, str] | None:
+    """What an id names a paper by: (True, local key) or (False, arXiv id without version); None if neither."""
+    if is_local_key(public_id):
+        return True, public_id
+    parsed = split_arxiv_id(public_id)
+    return (False, parsed[0]) if parsed is not None else None
+
+
 def find_paper(session: Session, public_id: str) -> Paper | None:
     """A paper by arXiv id (with or without version, or an abs URL) or by local key."""
-    if is_local_key(public_id):
-        return session.execute(select(Paper).where(Paper.local_key == public_id)).scalar_one_or_none()
-    parsed = split_arxiv_id(public_id)
-    if parsed is None:
+    key = _key(public_id)
+    if key is None:
         return None
-    return session.execute(select(Paper).where(Paper.arxiv_id == parsed[0])).scalar_one_or_none()
+    column = Paper.local_key if key[0] else Paper.arxiv_id
+    return session.execute(select(Paper).where(column == key[1])).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class PaperRef:
+    """Just enough of a paper to act on it and link to it, read without loading the whole row."""
+
+    id: int
+    arxiv_id: str | None
+    local_key: str | None
+    pdf_url: str | None
+
+    @property
+    def public_id(self) -> str:
+        """The id used in URLs and the API, as ``Paper.public_id``."""
+        return self.arxiv_id or self.local_key or str(self.id)
+
+
+# Built once: a vote looks its paper up on every request, and building the statement costs more than running it.
+_REF = select(Paper.id, Paper.arxiv_id, Paper.local_key, Paper.pdf_url)
+_REF_BY = {True: _REF.where(Paper.local_key == bindparam("key")), False: _REF.where(Paper.arxiv_id == bindparam("key"))}
+
+
+def find_paper_ref(session: Session, public_id: str) -> PaperRef | None:
+    """``find_paper``'s paper as a ``PaperRef``: for writes (a vote) that need its id and its address only."""
+    key = _key(public_id)
+    if key is None:
+        return None
+    row = session.connection().execute(_REF_BY[key[0]], {"key": key[1]}).first()
+    return PaperRef(*row) if row is not None else None
 
 
 def paper_card(session: Session, paper: Paper, *, member_id: int | None = None) -> PaperCard:

@@ -16,6 +16,8 @@ from paperstand.papers.links import paper_path
 from paperstand.web.auth import require, viewer
 from paperstand.web.csrf import check_csrf
 
+# Sessions here are closed when the handler returns (``scope="function"``), not after the answer is sent:
+# a vote needs its connection only for its own transaction, and under load every pooled connection counts.
 router = APIRouter(include_in_schema=False)
 
 # The longest page address a form may ask to go back to (listing URLs with a sort and a page are ~60).
@@ -46,7 +48,7 @@ def back_to(target: str, state: VoteState) -> str:
 def vote(request: Request, paper_id: str, csrf: Annotated[str, Form(max_length=200)] = "",
          action: Annotated[str, Form(max_length=10)] = "toggle",
          next_page: Annotated[str, Form(alias="next", max_length=2000)] = "",
-         session: Session = Depends(db_session)) -> Response:
+         session: Session = Depends(db_session, scope="function")) -> Response:
     """Upvote (``action=up``), take it back (``down``) or flip it (``toggle``), then go back to ``next``.
 
     With ``Accept: application/json`` (the page's script) the answer is ``{upvotes, local, voted}`` instead.
