@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 # Before the import: the client reads its settings once. Nothing here talks to huggingface.co (every
@@ -16,7 +17,8 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 from huggingface_hub import HfApi  # noqa: E402
 from huggingface_hub.errors import HfHubHTTPError  # noqa: E402
 
-from conftest import LiveServer  # noqa: E402
+from conftest import LiveServer, make_member  # noqa: E402
+from paperstand.db import make_engine  # noqa: E402
 
 DAILY = Path(__file__).parents[1] / "fixtures" / "api" / "daily_small.json"
 WEEK_11 = ["2503.00201", "hep-th/9901001", "2503.00101", "2503.00102", "2503.00103"]
@@ -126,3 +128,16 @@ def test_real_daily_papers_round_trip(live_server: LiveServer, real: Path, name:
                 "submitter": p.submitted_by.username if p.submitted_by else None}
                for p in api.list_daily_papers(date=day, limit=100)]
         assert got == expected, day
+
+
+def test_local_upvotes_add_to_hugging_faces(live_server: LiveServer) -> None:
+    """A member's vote here shows in the client's ``upvotes``: Hugging Face's 7 plus ours."""
+    api = _api(live_server)
+    engine = make_engine(live_server.db_url)
+    ada = make_member(engine, "ada")
+    engine.dispose()
+    answer = httpx.post(f"{live_server.url}/api/papers/2503.00201/upvote", headers=ada.bearer, timeout=30)
+    assert answer.json() == {"upvotes": 8, "local": 1, "voted": True}
+    assert api.paper_info("2503.00201").upvotes == 8
+    [listed] = [p for p in api.list_daily_papers(date="2025-03-11") if p.id == "2503.00201"]
+    assert listed.upvotes == 8

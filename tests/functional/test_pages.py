@@ -108,7 +108,8 @@ def test_day_card_shows_signals_code_category_and_submitter(loaded: TestClient) 
     html = loaded.get("/papers/date/2025-03-11").text
     card = html[html.index('id="paper-2503.04444"'):]
     card = card[:card.index("</article>")]
-    assert "▲</span> 42" in card and "3 comments" in card
+    # No member voted yet; Hugging Face's 42 are shown beside, as theirs.
+    assert "▲</span> 0" in card and "· 42 on Hugging Face" in card and "3 comments" in card
     assert 'href="https://github.com/example/sheep-counter"' in card and "example/sheep-counter" in card
     assert "★ 1234" in card and "cs.CV" in card and "Submitted by AK" in card
     lantern = html[html.index('id="paper-2503.01234"'):]
@@ -213,7 +214,7 @@ def test_paper_page_shows_everything_stored(loaded: TestClient) -> None:
 
 def test_paper_page_shows_hf_signals_code_and_ai_summary(loaded: TestClient) -> None:
     html = loaded.get("/papers/2503.04444").text
-    assert "▲</span> 42" in html and "3 comments" in html
+    assert "▲</span> 0" in html and "· 42 on Hugging Face" in html and "3 comments" in html
     assert "Code: example/sheep-counter ★ 1234" in html and 'href="https://sheep.example.org"' in html
     assert "A transformer counts sheep from the air." in html and "<li>aerial imagery</li>" in html
     assert "Featured on" in html and "by AK" in html

@@ -80,7 +80,9 @@ class PaperObject(_Model):
     submitted_on_daily_by: Submitter | SkipJsonSchema[None] = Field(
         None, alias="submittedOnDailyBy", description="Who featured it, when known.")
     summary: str = Field(description="The abstract (empty when none is stored).")
-    upvotes: int = Field(description="Upvotes on Hugging Face, as last imported (0 when unknown).")
+    upvotes: int = Field(description=(
+        "Upvotes by members here plus those on Hugging Face as last imported, so a mirror of Hugging Face "
+        "keeps its numbers."))
     discussion_id: str = Field(alias="discussionId", description=(
         "Hugging Face's discussion id when imported, else a stable id in its shape."))
     project_page: str | SkipJsonSchema[None] = Field(None, alias="projectPage", description="Project page URL.")

@@ -119,7 +119,7 @@ def paper_object(card: PaperCard, verified: Mapping[int, VerifiedAuthor] | None 
     out["summary"] = paper.abstract or ""
     # Hugging Face's upvotes plus ours, counted when the answer is sent (``community/tallies``), so a mirror
     # of Hugging Face keeps its numbers and a cached answer still shows a vote cast a moment ago.
-    out["upvotes"] = vote_marker(paper.id, card.upvotes)
+    out["upvotes"] = vote_marker(paper.id, card.hf_upvotes or 0)
     out["discussionId"] = discussion_id(paper)
     out.update(_optional(paper, card))
     return out

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from paperstand.api import comments, me, submissions
+from paperstand.api import comments, me, submissions, votes
 
 router = APIRouter(tags=["write"])
 # Comments: the thread's public GET is here too, or the reads' /api/papers/{paper_id:path} would answer it.
 router.include_router(comments.router)
 router.include_router(me.router)
 router.include_router(submissions.router)
+router.include_router(votes.router)

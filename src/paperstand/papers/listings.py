@@ -60,12 +60,12 @@ def _in(session: Session, period: Period, category: str | None) -> list[ColumnEl
 
 
 def arxiv_papers(session: Session, period: Period, *, category: str | None = None, offset: int = 0,
-                 limit: int = 50) -> list[PaperCard]:
+                 limit: int = 50, member_id: int | None = None) -> list[PaperCard]:
     """Papers first published on arXiv in ``period`` (a day or month), newest first, ties by arXiv id."""
     stmt = (select(Paper).where(*_in(session, period, category))
             .order_by(Paper.published_at.desc(), Paper.arxiv_id.desc(), Paper.id.desc())
             .offset(offset).limit(limit))
-    return cards_for(session, list(session.execute(stmt).scalars()))
+    return cards_for(session, list(session.execute(stmt).scalars()), member_id=member_id)
 
 
 def count_arxiv_papers(session: Session, period: Period, *, category: str | None = None) -> int:
@@ -90,13 +90,16 @@ def _neighbour(session: Session, period: Period, category: str | None, later: bo
 
 
 def arxiv_page(session: Session, period: Period, *, category: str | None = None, page: int = 1,
-               per_page: int = 50) -> ArxivPage:
-    """Page ``page`` (1-based) of a day's or month's arXiv papers, with the total and the nearest periods."""
+               per_page: int = 50, member_id: int | None = None) -> ArxivPage:
+    """Page ``page`` (1-based) of a day's or month's arXiv papers, with the total and the nearest periods.
+
+    ``member_id``: the viewing member, whose votes the cards mark.
+    """
     total = count_arxiv_papers(session, period, category=category)
     # A page past the end reads no rows (the caller answers it with a 404).
     in_range = (page - 1) * per_page < total
     cards = arxiv_papers(session, period, category=category, offset=(page - 1) * per_page,
-                         limit=per_page) if in_range else []
+                         limit=per_page, member_id=member_id) if in_range else []
     return ArxivPage(period, category, cards, total, page, per_page,
                      _neighbour(session, period, category, later=False),
                      _neighbour(session, period, category, later=True))

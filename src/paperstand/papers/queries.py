@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from paperstand.community.counts import comment_counts
+from paperstand.community.vote_counts import count_column, local_counts, voted_among
 from paperstand.papers.ids import is_local_key, split_arxiv_id
 from paperstand.papers.models import DailyPick, ExternalSignal, Paper
 from paperstand.papers.periods import Period
@@ -19,15 +20,26 @@ Sort = Literal["publishedAt", "trending"]
 
 @dataclass
 class PaperCard:
-    """A paper with what lists show beside it: signals and, when featured, the pick."""
+    """A paper with what lists show beside it: upvotes, signals and, when featured, the pick.
+
+    ``local_upvotes`` are members' votes here; ``hf_upvotes`` the count imported from Hugging Face
+    (``None`` when none was), a separate signal. ``voted``: the viewing member's vote, when one was asked for.
+    """
 
     paper: Paper
-    upvotes: int = 0
+    local_upvotes: int = 0
+    hf_upvotes: int | None = None
     # Comments on Hugging Face, as last imported; ``local_comments`` are the visible ones posted here.
     num_comments: int = 0
     github_stars: int | None = None
     pick: DailyPick | None = None
+    voted: bool = False
     local_comments: int = 0
+
+    @property
+    def upvotes(self) -> int:
+        """Local and Hugging Face upvotes together: what "Top" orders by and the compatible API reports."""
+        return self.local_upvotes + (self.hf_upvotes or 0)
 
 
 def _signals(session: Session, paper_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -40,15 +52,18 @@ def _signals(session: Session, paper_ids: list[int]) -> dict[int, dict[str, int]
     return out
 
 
-def _cards(session: Session, rows: list[tuple[Paper, DailyPick | None]]) -> list[PaperCard]:
-    signals = _signals(session, [p.id for p, _ in rows])
-    local = comment_counts(session, [p.id for p, _ in rows])
+def _cards(session: Session, rows: list[tuple[Paper, DailyPick | None]],
+           member_id: int | None = None) -> list[PaperCard]:
+    """Cards for ``rows``: one query each for the signals, the votes and the comments, whatever their number."""
+    ids = [p.id for p, _ in rows]
+    signals, votes, comments = _signals(session, ids), local_counts(session, ids), comment_counts(session, ids)
+    voted = voted_among(session, member_id=member_id, paper_ids=ids) if member_id is not None else set()
     cards = []
     for paper, pick in rows:
         sig = signals.get(paper.id, {})
-        cards.append(PaperCard(paper, upvotes=sig.get("hf_upvotes", 0), num_comments=sig.get("hf_comments", 0),
-                               github_stars=sig.get("github_stars"), pick=pick,
-                               local_comments=local.get(paper.id, 0)))
+        cards.append(PaperCard(paper, local_upvotes=votes.get(paper.id, 0), hf_upvotes=sig.get("hf_upvotes"),
+                               num_comments=sig.get("hf_comments", 0), github_stars=sig.get("github_stars"),
+                               pick=pick, voted=paper.id in voted, local_comments=comments.get(paper.id, 0)))
     return cards
 
 
@@ -56,9 +71,12 @@ def _cards(session: Session, rows: list[tuple[Paper, DailyPick | None]]) -> list
 _shown = DailyPick.hidden_at.is_(None)
 
 
-def cards_for(session: Session, papers: list[Paper]) -> list[PaperCard]:
-    """Cards (with their signals) for papers found some other way, e.g. by search; same order."""
-    return _cards(session, [(p, None) for p in papers])
+def cards_for(session: Session, papers: list[Paper], *, member_id: int | None = None) -> list[PaperCard]:
+    """Cards (with their signals and votes) for papers found some other way, e.g. by search; same order.
+
+    ``member_id``: the viewing member, whose own votes the cards then mark (``voted``).
+    """
+    return _cards(session, [(p, None) for p in papers], member_id)
 
 
 def _upvotes() -> Select[int, int]:
@@ -66,11 +84,13 @@ def _upvotes() -> Select[int, int]:
 
 
 def featured(session: Session, period: Period | None = None, *, sort: Sort | PageSort = "publishedAt",
-             submitter: str | None = None, offset: int = 0, limit: int = 50) -> list[PaperCard]:
+             submitter: str | None = None, offset: int = 0, limit: int = 50,
+             member_id: int | None = None) -> list[PaperCard]:
     """Papers featured in a period (all periods when ``None``), in the order ``sort`` names.
 
     ``publishedAt`` (the API's name) and ``curated`` keep each day's curated order, newest day first;
-    ``trending`` and ``top`` put the most upvoted first; ``new`` the most recently published on arXiv.
+    ``trending`` and ``top`` put the most upvoted first (local and Hugging Face upvotes together);
+    ``new`` the most recently published on arXiv. ``member_id``: whose votes the cards mark.
     """
     votes = _upvotes().subquery()
     stmt = select(Paper, DailyPick).join(DailyPick, DailyPick.paper_id == Paper.id).outerjoin(
@@ -79,10 +99,10 @@ def featured(session: Session, period: Period | None = None, *, sort: Sort | Pag
         stmt = stmt.where(DailyPick.day >= period.start, DailyPick.day < period.end)
     if submitter:
         stmt = stmt.where(DailyPick.submitted_by == submitter)
-    order = [*_sort_keys(sort, func.coalesce(votes.c.value, 0)), DailyPick.day.desc(), DailyPick.position,
-             DailyPick.id]
+    order = [*_sort_keys(sort, func.coalesce(votes.c.value, 0) + count_column()), DailyPick.day.desc(),
+             DailyPick.position, DailyPick.id]
     rows = session.execute(stmt.order_by(*order).offset(offset).limit(limit)).all()
-    return _cards(session, list(rows))
+    return _cards(session, list(rows), member_id)
 
 
 def count_featured(session: Session, period: Period | None = None) -> int:
@@ -110,21 +130,57 @@ def count_papers(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(Paper)).scalar_one())
 
 
+def _key(public_id: str) -> tuple[bool, str] | None:
+    """What an id names a paper by: (True, local key) or (False, arXiv id without version); None if neither."""
+    if is_local_key(public_id):
+        return True, public_id
+    parsed = split_arxiv_id(public_id)
+    return (False, parsed[0]) if parsed is not None else None
+
+
 def find_paper(session: Session, public_id: str) -> Paper | None:
     """A paper by arXiv id (with or without version, or an abs URL) or by local key."""
-    if is_local_key(public_id):
-        return session.execute(select(Paper).where(Paper.local_key == public_id)).scalar_one_or_none()
-    parsed = split_arxiv_id(public_id)
-    if parsed is None:
+    key = _key(public_id)
+    if key is None:
         return None
-    return session.execute(select(Paper).where(Paper.arxiv_id == parsed[0])).scalar_one_or_none()
+    column = Paper.local_key if key[0] else Paper.arxiv_id
+    return session.execute(select(Paper).where(column == key[1])).scalar_one_or_none()
 
 
-def paper_card(session: Session, paper: Paper) -> PaperCard:
-    """The card of one paper, with its most recent pick if it was ever featured."""
+@dataclass(frozen=True)
+class PaperRef:
+    """Just enough of a paper to act on it and link to it, read without loading the whole row."""
+
+    id: int
+    arxiv_id: str | None
+    local_key: str | None
+    pdf_url: str | None
+
+    @property
+    def public_id(self) -> str:
+        """The id used in URLs and the API, as ``Paper.public_id``."""
+        return self.arxiv_id or self.local_key or str(self.id)
+
+
+# Built once: a vote looks its paper up on every request, and building the statement costs more than running it.
+_REF = select(Paper.id, Paper.arxiv_id, Paper.local_key, Paper.pdf_url)
+_REF_BY = {True: _REF.where(Paper.local_key == bindparam("key")), False: _REF.where(Paper.arxiv_id == bindparam("key"))}
+
+
+def find_paper_ref(session: Session, public_id: str) -> PaperRef | None:
+    """``find_paper``'s paper as a ``PaperRef``: for writes (a vote) that need its id and its address only."""
+    key = _key(public_id)
+    if key is None:
+        return None
+    row = session.connection().execute(_REF_BY[key[0]], {"key": key[1]}).first()
+    return PaperRef(*row) if row is not None else None
+
+
+def paper_card(session: Session, paper: Paper, *, member_id: int | None = None) -> PaperCard:
+    """The card of one paper, with its most recent pick if it was ever featured (and ``member_id``'s vote)."""
     pick = session.execute(select(DailyPick).where(DailyPick.paper_id == paper.id, _shown)
                            .order_by(DailyPick.day.desc()).limit(1)).scalar_one_or_none()
-    return _cards(session, [(paper, pick)])[0]
+    return _cards(session, [(paper, pick)], member_id)[0]
 
 
 def pick_card(session: Session, pick: DailyPick) -> PaperCard:
@@ -155,9 +211,10 @@ class PeriodPage:
 
 
 def period_page(session: Session, period: Period, *, page: int = 1, per_page: int = 50,
-                sort: PageSort = "top") -> PeriodPage:
+                sort: PageSort = "top", member_id: int | None = None) -> PeriodPage:
     """Page ``page`` (1-based) of a period's featured papers, with the featured days just before and after."""
-    cards = featured(session, period, sort=sort, offset=(page - 1) * per_page, limit=per_page)
+    cards = featured(session, period, sort=sort, offset=(page - 1) * per_page, limit=per_page,
+                     member_id=member_id)
     prev_day, _ = neighbour_days(session, period.start)
     # ``end`` is exclusive: the last day inside the period is the day before it.
     _, next_day = neighbour_days(session, period.end - timedelta(days=1))
@@ -180,7 +237,7 @@ def _sort_keys(sort: Sort | PageSort, upvotes: ColumnElement[int]) -> list[Colum
     return []
 
 
-def find_card(session: Session, public_id: str) -> PaperCard | None:
-    """The card (paper, signals, latest pick) of the paper an id names, or ``None``."""
+def find_card(session: Session, public_id: str, *, member_id: int | None = None) -> PaperCard | None:
+    """The card (paper, signals, votes, latest pick) of the paper an id names, or ``None``."""
     paper = find_paper(session, public_id)
-    return paper_card(session, paper) if paper is not None else None
+    return paper_card(session, paper, member_id=member_id) if paper is not None else None

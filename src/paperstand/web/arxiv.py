@@ -19,6 +19,7 @@ from paperstand.papers.published import published_label
 from paperstand.papers.queries import PaperCard
 from paperstand.search.query import SearchSyntaxError, canonical_category
 from paperstand.web.render import absolute, parse_period, render
+from paperstand.web.votes import viewer_id
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,7 +75,8 @@ def arxiv_listing(request: Request, label: str, p: PageNumber = 1, cat: Category
                   session: Session = Depends(db_session)) -> HTMLResponse:
     """Every stored paper first published on arXiv on a day (YYYY-MM-DD) or in a month (YYYY-MM)."""
     period, category = parse_listing(label), parse_category(cat)
-    listing = arxiv_page(session, period, category=category, page=p, per_page=PER_PAGE)
+    listing = arxiv_page(session, period, category=category, page=p, per_page=PER_PAGE,
+                         member_id=viewer_id(request))
     if listing.page > listing.pages:
         raise NotFound(f"page {listing.page} does not exist: this listing has {listing.pages} "
                        f"page{'s' if listing.pages != 1 else ''}.", hint="Go back to page 1.")

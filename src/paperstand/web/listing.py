@@ -33,6 +33,7 @@ from paperstand.web.render import (
     parse_sort,
     render,
 )
+from paperstand.web.votes import viewer_id
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,7 +54,7 @@ def home(request: Request, sort: SortText = "top", session: Session = Depends(db
     if day is None:
         papers = count_papers(session)
         return render(request, "welcome.html", papers=papers, harvest_status=_harvest_status(request, papers))
-    listing = period_page(session, day_period(day), per_page=DAY_PER_PAGE, sort=order)
+    listing = period_page(session, day_period(day), per_page=DAY_PER_PAGE, sort=order, member_id=viewer_id(request))
     return _day_page(request, listing, home=True, arxiv_latest=_latest_arxiv(session))
 
 
@@ -71,7 +72,8 @@ def day_page(request: Request, day: str, p: PageNumber = 1, sort: SortText = "to
              session: Session = Depends(db_session)) -> HTMLResponse:
     """Papers featured on one day (YYYY-MM-DD), most upvoted first unless ``sort`` says otherwise."""
     period = parse_period(day, ("day",), "/papers/date/2025-03-11")
-    listing = period_page(session, period, page=p, per_page=DAY_PER_PAGE, sort=parse_sort(sort))
+    listing = period_page(session, period, page=p, per_page=DAY_PER_PAGE, sort=parse_sort(sort),
+                          member_id=viewer_id(request))
     return _day_page(request, listing)
 
 
@@ -81,7 +83,7 @@ def week_page(request: Request, week: str, p: PageNumber = 1, sort: SortText = "
     """Papers featured in one ISO week (YYYY-Www)."""
     period = parse_period(week, ("week",), "/papers/week/2025-W11")
     return _period_page(request, period_page(session, period, page=p, per_page=PERIOD_PER_PAGE,
-                                             sort=parse_sort(sort)))
+                                             sort=parse_sort(sort), member_id=viewer_id(request)))
 
 
 @router.get("/papers/month/{month}", response_class=HTMLResponse)
@@ -90,7 +92,7 @@ def month_page(request: Request, month: str, p: PageNumber = 1, sort: SortText =
     """Papers featured in one month (YYYY-MM)."""
     period = parse_period(month, ("month",), "/papers/month/2025-03")
     return _period_page(request, period_page(session, period, page=p, per_page=PERIOD_PER_PAGE,
-                                             sort=parse_sort(sort)))
+                                             sort=parse_sort(sort), member_id=viewer_id(request)))
 
 
 def _day_page(request: Request, listing: PeriodPage, *, home: bool = False,

@@ -19,6 +19,7 @@ from paperstand.web.auth import viewer
 from paperstand.web.comments import comments_section
 from paperstand.web.render import absolute, render
 from paperstand.web.templating import paper_url
+from paperstand.web.votes import viewer_id
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("paperstand.web")
@@ -34,7 +35,7 @@ _ID_HINT = ("Paper ids are arXiv ids such as 2403.01234 (the version suffix is o
 def paper_page(request: Request, paper_id: str, settings: SettingsDep,
                session: Session = Depends(db_session)) -> Response:
     """One paper: authors, abstract, links, versions, signals, where it came from, and BibTeX."""
-    card = find_card(session, paper_id)
+    card = find_card(session, paper_id, member_id=viewer_id(request))
     if card is None:
         raise NotFound(f"No paper with id {paper_id!r} is stored here.", hint=_not_found_hint(paper_id))
     # One address per paper: versioned ids, URLs and merged-away local keys move to the canonical one.

@@ -17,6 +17,7 @@ from paperstand.web import (
     submit,
     subscribe,
     unsubscribe,
+    votes,
 )
 from paperstand.web.account import router as account_router
 from paperstand.web.member_settings import router as settings_router
@@ -41,5 +42,6 @@ router.include_router(profile_router)
 router.include_router(submit.router)
 router.include_router(curate.router)
 router.include_router(claims.router)  # before ``paper``: /papers/{id}/claim and /links end in fixed words
+router.include_router(votes.router)
 # Last: its ``{paper_id:path}`` pattern would otherwise swallow /papers/date/..., /week/..., /month/...
 router.include_router(paper.router)

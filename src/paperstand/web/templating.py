@@ -7,7 +7,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment
+from markupsafe import Markup
 
+from paperstand.community.tallies import vote_marker
 from paperstand.papers import links, periods
 from paperstand.papers.links import author_line, http_url
 from paperstand.papers.models import Paper
@@ -97,6 +99,12 @@ FILTERS: dict[str, Any] = {
 }
 
 
+def live_votes(paper_id: int, base: int = 0) -> Markup:
+    """Where a paper's vote count goes: a marker the live-counts layer fills as the page is sent (``web/live.py``)."""
+    return Markup(vote_marker(paper_id, base))  # noqa: S704 - our own digits and control bytes, no user text
+
+
 def install(env: Environment) -> None:
-    """Register the filters on the app's template environment."""
+    """Register the filters and globals on the app's template environment."""
     env.filters.update(FILTERS)
+    env.globals["live_votes"] = live_votes
