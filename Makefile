@@ -59,6 +59,7 @@ bench: $(STAMP) postfix wrk
 	$(BIN)/python bench/search_speed.py
 	$(BIN)/python bench/embed_speed.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/votes.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
