@@ -60,6 +60,7 @@ bench: $(STAMP) postfix wrk
 	$(BIN)/python bench/embed_speed.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/login_timing.py
+	$(BIN)/python bench/votes.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,8 @@ PostgreSQL (a database of its own on the local server), then, per database:
 
 1. 50 readers alone for ``--seconds`` (wrk, 50 connections) cycling over the front page, the day page,
    ``/api/daily_papers`` and seven paper pages: p95 and requests/s;
-2. the same readers while 20 voters (a second wrk, 20 connections) upvote random papers through the
+2. 20 voters alone (below), for the cost of a vote without readers beside it;
+3. the same readers while 20 voters (a second wrk, 20 connections) upvote random papers through the
    write API (``POST /api/papers/{id}/upvote``; a quarter of the requests ``DELETE`` instead) as 20
    members with API tokens: vote p95, page p95, and every answer that is not a 2xx, counting those that
    say "database is locked" (a 503 from the error handler, or the words in the body).
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import shutil
@@ -223,6 +225,7 @@ def measure(kind: str, data: Path, url: str, n: int, seconds: float) -> dict[str
         for path in reading:  # warm: templates compiled, pages cached once
             fetch(base + path)
         alone = wrk(base + "/", READERS, seconds, mix)
+        solo = vote_wrk(base, tokens, rng.sample(ids, min(VOTE_IDS, n)), seconds)
         result: dict[str, dict[str, float]] = {}
         voting = threading.Thread(target=lambda: result.update(
             votes=vote_wrk(base, tokens, rng.sample(ids, min(VOTE_IDS, n)), seconds + 2)))
@@ -231,7 +234,7 @@ def measure(kind: str, data: Path, url: str, n: int, seconds: float) -> dict[str
         loaded = wrk(base + "/", READERS, seconds, mix)
         voting.join()
     rows = count_votes(url, data)
-    return {"alone": alone, "loaded": loaded, "votes": result["votes"], "rows": {"n": rows}}
+    return {"alone": alone, "solo": solo, "loaded": loaded, "votes": result["votes"], "rows": {"n": rows}}
 
 
 def count_votes(url: str, data: Path) -> int:
@@ -259,10 +262,13 @@ def report(kind: str, got: dict[str, dict[str, float]]) -> None:
     print(f"\n{kind}:")
     print(f"  {READERS} readers alone:           page p95 {alone['p95_ms']:7.1f} ms  {alone['rps']:7,.0f} req/s"
           f"  non-2xx or errors {alone['errors']:.0f}")
+    solo = got["solo"]
+    print(f"  {VOTERS} voters alone:            vote p95 {solo['p95_ms']:7.1f} ms  {solo['rps']:7,.0f} votes/s"
+          f"  not 2xx {solo['refused']:.0f}, \"locked\" {solo['locked']:.0f}")
     print(f"  {READERS} readers beside {VOTERS} voters: page p95 {loaded['p95_ms']:7.1f} ms  "
           f"{loaded['rps']:7,.0f} req/s  non-2xx or errors {loaded['errors']:.0f}"
           f"  ({verdict(loaded['p95_ms'] <= TARGET_PAGE_P95_MS)} <= {TARGET_PAGE_P95_MS:.0f} ms)")
-    print(f"  {VOTERS} voters:                   vote p95 {votes['p95_ms']:7.1f} ms  {votes['rps']:7,.0f} votes/s"
+    print(f"  {VOTERS} voters beside readers:   vote p95 {votes['p95_ms']:7.1f} ms  {votes['rps']:7,.0f} votes/s"
           f"  ({verdict(votes['p95_ms'] <= TARGET_VOTE_P95_MS)} <= {TARGET_VOTE_P95_MS:.0f} ms)")
     print(f"  vote answers not 2xx: {votes['refused']:.0f}; \"database is locked\": {votes['locked']:.0f} "
           f"({verdict(votes['locked'] == 0)} zero); transport errors {votes['errors']:.0f}; "
@@ -286,7 +292,7 @@ def main() -> None:
     built = {kind: build(kind, n) for kind in kinds}
     print(f"\n{n:,} papers ({FEATURED} featured on {DAY}); {READERS} readers over 3 listings and {PAPER_PAGES} "
           f"paper pages; {VOTERS} voters via the write API; {seconds:g} s per phase; one serve process; "
-          f"{cpu_model()}")
+          f"{cpu_model()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     for kind, found in built.items():
         if found is not None:
             report(kind, measure(kind, *found, n, seconds))

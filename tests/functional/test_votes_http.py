@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 from tests.conftest import MadeMember, make_member
@@ -250,3 +253,42 @@ def test_openapi_documents_the_write_api(client: TestClient) -> None:
     for method in ("post", "delete"):
         assert {"200", "401", "403", "404"} <= set(upvote[method]["responses"])
         assert "write" in upvote[method]["tags"]
+
+
+# Any text, surrogates and controls included, plus ids that nearly name a paper.
+ANY_TEXT = st.one_of(st.text(st.characters(exclude_categories=()), max_size=40),
+                     st.sampled_from(["2503.00001", "2503.00001v9", "hep-th/9901001", "ps-", "/", "..", "%", "\x00",
+                                      "up", "down", "toggle", "//evil.example", "\r\nX: 1"]))
+
+
+def _enc(value: str) -> str:
+    return quote(value.encode("utf-8", "surrogatepass"), safe="")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_text_in_the_form_or_the_api_is_never_a_5xx(client: TestClient, engine_with_papers: Engine,
+                                                        data: st.DataObject) -> None:
+    member = _fuzzer(engine_with_papers)
+    paper, action, target = (data.draw(ANY_TEXT) for _ in range(3))
+    body = f"csrf={CSRF}&action={_enc(action)}&next={_enc(target)}"
+    form = client.post(f"/papers/{_enc(paper) or 'x'}/upvote", content=body.encode(),
+                       headers={**_as(member), "content-type": "application/x-www-form-urlencoded"})
+    assert form.status_code < 500, (paper, action, target, form.text[:300])
+    if form.status_code == 303:
+        assert form.headers["location"].startswith("/") and not form.headers["location"].startswith("//")
+    api = client.request(data.draw(st.sampled_from(["POST", "DELETE"])), f"/api/papers/{_enc(paper) or 'x'}/upvote",
+                         headers=member.bearer)
+    assert api.status_code < 500 and api.headers["content-type"].startswith("application/json"), api.text[:300]
+
+
+_FUZZERS: dict[str, MadeMember] = {}
+
+
+def _fuzzer(engine: Engine) -> MadeMember:
+    """One member per database for all of a property test's examples (the engine outlives them)."""
+    key = str(engine.url)
+    if key not in _FUZZERS:
+        _FUZZERS[key] = make_member(engine, "fuzz")
+    return _FUZZERS[key]
