@@ -16,7 +16,13 @@ from paperstand.config import Settings
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    """A read session for the request, closed afterwards."""
+    """A session for the request, closed afterwards.
+
+    Routes take it with ``Depends(db_session, scope="function")``: closed when the handler returns, not
+    after the answer is sent. Held until after sending, every answer still in flight kept a pooled
+    connection while the middlewares (Last-Modified) asked the pool for another, and 16 concurrent
+    renders starved SQLAlchemy's default pool (5 + 10 overflow) into waiting on each other.
+    """
     with request.app.state.sessions() as session:
         yield session
 

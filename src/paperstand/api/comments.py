@@ -76,7 +76,7 @@ def comment_json(comment: Comment, author: str) -> dict[str, Any]:
 
 @router.get("/api/papers/{paper_id:path}/comments", response_model=list[CommentOut], responses=_ERRORS,
             response_description="A bare JSON array: the thread in reading order (each reply after its parent).")
-def list_comments(paper_id: str, session: Session = Depends(db_session)) -> JSONResponse:
+def list_comments(paper_id: str, session: Session = Depends(db_session, scope="function")) -> JSONResponse:
     """A paper's comments, oldest first, replies right after the comment they answer."""
     _, top = comments.paper_thread(session, paper_id=paper_id)
     return JSONResponse([comment_json(n.comment, n.author) for root in top for n in root.walk()])
@@ -90,7 +90,7 @@ def list_comments(paper_id: str, session: Session = Depends(db_session)) -> JSON
                                   "(and `Idempotent-Replayed: true`).")
 def post_comment(request: Request, paper_id: str, payload: CommentIn, settings: SettingsDep,
                  idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-                 session: Session = Depends(db_session)) -> JSONResponse:
+                 session: Session = Depends(db_session, scope="function")) -> JSONResponse:
     """Post a comment or a reply as the token's member. Send an `Idempotency-Key` so a retry cannot post twice."""
     member = require_api(request, "comment")
     posted = comments.post(session, paper_id=paper_id, member_id=member.id, body=payload.body,

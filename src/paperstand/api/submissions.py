@@ -62,7 +62,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 @router.post("/api/submissions", status_code=201, responses=RESPONSES,
              response_class=Response)
 def create_submission(body: SubmissionIn, request: Request, settings: SettingsDep,
-                      session: Session = Depends(db_session)) -> Response:
+                      session: Session = Depends(db_session, scope="function")) -> Response:
     """Submit a paper by arXiv id or arXiv link to today's list, as the caller (the form's rules apply).
 
     A paper not stored here yet is fetched from arXiv's API by its id.

@@ -61,7 +61,7 @@ def feed_url(period: Period, category: str | None, fmt: str) -> str:
 
 
 @router.get("/arxiv", response_class=RedirectResponse)
-def latest(session: Session = Depends(db_session)) -> Response:
+def latest(session: Session = Depends(db_session, scope="function")) -> Response:
     """The latest arXiv day with papers (else the latest month with any; else this month's empty page)."""
     day = latest_arxiv_day(session)
     if day is not None:
@@ -72,7 +72,7 @@ def latest(session: Session = Depends(db_session)) -> Response:
 
 @router.get("/arxiv/{label}", response_class=HTMLResponse)
 def arxiv_listing(request: Request, label: str, p: PageNumber = 1, cat: CategoryParam = "",
-                  session: Session = Depends(db_session)) -> HTMLResponse:
+                  session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
     """Every stored paper first published on arXiv on a day (YYYY-MM-DD) or in a month (YYYY-MM)."""
     period, category = parse_listing(label), parse_category(cat)
     listing = arxiv_page(session, period, category=category, page=p, per_page=PER_PAGE,

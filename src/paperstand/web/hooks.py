@@ -29,7 +29,7 @@ MAX_BODY = 256 * 1024
 
 @router.post("/hooks/mail-feedback")
 async def mail_feedback(request: Request, settings: SettingsDep,
-                        session: Session = Depends(db_session)) -> JSONResponse:
+                        session: Session = Depends(db_session, scope="function")) -> JSONResponse:
     """Suppress the addresses a provider reports as complaining or bouncing for good."""
     if not settings.feedback_token:
         raise HTTPException(404)

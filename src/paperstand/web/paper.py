@@ -33,7 +33,7 @@ _ID_HINT = ("Paper ids are arXiv ids such as 2403.01234 (the version suffix is o
 # last so the day, week and month pages match first.
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
 def paper_page(request: Request, paper_id: str, settings: SettingsDep,
-               session: Session = Depends(db_session)) -> Response:
+               session: Session = Depends(db_session, scope="function")) -> Response:
     """One paper: authors, abstract, links, versions, signals, where it came from, and BibTeX."""
     card = find_card(session, paper_id, member_id=viewer_id(request))
     if card is None:

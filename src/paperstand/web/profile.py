@@ -14,6 +14,6 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/u/{name}", response_class=HTMLResponse)
-def member_page(request: Request, name: str, session: Session = Depends(db_session)) -> HTMLResponse:
+def member_page(request: Request, name: str, session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
     """The profile of the member called ``name`` (404 when there is none)."""
     return render(request, "profile.html", p=profile(session, name=name), shown=SHOWN)

@@ -20,7 +20,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, settings: SettingsDep, session: Session = Depends(db_session),
+def search_page(request: Request, settings: SettingsDep, session: Session = Depends(db_session, scope="function"),
                 q: Annotated[str, Query(max_length=500)] = "",
                 mode: Annotated[str, Query(max_length=16)] = "hybrid",
                 category: Annotated[str, Query(max_length=40)] = "",

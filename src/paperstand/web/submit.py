@@ -50,7 +50,7 @@ def submit_form(request: Request, settings: SettingsDep) -> HTMLResponse:
 @router.post("/papers/submit", response_class=HTMLResponse)
 def submit_paper(request: Request, settings: SettingsDep, paper: Annotated[str, Form(max_length=FIELD_MAX)] = "",
                  csrf: Annotated[str, Form(max_length=200)] = "",
-                 session: Session = Depends(db_session)) -> Response:
+                 session: Session = Depends(db_session, scope="function")) -> Response:
     """Submit; on success go to today's list at the paper, else show the form again with the reason."""
     check_csrf(request, csrf)
     member = logged_in(request)
