@@ -113,7 +113,8 @@ def post_comment(request: Request, paper_id: str, settings: SettingsDep, body: B
 
 
 @router.get("/comments/{comment_id}/edit", response_class=HTMLResponse)
-def edit_form(request: Request, comment_id: CommentId, session: Session = Depends(db_session, scope="function")) -> Response:
+def edit_form(request: Request, comment_id: CommentId,
+              session: Session = Depends(db_session, scope="function")) -> Response:
     """The edit form, while the comment can still be edited."""
     member = require(request, "comment")
     comment, paper = comments.editable(session, comment_id=comment_id, member_id=member.id, now=datetime.now(UTC))
@@ -137,7 +138,8 @@ def edit(request: Request, comment_id: CommentId, settings: SettingsDep, body: B
 
 
 @router.get("/comments/{comment_id}/delete", response_class=HTMLResponse)
-def delete_form(request: Request, comment_id: CommentId, session: Session = Depends(db_session, scope="function")) -> Response:
+def delete_form(request: Request, comment_id: CommentId,
+                session: Session = Depends(db_session, scope="function")) -> Response:
     """Ask before deleting (a link a crawler follows changes nothing)."""
     member = require(request, "comment")
     comment, paper = comments.deletable(session, comment_id=comment_id, member_id=member.id)
