@@ -18,13 +18,17 @@ from paperstand.config import Settings
 def db_session(request: Request) -> Iterator[Session]:
     """A session for the request, closed afterwards.
 
-    Routes take it with ``Depends(db_session, scope="function")``: closed when the handler returns, not
+    Routes take it with ``DB_SESSION``: closed when the handler returns, not
     after the answer is sent. Held until after sending, every answer still in flight kept a pooled
     connection while the middlewares (Last-Modified) asked the pool for another, and 16 concurrent
     renders starved SQLAlchemy's default pool (5 + 10 overflow) into waiting on each other.
     """
     with request.app.state.sessions() as session:
         yield session
+
+
+# The dependency every route takes its session by (see ``db_session`` for why ``scope="function"``).
+DB_SESSION = Depends(db_session, scope="function")
 
 
 def app_settings(request: Request) -> Settings:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import Engine
+from tests.conftest import LiveServer, MadeMember, make_member, start_server
 from tests.unit.community.submission_setup import store
 
-from conftest import LiveServer, MadeMember, make_member, start_server
 from paperstand.db import make_engine
 
 CHROMIUM = "/usr/bin/chromium"

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.conftest import LiveServer, MadeMember, make_member, start_server
 
-from conftest import LiveServer, MadeMember, make_member, start_server
 from paperstand.community.models import Vote
 from paperstand.db import make_engine
 from paperstand.ingest.record import PaperRecord

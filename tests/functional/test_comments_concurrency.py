@@ -10,9 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from tests.conftest import LiveServer, make_member, start_server
 
 from comments_fixtures import store_paper
-from conftest import LiveServer, make_member, start_server
 from paperstand.community.models import Comment
 from paperstand.db import make_engine
 from paperstand.mail.models import OutgoingMail

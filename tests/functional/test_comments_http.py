@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from tests.conftest import MadeMember, make_member
 
 from comments_fixtures import store_paper
-from conftest import MadeMember, make_member
 from paperstand.app import create_app
 from paperstand.community.models import Comment, CommentFlag
 from paperstand.config import Settings

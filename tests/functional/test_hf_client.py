@@ -16,8 +16,8 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 from huggingface_hub import HfApi  # noqa: E402
 from huggingface_hub.errors import HfHubHTTPError  # noqa: E402
+from tests.conftest import LiveServer, make_member  # noqa: E402
 
-from conftest import LiveServer, make_member  # noqa: E402
 from paperstand.db import make_engine  # noqa: E402
 
 DAILY = Path(__file__).parents[1] / "fixtures" / "api" / "daily_small.json"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from tests.conftest import make_member
 
-from conftest import make_member
 from paperstand.app import create_app
 from paperstand.community.tallies import fill, has_marks, marked_papers, vote_marker
 from paperstand.config import Settings

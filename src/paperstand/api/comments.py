@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from paperstand.api.serialize import hf_time
 from paperstand.community import comments
 from paperstand.community.models import Comment
-from paperstand.deps import SettingsDep, db_session
+from paperstand.deps import DB_SESSION, SettingsDep
 from paperstand.web.auth import require_api
 
 router = APIRouter(tags=["comments"])
@@ -76,7 +76,7 @@ def comment_json(comment: Comment, author: str) -> dict[str, Any]:
 
 @router.get("/api/papers/{paper_id:path}/comments", response_model=list[CommentOut], responses=_ERRORS,
             response_description="A bare JSON array: the thread in reading order (each reply after its parent).")
-def list_comments(paper_id: str, session: Session = Depends(db_session, scope="function")) -> JSONResponse:
+def list_comments(paper_id: str, session: Session = DB_SESSION) -> JSONResponse:
     """A paper's comments, oldest first, replies right after the comment they answer."""
     _, top = comments.paper_thread(session, paper_id=paper_id)
     return JSONResponse([comment_json(n.comment, n.author) for root in top for n in root.walk()])
@@ -90,7 +90,7 @@ def list_comments(paper_id: str, session: Session = Depends(db_session, scope="f
                                   "(and `Idempotent-Replayed: true`).")
 def post_comment(request: Request, paper_id: str, payload: CommentIn, settings: SettingsDep,
                  idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-                 session: Session = Depends(db_session, scope="function")) -> JSONResponse:
+                 session: Session = DB_SESSION) -> JSONResponse:
     """Post a comment or a reply as the token's member. Send an `Idempotency-Key` so a retry cannot post twice."""
     member = require_api(request, "comment")
     posted = comments.post(session, paper_id=paper_id, member_id=member.id, body=payload.body,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,7 @@ from paperstand.api.markdown import paper_markdown
 from paperstand.api.schemas import DailyItem, PaperDetail, SearchItem
 from paperstand.api.serialize import daily_item, detail, search_item
 from paperstand.community.claims import verified_authors
-from paperstand.deps import SettingsDep, db_session
+from paperstand.deps import DB_SESSION, SettingsDep
 from paperstand.errors import BadRequest, NotFound
 from paperstand.papers.periods import BadPeriod, Period, parse_period
 from paperstand.papers.queries import Sort, cards_for, featured, find_card
@@ -64,7 +64,7 @@ def _period(date: str | None, week: str | None, month: str | None) -> Period | N
             responses={**_ERRORS, 200: _documented(list[DailyItem], examples.DAILY)},
             response_description="A bare JSON array of featured papers; `[]` past the last page.")
 def daily_papers(
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB_SESSION,
     p: Annotated[int, Query(ge=0, description="Page number, from 0.")] = 0,
     limit: Annotated[int, Query(ge=1, le=100, description="Papers per page.")] = 50,
     sort: Annotated[Sort, Query(description="`publishedAt`: newest day first, in the day's "
@@ -87,7 +87,7 @@ def daily_papers(
             responses={**_ERRORS, 200: _documented(list[SearchItem], examples.SEARCH)},
             response_description="A bare JSON array of matching papers, best first; `[]` for an empty query.")
 def search_papers(
-    settings: SettingsDep, session: Session = Depends(db_session, scope="function"),
+    settings: SettingsDep, session: Session = DB_SESSION,
     q: Annotated[str, Query(max_length=500, description=(
         'Words, a question, or the query language: `"exact phrase"`, `author:Name`, `cat:cs.CL`, '
         "`from:2024-01-01`, `to:2024-06`, `year:2025`, `-excluded`."))] = "",
@@ -128,7 +128,7 @@ def search_papers(
 @router.get("/api/papers/{paper_id:path}", tags=["papers"],
             responses={**_ERRORS, 200: _documented(PaperDetail, examples.DETAIL)},
             response_description="One paper object.")
-def paper_detail(paper_id: str, session: Session = Depends(db_session, scope="function")) -> Response:
+def paper_detail(paper_id: str, session: Session = DB_SESSION) -> Response:
     """One paper by arXiv id (with or without version, e.g. `2501.00001v2` or `hep-th/9901001`)."""
     card = find_card(session, paper_id)
     if card is None:
@@ -140,7 +140,7 @@ def paper_detail(paper_id: str, session: Session = Depends(db_session, scope="fu
 @router.get("/papers/{paper_id:path}.md", tags=["papers"], response_class=Response,
             responses={404: _ERRORS[404], 200: {"content": {"text/markdown": {}}}},
             response_description="The paper page as Markdown.")
-def paper_md(paper_id: str, session: Session = Depends(db_session, scope="function")) -> Response:
+def paper_md(paper_id: str, session: Session = DB_SESSION) -> Response:
     """The paper page as Markdown: title, authors, links, dates, abstract, signals and BibTeX."""
     card = find_card(session, paper_id)
     if card is None:

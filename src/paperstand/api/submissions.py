@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from paperstand.api.schemas import DailyItem
 from paperstand.api.serialize import daily_item
 from paperstand.community.arxiv_lookup import lookup_on
 from paperstand.community.submissions import MAX_TEXT, submit
-from paperstand.deps import SettingsDep, db_session
+from paperstand.deps import DB_SESSION, SettingsDep
 from paperstand.papers.ids import ACCEPTED_REFERENCES
 from paperstand.papers.queries import pick_card
 from paperstand.web.auth import api_caller
@@ -62,7 +62,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 @router.post("/api/submissions", status_code=201, responses=RESPONSES,
              response_class=Response)
 def create_submission(body: SubmissionIn, request: Request, settings: SettingsDep,
-                      session: Session = Depends(db_session, scope="function")) -> Response:
+                      session: Session = DB_SESSION) -> Response:
     """Submit a paper by arXiv id or arXiv link to today's list, as the caller (the form's rules apply).
 
     A paper not stored here yet is fetched from arXiv's API by its id.

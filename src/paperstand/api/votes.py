@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from paperstand.community.votes import VoteState, unvote, upvote
-from paperstand.deps import db_session
+from paperstand.deps import DB_SESSION
 from paperstand.web.auth import require_api
 
 # Sessions here are closed when the handler returns (``scope="function"``), not after the answer is sent:
@@ -52,7 +52,7 @@ def _answer(state: VoteState) -> Response:
 # ``:path`` because old-style arXiv ids contain a slash (hep-th/9901001).
 @router.post("/api/papers/{paper_id:path}/upvote", responses=_RESPONSES, response_class=Response,
              summary="Upvote a paper")
-def upvote_paper(request: Request, paper_id: str, session: Session = Depends(db_session, scope="function")) -> Response:
+def upvote_paper(request: Request, paper_id: str, session: Session = DB_SESSION) -> Response:
     """Upvote a paper as the token's member (`Authorization: Bearer <token>`); upvoting again changes nothing."""
     member = require_api(request, "vote")
     return _answer(upvote(session, public_id=paper_id, member_id=member.id, now=datetime.now(UTC)))
@@ -60,7 +60,7 @@ def upvote_paper(request: Request, paper_id: str, session: Session = Depends(db_
 
 @router.delete("/api/papers/{paper_id:path}/upvote", responses=_RESPONSES, response_class=Response,
                summary="Take back an upvote")
-def unvote_paper(request: Request, paper_id: str, session: Session = Depends(db_session, scope="function")) -> Response:
+def unvote_paper(request: Request, paper_id: str, session: Session = DB_SESSION) -> Response:
     """Take back the token's member's upvote; taking back one that is not there changes nothing."""
     member = require_api(request, "vote")
     return _answer(unvote(session, public_id=paper_id, member_id=member.id, now=datetime.now(UTC)))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from paperstand.accounts import service
 from paperstand.accounts.errors import InvalidForm, TooManyAttempts
-from paperstand.deps import db_session
+from paperstand.deps import DB_SESSION
 from paperstand.web.account_forms import (
     MAX_EMAIL,
     MAX_NAME,
@@ -44,7 +44,7 @@ def join_form(request: Request) -> HTMLResponse:
 def join(request: Request, email: Annotated[str, Form(max_length=MAX_EMAIL)] = "",
          name: Annotated[str, Form(max_length=MAX_NAME)] = "",
          password: Annotated[str, Form(max_length=MAX_PASSWORD)] = "", csrf: Csrf = "",
-         session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+         session: Session = DB_SESSION) -> HTMLResponse:
     """Create the account and mail a verification link; a registered address gets the same answer."""
     check_csrf(request, csrf)
     limit_address(request, "mail", email)  # one inbox gets a few mails an hour, whoever asks
@@ -65,7 +65,7 @@ def verify_form(request: Request, token: Annotated[str, Query(max_length=MAX_TOK
 
 @router.post("/verify", response_class=HTMLResponse)
 def verify(request: Request, token: Annotated[str, Form(max_length=MAX_TOKEN)] = "", csrf: Csrf = "",
-           session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+           session: Session = DB_SESSION) -> HTMLResponse:
     """Spend the verification link: the address is confirmed and the member's rights begin."""
     check_csrf(request, csrf)
     member = service.verify_email(session, secret=token, now=now())
@@ -82,7 +82,7 @@ def login_form(request: Request, next: Annotated[str, Query(max_length=500)] = "
 def login(request: Request, login: Annotated[str, Form(max_length=MAX_EMAIL)] = "",
           password: Annotated[str, Form(max_length=MAX_PASSWORD)] = "",
           next: Annotated[str, Form(max_length=500)] = "/", csrf: Csrf = "",
-          session: Session = Depends(db_session, scope="function")) -> Response:
+          session: Session = DB_SESSION) -> Response:
     """Log in with a user name or address: a new session (the old cookie's one ends), then a 303 to ``next``."""
     check_csrf(request, csrf)
     target = safe_next(next)
@@ -100,7 +100,7 @@ def login(request: Request, login: Annotated[str, Form(max_length=MAX_EMAIL)] = 
 
 
 @router.post("/logout", response_model=None)
-def logout(request: Request, csrf: Csrf = "", session: Session = Depends(db_session, scope="function")) -> Response:
+def logout(request: Request, csrf: Csrf = "", session: Session = DB_SESSION) -> Response:
     """End this browser's session and remove its cookie."""
     check_csrf(request, csrf)
     service.logout(session, secret=request.cookies.get(SESSION_COOKIE, ""))

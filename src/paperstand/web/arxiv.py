@@ -7,11 +7,11 @@ from itertools import groupby
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from paperstand.deps import db_session
+from paperstand.deps import DB_SESSION
 from paperstand.errors import BadRequest, NotFound
 from paperstand.papers.listings import ArxivPage, arxiv_page, latest_arxiv_day, latest_arxiv_month
 from paperstand.papers.periods import Period
@@ -61,7 +61,7 @@ def feed_url(period: Period, category: str | None, fmt: str) -> str:
 
 
 @router.get("/arxiv", response_class=RedirectResponse)
-def latest(session: Session = Depends(db_session, scope="function")) -> Response:
+def latest(session: Session = DB_SESSION) -> Response:
     """The latest arXiv day with papers (else the latest month with any; else this month's empty page)."""
     day = latest_arxiv_day(session)
     if day is not None:
@@ -72,7 +72,7 @@ def latest(session: Session = Depends(db_session, scope="function")) -> Response
 
 @router.get("/arxiv/{label}", response_class=HTMLResponse)
 def arxiv_listing(request: Request, label: str, p: PageNumber = 1, cat: CategoryParam = "",
-                  session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+                  session: Session = DB_SESSION) -> HTMLResponse:
     """Every stored paper first published on arXiv on a day (YYYY-MM-DD) or in a month (YYYY-MM)."""
     period, category = parse_listing(label), parse_category(cat)
     listing = arxiv_page(session, period, category=category, page=p, per_page=PER_PAGE,

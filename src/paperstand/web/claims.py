@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from paperstand.community.claim_links import MAX_TYPED, LinkError
 from paperstand.community.claim_views import pending_queue
 from paperstand.community.claims import MAX_REASON, claim, decide, set_links
-from paperstand.deps import SettingsDep, db_session
+from paperstand.deps import DB_SESSION, SettingsDep
 from paperstand.errors import BadRequest, NotFound
 from paperstand.papers.models import Paper
 from paperstand.papers.queries import find_paper
@@ -46,7 +46,7 @@ def _paper(session: Session, paper_id: str) -> Paper:
 def claim_authorship(request: Request, paper_id: str,
                      author_index: Annotated[int | None, Form(ge=0, le=MAX_AUTHORS)] = None,
                      csrf: Annotated[str, Form(max_length=200)] = "",
-                     session: Session = Depends(db_session, scope="function")) -> Response:
+                     session: Session = DB_SESSION) -> Response:
     """Claim to be one of the paper's authors; a moderator confirms before the name shows as verified."""
     member = require(request, "claim")
     check_csrf(request, csrf)
@@ -62,7 +62,7 @@ def paper_links(request: Request, paper_id: str,
                 github_repo: Annotated[str, Form(max_length=2 * MAX_TYPED)] = "",
                 project_page: Annotated[str, Form(max_length=2 * MAX_TYPED)] = "",
                 csrf: Annotated[str, Form(max_length=200)] = "",
-                session: Session = Depends(db_session, scope="function")) -> Response:
+                session: Session = DB_SESSION) -> Response:
     """A verified author sets the paper's code repository and project page (empty clears one)."""
     member = require(request, "claim")
     check_csrf(request, csrf)
@@ -78,7 +78,7 @@ def paper_links(request: Request, paper_id: str,
 
 @router.get(QUEUE, response_class=HTMLResponse)
 def claims_queue(request: Request, done: Annotated[str, Query(max_length=16)] = "",
-                 session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+                 session: Session = DB_SESSION) -> HTMLResponse:
     """Moderators: the pending authorship claims, oldest first, to approve or reject with a reason."""
     require(request, "moderate")
     return render(request, "moderation_claims.html", queue=pending_queue(session), notice=DONE.get(done))
@@ -89,7 +89,7 @@ def decide_claim(request: Request, settings: SettingsDep, claim_id: Annotated[in
                  decision: Annotated[Literal["approve", "reject"] | None, Form()] = None,
                  reason: Annotated[str, Form(max_length=MAX_REASON)] = "",
                  csrf: Annotated[str, Form(max_length=200)] = "",
-                 session: Session = Depends(db_session, scope="function")) -> Response:
+                 session: Session = DB_SESSION) -> Response:
     """Moderators: approve or reject one claim; the first decision wins, the claimant is mailed it."""
     moderator = require(request, "moderate")
     check_csrf(request, csrf)

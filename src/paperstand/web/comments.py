@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from paperstand.accounts.roles import allowed
 from paperstand.community import comments, moderation
 from paperstand.community.comments import MAX_ID, ThreadComment
 from paperstand.community.models import Comment
-from paperstand.deps import SettingsDep, db_session
+from paperstand.deps import DB_SESSION, SettingsDep
 from paperstand.errors import BadRequest
 from paperstand.papers.links import paper_path
 from paperstand.papers.models import Paper
@@ -89,7 +89,7 @@ def _parent(text: str) -> int | None:
 
 
 @router.get("/papers/{paper_id:path}/comments")
-def thread_address(paper_id: str, session: Session = Depends(db_session, scope="function")) -> RedirectResponse:
+def thread_address(paper_id: str, session: Session = DB_SESSION) -> RedirectResponse:
     """The thread lives on the paper page: a reload of a failed post, or a guessed address, lands there."""
     return RedirectResponse(f"{paper_path(comments.paper_for(session, paper_id))}#comments", status_code=301)
 
@@ -97,7 +97,7 @@ def thread_address(paper_id: str, session: Session = Depends(db_session, scope="
 @router.post("/papers/{paper_id:path}/comments", response_class=HTMLResponse)
 def post_comment(request: Request, paper_id: str, settings: SettingsDep, body: Body = "", csrf: Csrf = "",
                  parent: Annotated[str, Form(max_length=20)] = "", key: Annotated[str, Form(max_length=200)] = "",
-                 session: Session = Depends(db_session, scope="function")) -> Response:
+                 session: Session = DB_SESSION) -> Response:
     """Post a comment (or, with ``parent``, a reply) and go to it; a bad one comes back with the message."""
     check_csrf(request, csrf)
     member = require(request, "comment")
@@ -114,7 +114,7 @@ def post_comment(request: Request, paper_id: str, settings: SettingsDep, body: B
 
 @router.get("/comments/{comment_id}/edit", response_class=HTMLResponse)
 def edit_form(request: Request, comment_id: CommentId,
-              session: Session = Depends(db_session, scope="function")) -> Response:
+              session: Session = DB_SESSION) -> Response:
     """The edit form, while the comment can still be edited."""
     member = require(request, "comment")
     comment, paper = comments.editable(session, comment_id=comment_id, member_id=member.id, now=datetime.now(UTC))
@@ -123,7 +123,7 @@ def edit_form(request: Request, comment_id: CommentId,
 
 @router.post("/comments/{comment_id}/edit", response_class=HTMLResponse)
 def edit(request: Request, comment_id: CommentId, settings: SettingsDep, body: Body = "", csrf: Csrf = "",
-         session: Session = Depends(db_session, scope="function")) -> Response:
+         session: Session = DB_SESSION) -> Response:
     """Save an edit and go back to the comment."""
     check_csrf(request, csrf)
     member = require(request, "comment")
@@ -139,7 +139,7 @@ def edit(request: Request, comment_id: CommentId, settings: SettingsDep, body: B
 
 @router.get("/comments/{comment_id}/delete", response_class=HTMLResponse)
 def delete_form(request: Request, comment_id: CommentId,
-                session: Session = Depends(db_session, scope="function")) -> Response:
+                session: Session = DB_SESSION) -> Response:
     """Ask before deleting (a link a crawler follows changes nothing)."""
     member = require(request, "comment")
     comment, paper = comments.deletable(session, comment_id=comment_id, member_id=member.id)
@@ -148,7 +148,7 @@ def delete_form(request: Request, comment_id: CommentId,
 
 @router.post("/comments/{comment_id}/delete")
 def delete(request: Request, comment_id: CommentId, csrf: Csrf = "",
-           session: Session = Depends(db_session, scope="function")) -> Response:
+           session: Session = DB_SESSION) -> Response:
     """Delete one's own comment; it reads "[deleted]" and its replies stay."""
     check_csrf(request, csrf)
     member = require(request, "comment")
@@ -157,7 +157,7 @@ def delete(request: Request, comment_id: CommentId, csrf: Csrf = "",
 
 
 @router.get("/comments/{comment_id}/flag", response_class=HTMLResponse)
-def flag_form(request: Request, comment_id: CommentId, session: Session = Depends(db_session, scope="function")) -> Response:
+def flag_form(request: Request, comment_id: CommentId, session: Session = DB_SESSION) -> Response:
     """The report form: a reason for the moderators."""
     require(request, "flag")
     comment, paper = comments.comment_with_paper(session, comment_id)
@@ -166,7 +166,7 @@ def flag_form(request: Request, comment_id: CommentId, session: Session = Depend
 
 @router.post("/comments/{comment_id}/flag", response_class=HTMLResponse)
 def flag(request: Request, comment_id: CommentId, reason: Reason = "", csrf: Csrf = "",
-         session: Session = Depends(db_session, scope="function")) -> Response:
+         session: Session = DB_SESSION) -> Response:
     """Report a comment to the moderators (once per member)."""
     check_csrf(request, csrf)
     member = require(request, "flag")

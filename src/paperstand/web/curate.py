@@ -6,14 +6,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from paperstand.accounts.models import Member
 from paperstand.community import curation
 from paperstand.community.arxiv_lookup import lookup_on
-from paperstand.deps import SettingsDep, db_session
+from paperstand.deps import DB_SESSION, SettingsDep
 from paperstand.errors import BadRequest, DomainError
 from paperstand.papers.models import DailyPick
 from paperstand.web.auth import require
@@ -44,14 +44,14 @@ def _page(request: Request, session: Session, day: date, status: int = 200, *, e
 
 
 @router.get("/papers/date/{day}/curate", response_class=HTMLResponse)
-def curate_page(request: Request, day: str, session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+def curate_page(request: Request, day: str, session: Session = DB_SESSION) -> HTMLResponse:
     """A day's list with the curator's controls (curators and admins only)."""
     require(request, "curate")
     return _page(request, session, _day(day))
 
 
 @router.get("/papers/date/{day}/log", response_class=HTMLResponse)
-def curation_log(request: Request, day: str, session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+def curation_log(request: Request, day: str, session: Session = DB_SESSION) -> HTMLResponse:
     """Every curation step of a day: who did what to which paper, and when."""
     when = _day(day)
     return render(request, "curation_log.html", day=when, lines=curation.day_log(session, when))
@@ -78,7 +78,7 @@ def _curator(request: Request, csrf: str) -> Member:
 
 @router.post("/papers/date/{day}/curate/add", response_class=HTMLResponse)
 def add(request: Request, day: str, settings: SettingsDep, csrf: Csrf = "",
-        paper: Annotated[str, Form(max_length=2000)] = "", session: Session = Depends(db_session, scope="function")) -> Response:
+        paper: Annotated[str, Form(max_length=2000)] = "", session: Session = DB_SESSION) -> Response:
     """Add a paper (by arXiv id or link, fetched from arXiv if not stored) to the end of the day's list."""
     member, when = _curator(request, csrf), _day(day)
     return _done(request, session, when, lambda: curation.add(
@@ -88,7 +88,7 @@ def add(request: Request, day: str, settings: SettingsDep, csrf: Csrf = "",
 
 @router.post("/papers/date/{day}/curate/remove", response_class=HTMLResponse)
 def remove(request: Request, day: str, csrf: Csrf = "", pick: PickId = "",
-           session: Session = Depends(db_session, scope="function")) -> Response:
+           session: Session = DB_SESSION) -> Response:
     """Take a paper off the day's list."""
     member, when, pick_id = _curator(request, csrf), _day(day), _pick_id(pick)
     return _done(request, session, when, lambda: curation.remove(
@@ -97,7 +97,7 @@ def remove(request: Request, day: str, csrf: Csrf = "", pick: PickId = "",
 
 @router.post("/papers/date/{day}/curate/move", response_class=HTMLResponse)
 def move(request: Request, day: str, csrf: Csrf = "", pick: PickId = "",
-         to: Annotated[str, Form(max_length=12)] = "", session: Session = Depends(db_session, scope="function")) -> Response:
+         to: Annotated[str, Form(max_length=12)] = "", session: Session = DB_SESSION) -> Response:
     """Move a paper up, down, first, last or to a position."""
     member, when, pick_id = _curator(request, csrf), _day(day), _pick_id(pick)
     return _done(request, session, when, lambda: curation.move(
@@ -106,7 +106,7 @@ def move(request: Request, day: str, csrf: Csrf = "", pick: PickId = "",
 
 @router.post("/papers/date/{day}/curate/pick", response_class=HTMLResponse)
 def mark(request: Request, day: str, csrf: Csrf = "", pick: PickId = "",
-         picked: Annotated[str, Form(max_length=1)] = "1", session: Session = Depends(db_session, scope="function")) -> Response:
+         picked: Annotated[str, Form(max_length=1)] = "1", session: Session = DB_SESSION) -> Response:
     """Mark (``picked=1``) or unmark (``picked=0``) a curator's pick."""
     member, when, pick_id = _curator(request, csrf), _day(day), _pick_id(pick)
     if picked not in ("0", "1"):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from paperstand.deps import app_settings, db_session
+from paperstand.deps import DB_SESSION, app_settings
 from paperstand.errors import BadRequest, NotFound
 from paperstand.feeds.build import FORMATS, FeedMeta, build_feed, period_meta, titled
 from paperstand.papers.listings import arxiv_papers
@@ -49,7 +49,7 @@ def _period_feed(request: Request, session: Session, period: Period, fmt: str) -
 
 
 @router.get("/feeds/latest.{fmt}")
-def latest_feed(request: Request, fmt: str, session: Session = Depends(db_session, scope="function")) -> Response:
+def latest_feed(request: Request, fmt: str, session: Session = DB_SESSION) -> Response:
     """The most recently featured papers, across days."""
     settings = app_settings(request)
     day = latest_day(session)
@@ -62,7 +62,7 @@ def latest_feed(request: Request, fmt: str, session: Session = Depends(db_sessio
 
 @router.get("/feeds/search.{fmt}")
 def search_feed(request: Request, fmt: str, q: str = Query("", max_length=500),
-                mode: str = Query("hybrid", max_length=16), session: Session = Depends(db_session, scope="function")) -> Response:
+                mode: str = Query("hybrid", max_length=16), session: Session = DB_SESSION) -> Response:
     """The best matches for a search (the query language of the search page), best first."""
     from paperstand.search.query import SearchSyntaxError
     from paperstand.search.service import parse_mode, search
@@ -82,7 +82,7 @@ def search_feed(request: Request, fmt: str, q: str = Query("", max_length=500),
 
 @router.get("/feeds/arxiv/{label}.{fmt}")
 def arxiv_feed(request: Request, label: str, fmt: str, cat: str = Query("", max_length=40),
-               session: Session = Depends(db_session, scope="function")) -> Response:
+               session: Session = DB_SESSION) -> Response:
     """The newest papers first published on arXiv on a day or in a month (``?cat=`` a category or archive)."""
     period, category = parse_listing(label), parse_category(cat)
     fmt = _format(fmt)
@@ -97,7 +97,7 @@ def arxiv_feed(request: Request, label: str, fmt: str, cat: str = Query("", max_
 # After the arXiv feeds: ``{kind}`` would take "arxiv" and answer 404.
 @router.get("/feeds/{kind}/{label}.{fmt}")
 def period_feed(request: Request, kind: str, label: str, fmt: str,
-                session: Session = Depends(db_session, scope="function")) -> Response:
+                session: Session = DB_SESSION) -> Response:
     """Papers featured on a day, in an ISO week or in a month."""
     if kind not in KINDS:
         raise NotFound(f"there is no {kind} feed", hint="Feeds exist for date, week and month.")

@@ -12,13 +12,13 @@ import binascii
 import hmac
 import logging
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from paperstand import jsontext
-from paperstand.deps import SettingsDep, db_session
+from paperstand.deps import DB_SESSION, SettingsDep
 from paperstand.mail.feedback import apply_feedback, webhook_events
 
 router = APIRouter(include_in_schema=False)
@@ -29,7 +29,7 @@ MAX_BODY = 256 * 1024
 
 @router.post("/hooks/mail-feedback")
 async def mail_feedback(request: Request, settings: SettingsDep,
-                        session: Session = Depends(db_session, scope="function")) -> JSONResponse:
+                        session: Session = DB_SESSION) -> JSONResponse:
     """Suppress the addresses a provider reports as complaining or bouncing for good."""
     if not settings.feedback_token:
         raise HTTPException(404)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from paperstand.deps import db_session
+from paperstand.deps import DB_SESSION
 from paperstand.papers.listings import latest_arxiv_day, latest_arxiv_month
 from paperstand.papers.periods import (
     Period,
@@ -47,7 +47,7 @@ SortText = Annotated[str, Query(max_length=200, description="Order: top (default
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, sort: SortText = "top", session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+def home(request: Request, sort: SortText = "top", session: Session = DB_SESSION) -> HTMLResponse:
     """The latest day with featured papers, or a welcome that explains how to get papers in."""
     order = parse_sort(sort)
     day = latest_day(session)
@@ -69,7 +69,7 @@ def _latest_arxiv(session: Session) -> tuple[str, str] | None:
 
 @router.get("/papers/date/{day}", response_class=HTMLResponse)
 def day_page(request: Request, day: str, p: PageNumber = 1, sort: SortText = "top",
-             session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+             session: Session = DB_SESSION) -> HTMLResponse:
     """Papers featured on one day (YYYY-MM-DD), most upvoted first unless ``sort`` says otherwise."""
     period = parse_period(day, ("day",), "/papers/date/2025-03-11")
     listing = period_page(session, period, page=p, per_page=DAY_PER_PAGE, sort=parse_sort(sort),
@@ -79,7 +79,7 @@ def day_page(request: Request, day: str, p: PageNumber = 1, sort: SortText = "to
 
 @router.get("/papers/week/{week}", response_class=HTMLResponse)
 def week_page(request: Request, week: str, p: PageNumber = 1, sort: SortText = "top",
-              session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+              session: Session = DB_SESSION) -> HTMLResponse:
     """Papers featured in one ISO week (YYYY-Www)."""
     period = parse_period(week, ("week",), "/papers/week/2025-W11")
     return _period_page(request, period_page(session, period, page=p, per_page=PERIOD_PER_PAGE,
@@ -88,7 +88,7 @@ def week_page(request: Request, week: str, p: PageNumber = 1, sort: SortText = "
 
 @router.get("/papers/month/{month}", response_class=HTMLResponse)
 def month_page(request: Request, month: str, p: PageNumber = 1, sort: SortText = "top",
-               session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+               session: Session = DB_SESSION) -> HTMLResponse:
     """Papers featured in one month (YYYY-MM)."""
     period = parse_period(month, ("month",), "/papers/month/2025-03")
     return _period_page(request, period_page(session, period, page=p, per_page=PERIOD_PER_PAGE,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from paperstand.accounts import api_tokens, changes, service
 from paperstand.accounts.errors import InvalidForm
 from paperstand.accounts.overview import settings_view
-from paperstand.deps import app_settings, db_session
+from paperstand.deps import DB_SESSION, app_settings
 from paperstand.web.account_forms import (
     MAX_EMAIL,
     MAX_NAME,
@@ -53,7 +53,7 @@ def _back(done: str) -> Response:
 
 @router.get("/settings", response_class=HTMLResponse)
 def settings_page(request: Request, done: Annotated[str, Query(max_length=40)] = "",
-                  session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+                  session: Session = DB_SESSION) -> HTMLResponse:
     """The member's settings (logged-in members only: others are sent to log in)."""
     return _page(request, session, done=DONE.get(done))
 
@@ -62,7 +62,7 @@ def settings_page(request: Request, done: Annotated[str, Query(max_length=40)] =
 def save_profile(request: Request, display_name: Annotated[str, Form(max_length=MAX_NAME * 2)] = "",
                  show_upvotes: Annotated[str, Form(max_length=10)] = "",
                  notify_mentions: Annotated[str, Form(max_length=10)] = "", csrf: Csrf = "",
-                 session: Session = Depends(db_session, scope="function")) -> Response:
+                 session: Session = DB_SESSION) -> Response:
     """Store the display name and the two choices (an unticked box is simply absent from the form)."""
     check_csrf(request, csrf)
     try:
@@ -76,7 +76,7 @@ def save_profile(request: Request, display_name: Annotated[str, Form(max_length=
 @router.post("/settings/password", response_model=None)
 def change_password(request: Request, current: Annotated[str, Form(max_length=MAX_PASSWORD)] = "",
                     new: Annotated[str, Form(max_length=MAX_PASSWORD)] = "", csrf: Csrf = "",
-                    session: Session = Depends(db_session, scope="function")) -> Response:
+                    session: Session = DB_SESSION) -> Response:
     """Change the password: every session ends, and this browser gets a new one."""
     check_csrf(request, csrf)
     try:
@@ -90,7 +90,7 @@ def change_password(request: Request, current: Annotated[str, Form(max_length=MA
 @router.post("/settings/email", response_model=None)
 def change_email(request: Request, email: Annotated[str, Form(max_length=MAX_EMAIL)] = "",
                  password: Annotated[str, Form(max_length=MAX_PASSWORD)] = "", csrf: Csrf = "",
-                 session: Session = Depends(db_session, scope="function")) -> Response:
+                 session: Session = DB_SESSION) -> Response:
     """Mail a confirmation link to the new address (the current password is asked, as for a password change)."""
     check_csrf(request, csrf)
     try:
@@ -110,7 +110,7 @@ def email_confirm_form(request: Request, token: Annotated[str, Query(max_length=
 
 @router.post("/settings/email/confirm", response_class=HTMLResponse)
 def email_confirm(request: Request, token: Annotated[str, Form(max_length=MAX_TOKEN)] = "", csrf: Csrf = "",
-                  session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+                  session: Session = DB_SESSION) -> HTMLResponse:
     """Spend the link: the account's address is now the new one, verified; the old one is told."""
     check_csrf(request, csrf)
     member = changes.confirm_email_change(session, secret=token, site=mail_site(request), now=now())
@@ -119,7 +119,7 @@ def email_confirm(request: Request, token: Annotated[str, Form(max_length=MAX_TO
 
 
 @router.post("/settings/verify", response_model=None)
-def resend_verification(request: Request, csrf: Csrf = "", session: Session = Depends(db_session, scope="function")) -> Response:
+def resend_verification(request: Request, csrf: Csrf = "", session: Session = DB_SESSION) -> Response:
     """Send a new verification link (at most one every few minutes, however often it is asked)."""
     check_csrf(request, csrf)
     service.resend_verification(session, member_id=member_of(request).id, site=mail_site(request), now=now())
@@ -129,7 +129,7 @@ def resend_verification(request: Request, csrf: Csrf = "", session: Session = De
 
 @router.post("/settings/tokens", response_class=HTMLResponse)
 def create_token(request: Request, token_name: Annotated[str, Form(max_length=MAX_NAME * 2)] = "",
-                 csrf: Csrf = "", session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+                 csrf: Csrf = "", session: Session = DB_SESSION) -> HTMLResponse:
     """Make an API token and show it, this once."""
     check_csrf(request, csrf)
     try:
@@ -141,7 +141,7 @@ def create_token(request: Request, token_name: Annotated[str, Form(max_length=MA
 
 @router.post("/settings/tokens/{token_id}/revoke", response_model=None)
 def revoke_token(request: Request, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)], csrf: Csrf = "",
-                 session: Session = Depends(db_session, scope="function")) -> Response:
+                 session: Session = DB_SESSION) -> Response:
     """Revoke one of the member's tokens."""
     check_csrf(request, csrf)
     api_tokens.revoke_token(session, member_id=member_of(request).id, token_id=token_id, now=now())

@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from paperstand.community import comments, moderation
 from paperstand.community import moderation_queries as queries
 from paperstand.community.comments import MAX_ID
-from paperstand.deps import db_session
+from paperstand.deps import DB_SESSION
 from paperstand.errors import BadRequest, NotFound
 from paperstand.web.auth import require
 from paperstand.web.comments import anchor
@@ -43,7 +43,7 @@ def _moderator(request: Request, csrf: str) -> int:
 
 @router.get("/moderation", response_class=HTMLResponse)
 def moderation_log(request: Request, p: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-                   session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+                   session: Session = DB_SESSION) -> HTMLResponse:
     """The public moderation log: every hide, restore, ban and dismissed report, who did it, when and why."""
     total = queries.count_log(session)
     pages = max(1, -(-total // queries.LOG_PAGE))
@@ -55,7 +55,7 @@ def moderation_log(request: Request, p: Annotated[int, Query(ge=1, le=1_000_000)
 
 
 @router.get("/moderation/queue", response_class=HTMLResponse)
-def moderation_queue(request: Request, session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+def moderation_queue(request: Request, session: Session = DB_SESSION) -> HTMLResponse:
     """Reported comments waiting for a moderator, recent submissions, and the ban form."""
     require(request, "moderate")
     return render(request, "moderation_queue.html", queue=queries.queue(session),
@@ -66,7 +66,7 @@ def moderation_queue(request: Request, session: Session = Depends(db_session, sc
 @router.post("/moderation/comments/{comment_id}/{action}")
 def moderate_comment(request: Request, comment_id: Id, action: Literal["hide", "unhide", "dismiss"],
                      reason: Reason = "", csrf: Csrf = "", back: Annotated[str, Form(max_length=10)] = "",
-                     session: Session = Depends(db_session, scope="function")) -> Response:
+                     session: Session = DB_SESSION) -> Response:
     """Hide or restore a comment, or dismiss its reports; back to the queue or to the comment."""
     moderator = _moderator(request, csrf)
     act = {"hide": moderation.hide_comment, "unhide": moderation.unhide_comment,
@@ -80,7 +80,7 @@ def moderate_comment(request: Request, comment_id: Id, action: Literal["hide", "
 
 @router.post("/moderation/submissions/{pick_id}/{action}")
 def moderate_submission(request: Request, pick_id: Id, action: Literal["hide", "unhide"], reason: Reason = "",
-                        csrf: Csrf = "", session: Session = Depends(db_session, scope="function")) -> Response:
+                        csrf: Csrf = "", session: Session = DB_SESSION) -> Response:
     """Hide a paper's place on a day's list (or restore it), with a public reason."""
     moderator = _moderator(request, csrf)
     moderation.hide_submission(session, pick_id=pick_id, moderator_id=moderator, reason=reason,
@@ -91,7 +91,7 @@ def moderate_submission(request: Request, pick_id: Id, action: Literal["hide", "
 @router.post("/moderation/submissions")
 def hide_listed(request: Request, paper: Annotated[str, Form(max_length=200)] = "",
                 day: Annotated[str, Form(max_length=20)] = "", reason: Reason = "", csrf: Csrf = "",
-                session: Session = Depends(db_session, scope="function")) -> Response:
+                session: Session = DB_SESSION) -> Response:
     """Hide a paper from one day's list, by its id and the day."""
     moderator = _moderator(request, csrf)
     moderation.hide_listed(session, paper_id=paper.strip(), day=_day(day), moderator_id=moderator, reason=reason,
@@ -102,7 +102,7 @@ def hide_listed(request: Request, paper: Annotated[str, Form(max_length=200)] = 
 @router.post("/moderation/members")
 def ban(request: Request, name: Annotated[str, Form(max_length=100)] = "",
         action: Annotated[Literal["ban", "unban"], Form()] = "ban", reason: Reason = "", csrf: Csrf = "",
-        session: Session = Depends(db_session, scope="function")) -> Response:
+        session: Session = DB_SESSION) -> Response:
     """Ban or unban a member by name; the public log shows it."""
     moderator = _moderator(request, csrf)
     moderation.ban_member(session, name=name, banned=action == "ban", reason=reason, moderator_id=moderator,

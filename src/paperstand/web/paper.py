@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from paperstand.community.claim_views import authorship
-from paperstand.deps import SettingsDep, db_session
+from paperstand.deps import DB_SESSION, SettingsDep
 from paperstand.errors import NotFound
 from paperstand.ingest.record import split_arxiv_id
 from paperstand.papers.bibtex import bibtex
@@ -33,7 +33,7 @@ _ID_HINT = ("Paper ids are arXiv ids such as 2403.01234 (the version suffix is o
 # last so the day, week and month pages match first.
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
 def paper_page(request: Request, paper_id: str, settings: SettingsDep,
-               session: Session = Depends(db_session, scope="function")) -> Response:
+               session: Session = DB_SESSION) -> Response:
     """One paper: authors, abstract, links, versions, signals, where it came from, and BibTeX."""
     card = find_card(session, paper_id, member_id=viewer_id(request))
     if card is None:

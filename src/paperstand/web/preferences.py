@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from paperstand.deps import SettingsDep, app_settings, db_session
+from paperstand.deps import DB_SESSION, SettingsDep, app_settings
 from paperstand.digests.outbox import utcnow
 from paperstand.digests.preview import next_digest
 from paperstand.errors import NotFound
@@ -51,13 +51,13 @@ def _page(request: Request, page: PreferencesPage, key: str, status: int = 200,
 
 
 @router.get("/preferences/{key}", response_class=HTMLResponse)
-def preferences_form(request: Request, key: str, session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+def preferences_form(request: Request, key: str, session: Session = DB_SESSION) -> HTMLResponse:
     """The subscriber's current choices, ready to change; or, once unsubscribed, the way back."""
     return _page(request, _found(preferences_page(session, _subscriber_id(request, key))), key)
 
 
 @router.post("/preferences/{key}", response_class=HTMLResponse)
-async def save(request: Request, key: str, session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+async def save(request: Request, key: str, session: Session = DB_SESSION) -> HTMLResponse:
     """Validate and store; the next digest run uses them. A bad field is shown beside itself, as typed."""
     form = {k: v[:2000] for k, v in (await request.form()).items() if isinstance(v, str)}
     check_csrf(request, form.get("csrf"))
@@ -76,7 +76,7 @@ EMAIL_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src https: data
 
 @router.get("/preferences/{key}/preview", response_class=HTMLResponse)
 def preview_page(request: Request, key: str, settings: SettingsDep,
-                 session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+                 session: Session = DB_SESSION) -> HTMLResponse:
     """The next digest exactly as it will be sent: when it is due, its subject, the HTML and text parts."""
     subscriber = _subscriber(request, session, key)
     nxt = next_digest(session, settings, subscriber, utcnow())
@@ -88,7 +88,7 @@ def preview_page(request: Request, key: str, settings: SettingsDep,
 
 @router.get("/preferences/{key}/preview/email.html", response_class=HTMLResponse)
 def preview_email(request: Request, key: str, settings: SettingsDep,
-                  session: Session = Depends(db_session, scope="function")) -> Response:
+                  session: Session = DB_SESSION) -> Response:
     """The HTML part of the next digest, byte for byte, for the preview page's frame."""
     subscriber = _subscriber(request, session, key)
     nxt = next_digest(session, settings, subscriber, utcnow())

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from paperstand.accounts.profile import SHOWN, profile
-from paperstand.deps import db_session
+from paperstand.deps import DB_SESSION
 from paperstand.web.render import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/u/{name}", response_class=HTMLResponse)
-def member_page(request: Request, name: str, session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+def member_page(request: Request, name: str, session: Session = DB_SESSION) -> HTMLResponse:
     """The profile of the member called ``name`` (404 when there is none)."""
     return render(request, "profile.html", p=profile(session, name=name), shown=SHOWN)

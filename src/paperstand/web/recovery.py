@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from paperstand.accounts import recovery
 from paperstand.accounts.errors import InvalidForm
-from paperstand.deps import db_session
+from paperstand.deps import DB_SESSION
 from paperstand.web.account_forms import (
     MAX_EMAIL,
     MAX_PASSWORD,
@@ -36,7 +36,7 @@ def reset_form(request: Request) -> HTMLResponse:
 
 @router.post("/reset", response_class=HTMLResponse)
 def reset_request(request: Request, email: Annotated[str, Form(max_length=MAX_EMAIL)] = "", csrf: Csrf = "",
-                  session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+                  session: Session = DB_SESSION) -> HTMLResponse:
     """Mail a reset link if the address has an account; the page says the same either way."""
     check_csrf(request, csrf)
     limit_address(request, "mail", email)
@@ -50,7 +50,7 @@ def reset_request(request: Request, email: Annotated[str, Form(max_length=MAX_EM
 
 @router.get("/reset/confirm", response_class=HTMLResponse)
 def new_password_form(request: Request, token: Annotated[str, Query(max_length=MAX_TOKEN)] = "",
-                      session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+                      session: Session = DB_SESSION) -> HTMLResponse:
     """The new-password form of a live reset link (a used or expired link says so at once)."""
     member = recovery.reset_member(session, secret=token, now=now())
     return form_page(request, "reset_confirm.html", token=token, member=member, errors={})
@@ -59,7 +59,7 @@ def new_password_form(request: Request, token: Annotated[str, Query(max_length=M
 @router.post("/reset/confirm", response_model=None)
 def new_password(request: Request, token: Annotated[str, Form(max_length=MAX_TOKEN)] = "",
                  password: Annotated[str, Form(max_length=MAX_PASSWORD)] = "", csrf: Csrf = "",
-                 session: Session = Depends(db_session, scope="function")) -> Response:
+                 session: Session = DB_SESSION) -> Response:
     """Set the new password: every other login ends, and this browser is logged in."""
     check_csrf(request, csrf)
     try:

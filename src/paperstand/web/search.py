@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from paperstand.deps import SettingsDep, db_session
+from paperstand.deps import DB_SESSION, SettingsDep
 from paperstand.papers.queries import cards_for
 from paperstand.search.query import SearchSyntaxError, compose
 from paperstand.search.service import MODES, PER_PAGE, parse_mode, search
@@ -20,7 +20,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, settings: SettingsDep, session: Session = Depends(db_session, scope="function"),
+def search_page(request: Request, settings: SettingsDep, session: Session = DB_SESSION,
                 q: Annotated[str, Query(max_length=500)] = "",
                 mode: Annotated[str, Query(max_length=16)] = "hybrid",
                 category: Annotated[str, Query(max_length=40)] = "",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ from paperstand.community.arxiv_lookup import lookup_on
 from paperstand.community.submission_rules import Rules
 from paperstand.community.submissions import submit
 from paperstand.config import Settings
-from paperstand.deps import SettingsDep, db_session
+from paperstand.deps import DB_SESSION, SettingsDep
 from paperstand.errors import DomainError
 from paperstand.papers.queries import pick_card
 from paperstand.web.auth import viewer
@@ -50,7 +50,7 @@ def submit_form(request: Request, settings: SettingsDep) -> HTMLResponse:
 @router.post("/papers/submit", response_class=HTMLResponse)
 def submit_paper(request: Request, settings: SettingsDep, paper: Annotated[str, Form(max_length=FIELD_MAX)] = "",
                  csrf: Annotated[str, Form(max_length=200)] = "",
-                 session: Session = Depends(db_session, scope="function")) -> Response:
+                 session: Session = DB_SESSION) -> Response:
     """Submit; on success go to today's list at the paper, else show the form again with the reason."""
     check_csrf(request, csrf)
     member = logged_in(request)

@@ -6,12 +6,12 @@ import logging
 from email.message import EmailMessage
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from paperstand.config import Settings
-from paperstand.deps import SettingsDep, db_session
+from paperstand.deps import DB_SESSION, SettingsDep
 from paperstand.mail.templates import mail_env
 from paperstand.subscriptions.actions import confirm_opt_in, start_subscription
 from paperstand.subscriptions.emails import opt_in_message
@@ -40,7 +40,7 @@ def subscribe_form(request: Request) -> HTMLResponse:
 @router.post("/subscribe", response_class=HTMLResponse)
 def subscribe(request: Request, background: BackgroundTasks, settings: SettingsDep,
               email: Annotated[str, Form(max_length=320)] = "", csrf: Annotated[str, Form()] = "",
-              session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+              session: Session = DB_SESSION) -> HTMLResponse:
     """Record the address and mail it a confirmation link; the answer never says whether it was known."""
     check_csrf(request, csrf)
     limit_address(request, "mail", email)  # one inbox gets a few mails an hour, whoever asks
@@ -61,7 +61,7 @@ def confirm_form(request: Request, token: Annotated[str, Query(max_length=200)] 
 
 @router.post("/subscribe/confirm", response_class=HTMLResponse)
 def confirm(request: Request, settings: SettingsDep, token: Annotated[str, Form(max_length=200)] = "",
-            csrf: Annotated[str, Form()] = "", session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+            csrf: Annotated[str, Form()] = "", session: Session = DB_SESSION) -> HTMLResponse:
     """Spend the confirmation token; the subscription starts."""
     check_csrf(request, csrf)
     subscriber = confirm_opt_in(session, token)

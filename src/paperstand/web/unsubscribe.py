@@ -6,11 +6,11 @@ in the address is the authorisation, and mail providers post without cookies.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from paperstand.deps import SettingsDep, db_session
+from paperstand.deps import DB_SESSION, SettingsDep
 from paperstand.subscriptions.actions import unsubscribe_by_key, unsubscribe_target
 from paperstand.web.render import render
 
@@ -19,7 +19,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/unsubscribe/{key}", response_class=HTMLResponse)
 def unsubscribe_page(request: Request, key: str, settings: SettingsDep,
-                     session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+                     session: Session = DB_SESSION) -> HTMLResponse:
     """Ask before unsubscribing; nothing changes until the button is pressed."""
     subscriber = unsubscribe_target(session, secret_key=settings.effective_secret_key, key=key)
     return render(request, "unsubscribe.html", key=key, email=subscriber.email,
@@ -28,7 +28,7 @@ def unsubscribe_page(request: Request, key: str, settings: SettingsDep,
 
 @router.post("/unsubscribe/{key}", response_class=HTMLResponse)
 def unsubscribe_now(request: Request, key: str, settings: SettingsDep,
-                    session: Session = Depends(db_session, scope="function")) -> HTMLResponse:
+                    session: Session = DB_SESSION) -> HTMLResponse:
     """Unsubscribe at once (the button, or a mail provider's List-Unsubscribe=One-Click POST)."""
     subscriber = unsubscribe_by_key(session, secret_key=settings.effective_secret_key, key=key,
                                     journal=settings)

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from paperstand.community.votes import VoteState, cast_vote
-from paperstand.deps import db_session
+from paperstand.deps import DB_SESSION
 from paperstand.papers.links import paper_path
 from paperstand.web.auth import require, viewer
 from paperstand.web.csrf import check_csrf
@@ -48,7 +48,7 @@ def back_to(target: str, state: VoteState) -> str:
 def vote(request: Request, paper_id: str, csrf: Annotated[str, Form(max_length=200)] = "",
          action: Annotated[str, Form(max_length=10)] = "toggle",
          next_page: Annotated[str, Form(alias="next", max_length=2000)] = "",
-         session: Session = Depends(db_session, scope="function")) -> Response:
+         session: Session = DB_SESSION) -> Response:
     """Upvote (``action=up``), take it back (``down``) or flip it (``toggle``), then go back to ``next``.
 
     With ``Accept: application/json`` (the page's script) the answer is ``{upvotes, local, voted}`` instead.

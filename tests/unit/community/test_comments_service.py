@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
+from tests.conftest import make_member
 
 from comments_fixtures import store_paper
-from conftest import make_member
 from paperstand.accounts.errors import NotAllowed
 from paperstand.accounts.models import Member
 from paperstand.community import comments

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from tests.conftest import make_member
 
 from comments_fixtures import DAY, pick_id, store_paper
-from conftest import make_member
 from paperstand.accounts.models import Member
 from paperstand.community import comments, moderation
 from paperstand.community import moderation_queries as queries
