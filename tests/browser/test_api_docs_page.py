@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, expect, sync_playwright
+from tests.conftest import LiveServer, start_server
 
-from conftest import LiveServer, start_server
 from paperstand.web.security import CSP
 
 CHROMIUM = "/usr/bin/chromium"

@@ -25,8 +25,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from tests.conftest import POSTGRES_URL
 
-from conftest import POSTGRES_URL
 from paperstand.config import Settings
 from paperstand.db import make_engine
 from paperstand.digests.send import send_period

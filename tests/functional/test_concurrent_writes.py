@@ -18,8 +18,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.conftest import LiveServer, start_server
 
-from conftest import LiveServer, start_server
 from paperstand.backup.journal import JOURNAL_NAME
 from paperstand.db import make_engine
 from paperstand.subscriptions.links import make_key

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from tests.conftest import LiveServer
 
-from conftest import LiveServer
 from paperstand.app import create_app
 from paperstand.config import Settings
 from paperstand.ingest.run import import_file

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.conftest import FIXTURES, LiveServer
 from typer.testing import CliRunner
 
-from conftest import FIXTURES, LiveServer
 from paperstand.cli import app
 
 DAY = "2025-03-11"

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from conftest import LiveServer, start_server
+from tests.conftest import LiveServer, start_server
 
 REDIS_URL = os.environ.get("PAPERSTAND_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 

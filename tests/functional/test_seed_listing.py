@@ -8,8 +8,7 @@ from html import unescape
 from pathlib import Path
 
 from markupsafe import escape
-
-from conftest import LiveServer
+from tests.conftest import LiveServer
 
 DAY = "2025-03-11"
 # The capture's date header; everything before it is the page's header, everything after it is

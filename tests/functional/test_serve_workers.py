@@ -9,7 +9,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from conftest import _free_port
+from tests.conftest import _free_port
+
 from paperstand.config import Settings
 from paperstand.worker.inprocess import claim_jobs, release_jobs
 

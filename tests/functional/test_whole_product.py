@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
+from tests.conftest import LiveServer, start_server
 
-from conftest import LiveServer, start_server
 from paperstand.db import make_engine
 from paperstand.subscriptions.models import Subscriber
 

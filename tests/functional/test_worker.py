@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
+from tests.conftest import CountingSink, smtp_server
 from typer.testing import CliRunner
 
-from conftest import CountingSink, smtp_server
 from paperstand.cli import app
 from paperstand.config import Settings
 from paperstand.db import make_engine, migrate

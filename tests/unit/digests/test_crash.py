@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
+from tests.conftest import CountingSink, smtp_server
 
-from conftest import CountingSink, smtp_server
 from paperstand.digests.send import RECORD_EVERY
 from paperstand.ingest.record import PaperRecord
 from paperstand.papers.store import store_batch

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from tests.conftest import smtp_server
 
-from conftest import smtp_server
 from paperstand.config import Settings
 from paperstand.digests.models import OutboxMessage
 from paperstand.digests.pace import Pacer
