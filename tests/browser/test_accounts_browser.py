@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-
-from conftest import LiveServer, smtp_server, start_server
+from tests.conftest import LiveServer, smtp_server, start_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

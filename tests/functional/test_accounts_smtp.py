@@ -15,8 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-
-from conftest import LiveServer, smtp_server, start_server
+from tests.conftest import LiveServer, smtp_server, start_server
 
 
 @dataclass
