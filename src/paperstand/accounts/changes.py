@@ -42,7 +42,7 @@ def update_profile(session: Session, *, member_id: int, display_name: str, show_
     return member
 
 
-def _check_current(member: Member, password: str, throttle: Attempts | None) -> None:
+def _check_current(member: Member, password: str, throttle: Attempts | None, field: str = "current") -> None:
     """The current password, as a login checks it (and counted like one: a stolen session must not guess)."""
     keys = [account_key(f"member:{member.id}")]
     if throttle is not None and (wait := throttle.retry_after(keys)) is not None:
@@ -50,7 +50,7 @@ def _check_current(member: Member, password: str, throttle: Attempts | None) -> 
     if not verify_password(member.password_hash, password):
         if throttle is not None:
             throttle.failed(keys)
-        raise InvalidForm({"current": "current password: this is not your password"})
+        raise InvalidForm({field: "current password: this is not your password"})
 
 
 def change_password(session: Session, *, member_id: int, current: str, new: str, now: datetime,
@@ -78,7 +78,7 @@ def request_email_change(session: Session, *, member_id: int, password: str, new
     answer and no mail, so this form cannot be used to find out who has an account.
     """
     member = _member(session, member_id)
-    _check_current(member, password, throttle)
+    _check_current(member, password, throttle, field="password")
     try:
         address = normalize_email(new_email)
     except InvalidEmail as exc:

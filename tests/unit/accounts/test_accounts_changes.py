@@ -103,7 +103,7 @@ def test_an_address_taken_while_the_link_waited_is_refused(engine: Engine) -> No
 
 @pytest.mark.parametrize(("new", "password", "field"), [("nope", PASSWORD, "email"),
                                                         ("ada@example.org", PASSWORD, "email"),
-                                                        ("x@example.org", "wrong one!", "current")])
+                                                        ("x@example.org", "wrong one!", "password")])
 def test_address_change_refusals(engine: Engine, new: str, password: str, field: str) -> None:
     ada = joined(engine, "ada")
     with Session(engine) as s, pytest.raises(InvalidForm) as refused:

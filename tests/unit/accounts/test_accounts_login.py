@@ -22,6 +22,12 @@ from paperstand.accounts.throttle import LoginThrottle, parse_limit
 NOW = datetime.now(UTC)
 
 
+@pytest.fixture
+def throttle() -> LoginThrottle:
+    """Login counters of their own (in memory), at the default limit."""
+    return LoginThrottle(parse_limit("10 per 5 minutes"))
+
+
 def _login(engine: Engine, throttle: LoginThrottle, login: str = "ada", password: str = PASSWORD,
            client: str = "192.0.2.1", old: str = "") -> service.Login:
     with Session(engine, expire_on_commit=False) as s:
