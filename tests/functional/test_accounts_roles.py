@@ -35,7 +35,25 @@ LOGIN = {"/settings/profile", "/settings/password", "/settings/email", "/setting
          "/settings/tokens/{token_id}/revoke"}
 # Routes that need a right (``accounts.roles``): path -> right. Votes, comments, curation... add theirs here.
 # The probes (one per right, added by the fixture) keep the walk honest until the real routes exist.
-RIGHTS: dict[str, str] = {f"/probe/{right}": right for right in sorted(roles.RIGHTS)}
+RIGHTS: dict[str, str] = {f"/probe/{right}": right for right in sorted(roles.RIGHTS)} | {
+    "/papers/{paper_id:path}/upvote": "vote",
+    "/papers/submit": "submit",
+    "/papers/{paper_id:path}/comments": "comment",
+    "/comments/{comment_id}/edit": "comment",
+    "/comments/{comment_id}/delete": "comment",
+    "/comments/{comment_id}/flag": "flag",
+    "/papers/{paper_id:path}/claim": "claim",
+    "/papers/{paper_id:path}/links": "claim",
+    "/papers/date/{day}/curate/add": "curate",
+    "/papers/date/{day}/curate/move": "curate",
+    "/papers/date/{day}/curate/pick": "curate",
+    "/papers/date/{day}/curate/remove": "curate",
+    "/moderation/claims/{claim_id}": "moderate",
+    "/moderation/comments/{comment_id}/{action}": "moderate",
+    "/moderation/members": "moderate",
+    "/moderation/submissions": "moderate",
+    "/moderation/submissions/{pick_id}/{action}": "moderate",
+}
 CSRF = "t" * 24
 VISITORS = ("anonymous", "unverified", "banned", *ROLES)
 
@@ -83,7 +101,9 @@ def visitors(engine: Engine) -> dict[str, MadeMember | None]:
 
 def _post(client: TestClient, path: str, who: MadeMember | None) -> int:
     cookie = f"ps_csrf={CSRF}" + (f"; ps_session={who.cookie}" if who else "")
-    url = path.replace("{token_id}", "1").replace("{key}", "x")
+    url = (path.replace("{token_id}", "1").replace("{key}", "x").replace("{paper_id:path}", "2503.00201")
+           .replace("{comment_id}", "1").replace("{claim_id}", "1").replace("{pick_id}", "1")
+           .replace("{action}", "hide").replace("{day}", "2025-03-11"))
     answer = client.post(url, data={"csrf": CSRF}, headers={"Cookie": cookie})
     if answer.status_code == 303 and answer.headers["location"].startswith("/login"):
         return 401  # a page's way of saying "log in first"

@@ -53,10 +53,11 @@ def today(now: datetime) -> date:
 def submit(session: Session, *, member: Member, text: str, now: datetime, settings: Settings,
            fetch_paper: FetchPaper) -> DailyPick:
     """Put the paper ``text`` names on today's list for ``member``, if the rules allow; the new pick. Commits."""
-    arxiv_id = parse_submission(text)
     rules, day = Rules.of(settings), today(now)
-    # Checked once without locks, so that a refused submission never costs arXiv a request ...
+    # Checked once without locks, so that a refused submission never costs arXiv a request (and before
+    # the text is read: whoever may not submit is told so, whatever they typed) ...
     check_member(session, _member(session, member.id), day, rules)
+    arxiv_id = parse_submission(text)
     paper = stored_paper(session, arxiv_id)
     if paper is not None:
         check_paper(session, paper, day, rules)
