@@ -1,0 +1,157 @@
+"""Every trending paper's score at once: each table read in one pass as columns, the formula over numpy arrays.
+
+The arithmetic is :func:`paperstand.ranking.trending.trending_score`'s, operation for operation, so a paper
+scores the same here as when it is refreshed alone (a test holds the two equal): the logarithms are
+taken by the pure functions themselves, once per distinct count (there are few: votes are counted in
+halves, comments and stars are whole numbers), and the age part repeats their float operations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, case, func, select
+
+from paperstand.accounts.models import Member
+from paperstand.community.models import AuthorClaim, Comment, Vote
+from paperstand.papers.models import DailyPick, ExternalSignal, Paper
+from paperstand.ranking import trending
+from paperstand.ranking.columns import Int64s, epoch_seconds, integer_columns
+
+Floats = np.ndarray[Any, np.dtype[np.float64]]
+# Votes are read in slices of this many ids, so the text of a slice's columns stays small (~60 MB).
+READ_SLICE = 5_000_000
+# The window is applied exactly on whole seconds in numpy; the SQL filter only needs to be no narrower.
+_SLACK = 2
+
+
+@dataclass
+class Scores:
+    """The scored papers, one array element per paper, in paper id order (what :mod:`.store` writes)."""
+
+    paper_id: Int64s
+    score: Floats
+    votes: Floats
+    votes_part: Floats
+    stars: Int64s
+    stars_part: Floats
+    comments: Int64s
+    comments_part: Floats
+    age_hours: Floats
+    age_part: Floats
+    votes_since: Int64s  # whole seconds; -1 where no vote counted
+
+    def __len__(self) -> int:
+        return len(self.paper_id)
+
+
+def _window(now: datetime) -> tuple[int, int]:
+    now_s = trending.seconds(now)
+    return now_s - trending.WINDOW_SECONDS, now_s
+
+
+def _loose(lo: int, hi: int) -> tuple[datetime, datetime]:
+    """Bounds for SQL that hold the window's whole seconds ``(lo, hi]`` whatever the stored fractions."""
+    return trending.from_seconds(lo - _SLACK), trending.from_seconds(hi + _SLACK)
+
+
+def _votes(conn: Connection, lo: int, hi: int) -> list[Int64s]:
+    """(paper, member, seconds) of the votes inside the window, roughly (``_counted`` is exact)."""
+    last = conn.execute(select(func.max(Vote.id))).scalar_one() or 0
+    after, before = _loose(lo, hi)
+    slices = [integer_columns(conn, [Vote.paper_id, Vote.member_id, epoch_seconds(Vote.created_at)],
+                              Vote.id > start, Vote.id <= start + READ_SLICE,
+                              Vote.created_at > after, Vote.created_at < before)
+              for start in range(0, last, READ_SLICE)]
+    return [np.concatenate([s[i] for s in slices]) if slices else np.zeros(0, np.int64) for i in range(3)]
+
+
+def _pairs(conn: Connection, paper: Any, member: Any, *conditions: Any) -> Int64s:
+    """(paper, member) pairs as one int64 key each."""
+    papers, members = integer_columns(conn, [paper, member], *conditions)
+    return (papers << 32) | members
+
+
+def _weights(conn: Connection, paper: Int64s, member: Int64s, at: Int64s) -> Floats:
+    """Each vote's weight (:func:`trending.vote_weight`): 0 excluded, 0.5 from a young account, else 1."""
+    ids, joined, banned = integer_columns(conn, [Member.id, epoch_seconds(Member.created_at),
+                                                 case((Member.banned_at.is_(None), 0), else_=1)])
+    size = int(max(ids.max(initial=0), member.max(initial=0))) + 1
+    known = np.zeros(size, bool)
+    known[ids] = True
+    joined_at, is_banned = np.zeros(size, np.int64), np.zeros(size, bool)
+    joined_at[ids], is_banned[ids] = joined, banned.astype(bool)
+    excluded = np.isin((paper << 32) | member, np.concatenate([
+        _pairs(conn, DailyPick.paper_id, DailyPick.member_id, DailyPick.member_id.is_not(None)),
+        _pairs(conn, AuthorClaim.paper_id, AuthorClaim.member_id, AuthorClaim.status == "approved")]))
+    # A voter missing from ``members`` was deleted after the votes were read: its votes are gone too.
+    excluded |= is_banned[member] | ~known[member]
+    young = at - joined_at[member] < trending.YOUNG_SECONDS
+    weight = np.where(young, trending.YOUNG_ACCOUNT_WEIGHT, 1.0)
+    return np.where(excluded, trending.EXCLUDED_WEIGHT, weight)
+
+
+def _by_value(values: Any, points: Any) -> Floats:
+    """``points(v)`` for each element, computed once per distinct value by the pure function itself."""
+    distinct, where = np.unique(values, return_inverse=True)
+    return np.array([points(v) for v in distinct.tolist()], np.float64)[where].reshape(-1)
+
+
+def _published(conn: Connection, size: int) -> tuple[Int64s, Any]:
+    """Each paper's first date in whole seconds (published, else first seen) by paper id, and which exist."""
+    ids, first = integer_columns(conn, [Paper.id, epoch_seconds(func.coalesce(Paper.published_at,
+                                                                               Paper.first_seen_at))])
+    size = max(size, int(ids.max(initial=0)) + 1)
+    at, exists = np.zeros(size, np.int64), np.zeros(size, bool)
+    at[ids], exists[ids] = first, True
+    return at, exists
+
+
+def compute(conn: Connection, *, now: datetime) -> Scores:
+    """The scores at ``now`` of every paper with a counted vote or comment inside the window."""
+    lo, hi = _window(now)
+    v_paper, v_member, v_at = _votes(conn, lo, hi)
+    weight = _weights(conn, v_paper, v_member, v_at)
+    counted = (weight > 0) & (v_at > lo) & (v_at <= hi)
+    v_paper, v_at, weight = v_paper[counted], v_at[counted], weight[counted]
+    after, before = _loose(lo, hi)
+    c_paper, c_at = integer_columns(conn, [Comment.paper_id, epoch_seconds(Comment.created_at)],
+                                    Comment.deleted_at.is_(None), Comment.hidden_at.is_(None),
+                                    Comment.created_at > after, Comment.created_at < before)
+    c_paper = c_paper[(c_at > lo) & (c_at <= hi)]
+    size = int(max(v_paper.max(initial=0), c_paper.max(initial=0))) + 1
+    published, exists = _published(conn, size)
+    size = len(published)
+    votes = np.bincount(v_paper, weights=weight, minlength=size).astype(np.float64)
+    comments = np.bincount(c_paper, minlength=size)
+    first = np.full(size, np.iinfo(np.int64).max)
+    np.minimum.at(first, v_paper, v_at)
+    ids = np.flatnonzero(((votes > 0) | (comments > 0)) & exists)
+    return _score(conn, ids, votes[ids], comments[ids], np.where(votes[ids] > 0, first[ids], -1),
+                  hi - published[ids])
+
+
+def _stars(conn: Connection, ids: Int64s) -> Int64s:
+    paper, value = integer_columns(conn, [ExternalSignal.paper_id, ExternalSignal.value],
+                                   ExternalSignal.name == "github_stars")
+    size = int(max(paper.max(initial=0), ids.max(initial=0))) + 1
+    by_paper = np.zeros(size, np.int64)
+    by_paper[paper] = np.maximum(value, 0)
+    return by_paper[ids]
+
+
+def _score(conn: Connection, ids: Int64s, votes: Floats, comments: Int64s, since: Int64s,
+           age_seconds: Int64s) -> Scores:
+    stars = _stars(conn, ids)
+    votes_part = _by_value(votes, trending.votes_points)
+    stars_part = _by_value(stars, trending.stars_points)
+    comments_part = _by_value(comments, trending.comments_points)
+    # trending.age_hours, age_points and total, as array operations in the same order.
+    hours = np.maximum(age_seconds, 0) / 3600
+    age_part = np.floor((-hours / trending.HOURS_PER_POINT) * 10 + 0.5) / 10
+    score = np.floor((votes_part + stars_part + comments_part + age_part) * 10 + 0.5) / 10
+    return Scores(ids, score, votes, votes_part, stars, stars_part, comments.astype(np.int64), comments_part,
+                  hours, age_part, since)
