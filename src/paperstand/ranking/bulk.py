@@ -8,7 +8,7 @@ halves, comments and stars are whole numbers), and the age part repeats their fl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,8 @@ from paperstand.accounts.models import Member
 from paperstand.community.models import AuthorClaim, Comment, Vote
 from paperstand.papers.models import DailyPick, ExternalSignal, Paper
 from paperstand.ranking import trending
-from paperstand.ranking.columns import Int64s, epoch_seconds, integer_columns
+from paperstand.ranking.columns import Array, Int64s, Real, Seconds, read_columns
+from paperstand.ranking.models import TrendingScore
 
 Floats = np.ndarray[Any, np.dtype[np.float64]]
 # Votes are read in slices of this many ids, so the text of a slice's columns stays small (~60 MB).
@@ -47,6 +48,14 @@ class Scores:
     def __len__(self) -> int:
         return len(self.paper_id)
 
+    def part(self, start: int, end: int) -> Scores:
+        """The papers ``start`` to ``end`` (exclusive) of these."""
+        return Scores(*(getattr(self, f.name)[start:end] for f in fields(self)))
+
+    def part_where(self, mask: Any) -> Scores:
+        """The papers where ``mask`` is true."""
+        return Scores(*(getattr(self, f.name)[mask] for f in fields(self)))
+
 
 def _window(now: datetime) -> tuple[int, int]:
     now_s = trending.seconds(now)
@@ -62,7 +71,7 @@ def _votes(conn: Connection, lo: int, hi: int) -> list[Int64s]:
     """(paper, member, seconds) of the votes inside the window, roughly (``_counted`` is exact)."""
     last = conn.execute(select(func.max(Vote.id))).scalar_one() or 0
     after, before = _loose(lo, hi)
-    slices = [integer_columns(conn, [Vote.paper_id, Vote.member_id, epoch_seconds(Vote.created_at)],
+    slices = [read_columns(conn, [Vote.paper_id, Vote.member_id, Seconds(Vote.created_at)],
                               Vote.id > start, Vote.id <= start + READ_SLICE,
                               Vote.created_at > after, Vote.created_at < before)
               for start in range(0, last, READ_SLICE)]
@@ -71,22 +80,28 @@ def _votes(conn: Connection, lo: int, hi: int) -> list[Int64s]:
 
 def _pairs(conn: Connection, paper: Any, member: Any, *conditions: Any) -> Int64s:
     """(paper, member) pairs as one int64 key each."""
-    papers, members = integer_columns(conn, [paper, member], *conditions)
+    papers, members = read_columns(conn, [paper, member], *conditions)
     return (papers << 32) | members
 
 
 def _weights(conn: Connection, paper: Int64s, member: Int64s, at: Int64s) -> Floats:
     """Each vote's weight (:func:`trending.vote_weight`): 0 excluded, 0.5 from a young account, else 1."""
-    ids, joined, banned = integer_columns(conn, [Member.id, epoch_seconds(Member.created_at),
+    ids, joined, banned = read_columns(conn, [Member.id, Seconds(Member.created_at),
                                                  case((Member.banned_at.is_(None), 0), else_=1)])
     size = int(max(ids.max(initial=0), member.max(initial=0))) + 1
     known = np.zeros(size, bool)
     known[ids] = True
     joined_at, is_banned = np.zeros(size, np.int64), np.zeros(size, bool)
     joined_at[ids], is_banned[ids] = joined, banned.astype(bool)
-    excluded = np.isin((paper << 32) | member, np.concatenate([
+    pairs = np.concatenate([
         _pairs(conn, DailyPick.paper_id, DailyPick.member_id, DailyPick.member_id.is_not(None)),
-        _pairs(conn, AuthorClaim.paper_id, AuthorClaim.member_id, AuthorClaim.status == "approved")]))
+        _pairs(conn, AuthorClaim.paper_id, AuthorClaim.member_id, AuthorClaim.status == "approved")])
+    # Only votes on papers with a submitter or verified author can be theirs: look those up, not all.
+    concerned = np.zeros(max(int(paper.max(initial=0)), int((pairs >> 32).max(initial=0))) + 1, bool)
+    concerned[pairs >> 32] = True
+    maybe = np.flatnonzero(concerned[paper])
+    excluded = np.zeros(len(paper), bool)
+    excluded[maybe] = np.isin((paper[maybe] << 32) | member[maybe], pairs)
     # A voter missing from ``members`` was deleted after the votes were read: its votes are gone too.
     excluded |= is_banned[member] | ~known[member]
     young = at - joined_at[member] < trending.YOUNG_SECONDS
@@ -102,8 +117,7 @@ def _by_value(values: Any, points: Any) -> Floats:
 
 def _published(conn: Connection, size: int) -> tuple[Int64s, Any]:
     """Each paper's first date in whole seconds (published, else first seen) by paper id, and which exist."""
-    ids, first = integer_columns(conn, [Paper.id, epoch_seconds(func.coalesce(Paper.published_at,
-                                                                               Paper.first_seen_at))])
+    ids, first = read_columns(conn, [Paper.id, Seconds(func.coalesce(Paper.published_at, Paper.first_seen_at))])
     size = max(size, int(ids.max(initial=0)) + 1)
     at, exists = np.zeros(size, np.int64), np.zeros(size, bool)
     at[ids], exists[ids] = first, True
@@ -118,7 +132,7 @@ def compute(conn: Connection, *, now: datetime) -> Scores:
     counted = (weight > 0) & (v_at > lo) & (v_at <= hi)
     v_paper, v_at, weight = v_paper[counted], v_at[counted], weight[counted]
     after, before = _loose(lo, hi)
-    c_paper, c_at = integer_columns(conn, [Comment.paper_id, epoch_seconds(Comment.created_at)],
+    c_paper, c_at = read_columns(conn, [Comment.paper_id, Seconds(Comment.created_at)],
                                     Comment.deleted_at.is_(None), Comment.hidden_at.is_(None),
                                     Comment.created_at > after, Comment.created_at < before)
     c_paper = c_paper[(c_at > lo) & (c_at <= hi)]
@@ -134,8 +148,37 @@ def compute(conn: Connection, *, now: datetime) -> Scores:
                   hi - published[ids])
 
 
+# What decides whether a stored row is still right: the parts follow from the counts and the age (and
+# a change of the formula's constants changes the score).
+_COMPARED = ("score", "votes", "stars", "comments", "age_hours", "votes_since")
+
+
+def stored(conn: Connection) -> dict[str, Array]:
+    """The table's rows now: ``paper_id`` and the :data:`_COMPARED` columns (``votes_since`` -1 where NULL)."""
+    kinds: list[Any] = [TrendingScore.paper_id]
+    for name in _COMPARED:
+        column = getattr(TrendingScore, name)
+        kinds.append(Seconds(func.coalesce(column, trending.from_seconds(-1))) if name == "votes_since"
+                     else Real(column) if name in ("score", "votes", "age_hours") else column)
+    return dict(zip(("paper_id", *_COMPARED), read_columns(conn, kinds), strict=True))
+
+
+def changed(new: Scores, old: dict[str, Array]) -> tuple[Any, Int64s]:
+    """Which of ``new`` differ from (or are missing in) ``old``, and the ids in ``old`` missing from ``new``."""
+    size = int(max(new.paper_id.max(initial=0), old["paper_id"].max(initial=0))) + 1
+    held = np.zeros(size, bool)
+    held[old["paper_id"]] = True
+    same = held[new.paper_id]
+    for name in _COMPARED:
+        by_paper = np.zeros(size, old[name].dtype)
+        by_paper[old["paper_id"]] = old[name]
+        same &= by_paper[new.paper_id] == getattr(new, name)
+    held[new.paper_id] = False
+    return ~same, np.flatnonzero(held)
+
+
 def _stars(conn: Connection, ids: Int64s) -> Int64s:
-    paper, value = integer_columns(conn, [ExternalSignal.paper_id, ExternalSignal.value],
+    paper, value = read_columns(conn, [ExternalSignal.paper_id, ExternalSignal.value],
                                    ExternalSignal.name == "github_stars")
     size = int(max(paper.max(initial=0), ids.max(initial=0))) + 1
     by_paper = np.zeros(size, np.int64)
@@ -150,8 +193,8 @@ def _score(conn: Connection, ids: Int64s, votes: Floats, comments: Int64s, since
     stars_part = _by_value(stars, trending.stars_points)
     comments_part = _by_value(comments, trending.comments_points)
     # trending.age_hours, age_points and total, as array operations in the same order.
-    hours = np.maximum(age_seconds, 0) / 3600
+    hours = np.maximum(age_seconds, 0) // 3600
     age_part = np.floor((-hours / trending.HOURS_PER_POINT) * 10 + 0.5) / 10
     score = np.floor((votes_part + stars_part + comments_part + age_part) * 10 + 0.5) / 10
     return Scores(ids, score, votes, votes_part, stars, stars_part, comments.astype(np.int64), comments_part,
-                  hours, age_part, since)
+                  hours.astype(np.float64), age_part, since)

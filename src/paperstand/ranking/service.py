@@ -20,7 +20,7 @@ from paperstand.accounts.models import Member
 from paperstand.community.models import AuthorClaim, Comment, Vote
 from paperstand.papers.models import DailyPick, ExternalSignal, Paper
 from paperstand.ranking import store
-from paperstand.ranking.bulk import compute
+from paperstand.ranking.bulk import changed, compute, stored
 from paperstand.ranking.trending import Trending, trending_score, vote_weight
 
 Progress = Callable[[int, int], None]
@@ -28,17 +28,19 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class RecomputeReport:
-    """What a bulk run did: papers scored (rows written), rows removed, and where the time went."""
+    """What a bulk run did: papers trending, rows (re)written and removed, and where the time went."""
 
     scored: int
+    written: int
     removed: int
     read_seconds: float
     write_seconds: float
 
     def line(self) -> str:
         """One line for the worker log and the CLI."""
-        return (f"{self.scored:,} trending papers scored, {self.removed:,} no longer trending "
-                f"(read and computed in {self.read_seconds:.1f} s, written in {self.write_seconds:.1f} s)")
+        return (f"{self.scored:,} papers trending: {self.written:,} scores changed, {self.removed:,} papers "
+                f"stopped trending (read and computed in {self.read_seconds:.1f} s, written in "
+                f"{self.write_seconds:.1f} s)")
 
 
 def _votes(session: Session, paper_id: int) -> list[tuple[datetime, float]]:
@@ -78,24 +80,28 @@ def refresh_paper(session: Session, *, paper_id: int, now: datetime) -> None:
 
 
 def recompute_all(session: Session, *, now: datetime, progress: Progress | None = None) -> RecomputeReport:
-    """Recompute every trending paper's stored score at ``now``, and drop the rows of papers that stopped.
+    """Recompute every trending paper's score at ``now``; store those that changed, drop papers that stopped.
 
-    Commits every :data:`store.ROWS_PER_COMMIT` rows, so writers (votes) never wait long; pages meanwhile
-    show some papers' new scores beside others' previous ones, each row whole and adding up.
+    Rows whose numbers are unchanged keep their ``computed_at``: with age counted in whole hours, a run every
+    few minutes rewrites only the papers whose hour ticked over or that people acted on. Commits every
+    :data:`store.ROWS_PER_COMMIT` rows, so writers (votes) never wait long; pages meanwhile show some papers'
+    new scores beside others' previous ones, each row whole and adding up.
     """
     started = perf_counter()
-    scores = compute(session.connection(), now=now)
+    conn = session.connection()
+    scores = compute(conn, now=now)
+    differs, gone = changed(scores, stored(conn))
     session.commit()
+    todo = scores.part_where(differs)
     read = perf_counter() - started
     if progress is not None:
-        progress(0, len(scores))
-    done = 0
-    for rows in store.bulk_rows(session.connection(), scores, now):
-        store.write(session.connection(), rows)
+        progress(0, len(todo))
+    for start in range(0, len(todo), store.ROWS_PER_COMMIT):
+        part = todo.part(start, start + store.ROWS_PER_COMMIT)
+        store.write_scores(session.connection(), part, now)
         session.commit()
-        done += len(rows)
         if progress is not None:
-            progress(done, len(scores))
-    removed = store.remove_older(session.connection(), before=now)
+            progress(start + len(part), len(todo))
+    removed = store.remove(session.connection(), gone.tolist(), before=now)
     session.commit()
-    return RecomputeReport(len(scores), removed, read, perf_counter() - started - read)
+    return RecomputeReport(len(scores), len(todo), removed, read, perf_counter() - started - read)

@@ -1,20 +1,23 @@
-"""Writing stored trending scores: one upsert statement for one paper or a million, never overwriting newer rows.
+"""Writing stored trending scores: one upsert for one paper or a million, never overwriting a newer row.
 
-Rows go through driver-level SQL, many rows to a statement (SQLAlchemy's per-value type processing of a
-million rows would cost more than computing them). The upsert keeps a row computed later than the one
-being written: the bulk job reads, computes, then writes for seconds, and a vote refreshed meanwhile
-(``refresh_paper``) must not be overwritten by the job's older count. On PostgreSQL the conflict check
-waits for that refresh's transaction and re-reads the row, so the condition sees its ``computed_at``.
+The upsert keeps a row computed later than the one being written: the bulk job reads, computes, then
+writes for seconds, and a vote refreshed meanwhile (``refresh_paper``) must not be overwritten by the
+job's older count. On PostgreSQL the conflict check waits for that refresh's transaction and re-reads
+the row, so the condition sees its ``computed_at``.
+
+A million rows through SQLAlchemy's per-value type processing would cost more than computing them, so
+the bulk write goes to the driver: on SQLite one ``executemany`` (the sqlite3 module loops in C); on
+PostgreSQL, where each row of an ``executemany`` is a statement for the server, one binary ``COPY``
+into a temporary table, built by numpy, then one ``INSERT ... SELECT`` with the same upsert.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from functools import cache
+from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection, bindparam, delete
 
 from paperstand.dialect import on_sqlite, placeholder
 from paperstand.ranking.bulk import Scores
@@ -23,31 +26,23 @@ from paperstand.ranking.trending import Trending
 
 COLUMNS = ("paper_id", "score", "votes", "votes_part", "stars", "stars_part", "comments", "comments_part",
            "age_hours", "age_part", "computed_at", "votes_since")
-# Rows per INSERT: 12 values each stays under SQLite's 32,766 and PostgreSQL's 65,535 bound values, and
-# is where the per-statement cost stops mattering (measured: bench/trending.py).
-ROWS_PER_STATEMENT = 500
-# Rows per transaction of the bulk write: a SQLite writer holds the database for one of these (well under
-# the 5 s a waiting vote tolerates), and pages never wait for the whole table.
-ROWS_PER_COMMIT = 20_000
+# Rows per transaction of the bulk write: a SQLite writer holds the database for one of these (a fraction
+# of a second, well under the 5 s a waiting vote tolerates), and pages never wait for the whole table.
+ROWS_PER_COMMIT = 50_000
+_UPDATE = (", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
+           + " WHERE trending_scores.computed_at <= excluded.computed_at")
 
 Row = tuple[object, ...]
 
 
-@cache
-def _upsert_sql(mark: str, rows: int) -> str:
-    one = "(" + ", ".join([mark] * len(COLUMNS)) + ")"
-    updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
-    return (f"INSERT INTO trending_scores ({', '.join(COLUMNS)}) VALUES {', '.join([one] * rows)} "
-            f"ON CONFLICT (paper_id) DO UPDATE SET {updates} "
-            "WHERE trending_scores.computed_at <= excluded.computed_at")
+def _upsert_sql(mark: str) -> str:
+    return (f"INSERT INTO trending_scores ({', '.join(COLUMNS)}) VALUES ({', '.join([mark] * len(COLUMNS))}) "
+            f"ON CONFLICT (paper_id) DO UPDATE SET {_UPDATE}")
 
 
 def write(conn: Connection, rows: list[Row]) -> None:
     """Upsert ``rows`` (values in :data:`COLUMNS` order, times from :func:`db_time`) in the caller's transaction."""
-    mark = placeholder(conn)
-    for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        part = rows[start:start + ROWS_PER_STATEMENT]
-        conn.exec_driver_sql(_upsert_sql(mark, len(part)), tuple(v for row in part for v in row))
+    conn.exec_driver_sql(_upsert_sql(placeholder(conn)), rows)
 
 
 def db_time(conn: Connection, moment: datetime | None) -> object:
@@ -64,29 +59,56 @@ def one_row(conn: Connection, paper_id: int, t: Trending, computed_at: datetime)
             t.age_hours, t.age_part, db_time(conn, computed_at), db_time(conn, t.votes_since))
 
 
-def _times(conn: Connection, whole_seconds: np.ndarray) -> list[object]:
-    """Whole seconds (``-1``: none) as driver values, converted by numpy rather than one datetime at a time."""
-    stamps = whole_seconds.astype("datetime64[s]").astype("datetime64[us]")
+def _sqlite_rows(scores: Scores, computed_at: str) -> list[Row]:
+    stamps = scores.votes_since.astype("datetime64[s]").astype("datetime64[us]")
+    # "2026-11-28T10:00:00.000000" → SQLite's stored layout, for the whole column at once.
+    since = np.strings.replace(np.datetime_as_string(stamps, unit="us"), "T", " ").tolist()
+    since = [None if s < 0 else t for s, t in zip(scores.votes_since.tolist(), since, strict=True)]
+    cols = [getattr(scores, c).tolist() for c in COLUMNS[:10]]
+    return list(zip(*cols, [computed_at] * len(since), since, strict=True))
+
+
+# PostgreSQL's binary COPY: a fixed header, then per row a field count and each field's length and bytes
+# (big-endian), then -1. Every field here is 8 bytes and never NULL (no vote: ``since_s`` < 0), so numpy
+# lays the whole buffer out as one structured array.
+_PG_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_PG_FIELDS = [(c, ">i8" if c in ("paper_id", "stars", "comments") else ">f8") for c in COLUMNS[:10]]
+_PG_ROW = np.dtype([("n", ">i2")] + [f for c, t in [*_PG_FIELDS, ("since_s", ">i8")]
+                                     for f in ((f"{c}_len", ">i4"), (c, t))])
+
+
+def _pg_copy(conn: Connection, scores: Scores, computed_at: datetime) -> None:
+    table = np.zeros(len(scores), _PG_ROW)
+    table["n"] = len(_PG_FIELDS) + 1
+    for name, _ in [*_PG_FIELDS, ("since_s", "")]:
+        table[f"{name}_len"] = 8
+        table[name] = scores.votes_since if name == "since_s" else getattr(scores, name)
+    cur: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cur.execute("CREATE TEMPORARY TABLE IF NOT EXISTS trending_load (" + ", ".join(
+        f"{c} {'bigint' if t == '>i8' else 'float8'}" for c, t in _PG_FIELDS) + ", since_s bigint) "
+        "ON COMMIT DELETE ROWS")
+    names = ", ".join(c for c, _ in _PG_FIELDS)
+    with cur.copy(f"COPY trending_load ({names}, since_s) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(_PG_HEADER + table.tobytes() + b"\xff\xff")
+    cur.execute(f"INSERT INTO trending_scores ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS[:10])}, %s, "
+                "CASE WHEN since_s < 0 THEN NULL ELSE timestamp '1970-01-01' + since_s * interval '1 second' END "
+                f"FROM trending_load ON CONFLICT (paper_id) DO UPDATE SET {_UPDATE}", (db_time(conn, computed_at),))
+
+
+def write_scores(conn: Connection, scores: Scores, computed_at: datetime) -> None:
+    """Upsert the rows of ``scores`` (part of a bulk run) in the caller's transaction."""
     if on_sqlite(conn):
-        values: list[object] = [s.replace("T", " ") for s in np.datetime_as_string(stamps, unit="us").tolist()]
+        conn.exec_driver_sql(_upsert_sql("?"), _sqlite_rows(scores, str(db_time(conn, computed_at))))
     else:
-        values = stamps.tolist()
-    return [None if s < 0 else v for s, v in zip(whole_seconds.tolist(), values, strict=True)]
+        _pg_copy(conn, scores, computed_at)
 
 
-def bulk_rows(conn: Connection, scores: Scores, computed_at: datetime) -> Iterator[list[Row]]:
-    """The rows of ``scores``, :data:`ROWS_PER_COMMIT` at a time."""
-    at = db_time(conn, computed_at)
-    for start in range(0, len(scores), ROWS_PER_COMMIT):
-        end = start + ROWS_PER_COMMIT
-        cols = [getattr(scores, c)[start:end].tolist() for c in COLUMNS[:10]]
-        since = _times(conn, scores.votes_since[start:end])
-        yield list(zip(*cols, [at] * len(since), since, strict=True))
-
-
-def remove_older(conn: Connection, *, before: datetime) -> int:
-    """Delete every row computed before ``before``: papers that trended at the last run and no longer do."""
-    return int(conn.execute(delete(TrendingScore).where(TrendingScore.computed_at < before)).rowcount)
+def remove(conn: Connection, paper_ids: list[int], *, before: datetime) -> int:
+    """Delete these papers' rows unless computed at or after ``before`` (by a refresh): they stopped trending."""
+    if not paper_ids:
+        return 0
+    stmt = delete(TrendingScore).where(TrendingScore.paper_id == bindparam("pid"), TrendingScore.computed_at < before)
+    return int(conn.execute(stmt, [{"pid": pid} for pid in paper_ids]).rowcount)
 
 
 def remove_one(conn: Connection, *, paper_id: int, now: datetime) -> None:

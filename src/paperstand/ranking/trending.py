@@ -14,7 +14,10 @@ sum of the rounded parts, so the line adds up exactly, not only roughly; two pap
 scores differ by less than a rounding step may tie, and ties go to the lower paper id.
 
 Times count in whole seconds (the stored times, floored), so the bulk job, which reads seconds from
-the database, computes bit for bit what this function computes for one paper.
+the database, computes bit for bit what this function computes for one paper. Age counts in whole
+hours, the unit the card prints ("age 30 h" is exactly −1.25, shown −1.2): a reader can redo the sum,
+and a stored score changes at most once an hour unless people act, so a recompute every few minutes
+rewrites only the rows that did change.
 """
 
 from __future__ import annotations
@@ -98,13 +101,13 @@ def comments_points(comments: int) -> float:
     return tenths(COMMENT_POINTS_PER_DOUBLING * math.log2(1 + comments))
 
 
-def age_hours(age_seconds: int) -> float:
-    """A paper's age in hours from whole seconds (a date in the future counts as no age)."""
-    return max(age_seconds, 0) / 3600
+def age_hours(age_seconds: int) -> int:
+    """A paper's age in whole hours (floored) from whole seconds; a date in the future counts as no age."""
+    return max(age_seconds, 0) // 3600
 
 
-def age_points(hours: float) -> float:
-    """The age part (never positive) for an age in hours."""
+def age_points(hours: int) -> float:
+    """The age part (never positive) for an age in whole hours."""
     return tenths(-hours / HOURS_PER_POINT)
 
 
@@ -124,7 +127,7 @@ class Trending:
     stars_part: float
     comments: int
     comments_part: float
-    age_hours: float
+    age_hours: float  # whole hours
     age_part: float
     votes_since: datetime | None  # the oldest counted vote
 
@@ -163,7 +166,7 @@ def trending_score(*, votes: Sequence[tuple[datetime, float]], comments: Sequenc
     hours = age_hours(now_s - seconds(published_at))
     parts = (votes_points(weighted), stars_points(stars), comments_points(n_comments), age_points(hours))
     return Trending(score=total(*parts), votes=weighted, votes_part=parts[0], stars=max(stars, 0),
-                    stars_part=parts[1], comments=n_comments, comments_part=parts[2], age_hours=hours,
+                    stars_part=parts[1], comments=n_comments, comments_part=parts[2], age_hours=float(hours),
                     age_part=parts[3], votes_since=None if first is None else from_seconds(first))
 
 

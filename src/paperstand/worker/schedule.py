@@ -40,4 +40,8 @@ SCHEDULE: dict[str, Every] = {
     # Quiet hours, after arXiv's 00:00 UTC announcement and its harvests: one consistent copy a night, the
     # newest PAPERSTAND_BACKUP_KEEP kept (0 turns it off), so a broken disk costs at most a day of writes.
     "backup": Every(minute="41", hour="3", about="back up the database; keep the newest PAPERSTAND_BACKUP_KEEP"),
+    # A trending score's age part loses a point a day (0.1 every 2.4 hours), and votes and comments leave the
+    # week's window as time passes: every 5 minutes keeps each stored score within 0.1 of the truth. A vote
+    # also refreshes its paper at once, so this run only carries time forward.
+    "trending": Every(minute="*/5", hour="*", about="recompute every trending paper's stored score"),
 }

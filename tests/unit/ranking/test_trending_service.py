@@ -114,3 +114,36 @@ def test_a_recompute_moves_the_data_version(engine: Engine) -> None:
         before = s.execute(text("SELECT version FROM data_version")).scalar_one()
         recompute_all(s, now=NOW)
         assert s.execute(text("SELECT version FROM data_version")).scalar_one() > before
+
+
+def test_unchanged_scores_are_not_written_again(engine: Engine) -> None:
+    with Session(engine) as s:
+        ids = random_community(s, seed=11)
+        first = recompute_all(s, now=NOW)
+        assert first.written == first.scored > 0
+        version = s.execute(text("SELECT version FROM data_version")).scalar_one()
+        again = recompute_all(s, now=NOW + timedelta(seconds=30))
+        # Nothing moved in 30 s (age counts whole hours; no vote or comment left the window): no write at all,
+        # so the page cache stays valid.
+        assert (again.scored, again.written, again.removed) == (first.scored, 0, 0)
+        assert s.execute(text("SELECT version FROM data_version")).scalar_one() == version
+        assert all(r.computed_at == NOW for r in _rows(s).values())
+        later = recompute_all(s, now=NOW + 2 * H)
+        assert 0 < later.written <= later.scored
+        expected = {pid: t for pid in ids if (t := score_paper(s, paper_id=pid, now=NOW + 2 * H)) and t.trends}
+        assert {pid: as_trending(r) for pid, r in _rows(s).items()} == expected
+
+
+def test_times_written_by_hand_in_another_layout_still_count(engine: Engine) -> None:
+    with Session(engine) as s:
+        ada = member(s, "ada", joined=NOW - timedelta(days=9))
+        pid = paper(s, "Hand", published=NOW - 10 * H)
+        s.commit()
+        # Raw SQL, a time without its fraction: SQLite keeps the text as given, unlike SQLAlchemy's writes.
+        s.execute(text("INSERT INTO votes (paper_id, member_id, created_at) VALUES (:p, :m, :t)"),
+                  {"p": pid, "m": ada, "t": (NOW - 3 * H).strftime("%Y-%m-%d %H:%M:%S")})
+        s.commit()
+        assert recompute_all(s, now=NOW).scored == 1
+        row = _rows(s)[pid]
+        assert as_trending(row) == score_paper(s, paper_id=pid, now=NOW)
+        assert (row.votes, row.votes_since) == (1.0, (NOW - 3 * H).replace(microsecond=0))

@@ -79,6 +79,7 @@ def random_community(session: Session, *, seed: int, papers: int = 40, members: 
     for i in range(papers):
         published = NOW - rng.randint(-3600, 20 * 86400) * second - rng.randint(0, 999_999) * timedelta(microseconds=1)
         ids.append(paper(session, f"Paper {seed}-{i}", published=published if rng.random() < 0.9 else None,
+                         arxiv_id=f"2611.{seed % 100:02d}{i:03d}",
                          first_seen=NOW - rng.randint(0, 30 * 86400) * second,
                          stars=rng.choice([None, 0, 3, 250, 12_000]),
                          submitter=rng.choice(people) if rng.random() < 0.5 else None))
