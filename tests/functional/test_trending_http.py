@@ -139,6 +139,7 @@ def test_the_api_sorts_featured_papers_by_the_stored_score(engine: Engine, clien
             for voter in voters[:votes]:
                 vote(s, ids[n], voter, NOW - timedelta(hours=1))
         comment(s, ids[3], voters[0], NOW - timedelta(hours=2))
+        s.commit()
         recompute_all(s, now=NOW)
     items = client.get("/api/daily_papers", params={"sort": "trending"}).json()
     # Scored: P4 (8 votes), P2 (2 votes), P3 (a comment); then the rest by Hugging Face upvotes.

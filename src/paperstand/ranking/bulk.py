@@ -8,6 +8,7 @@ halves, comments and stars are whole numbers), and the age part repeats their fl
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -68,12 +69,12 @@ def _loose(lo: int, hi: int) -> tuple[datetime, datetime]:
 
 
 def _votes(conn: Connection, lo: int, hi: int) -> list[Int64s]:
-    """(paper, member, seconds) of the votes inside the window, roughly (``_counted`` is exact)."""
+    """(paper, member, seconds) of the votes inside the window, loosely (``compute`` applies it exactly)."""
     last = conn.execute(select(func.max(Vote.id))).scalar_one() or 0
     after, before = _loose(lo, hi)
     slices = [read_columns(conn, [Vote.paper_id, Vote.member_id, Seconds(Vote.created_at)],
-                              Vote.id > start, Vote.id <= start + READ_SLICE,
-                              Vote.created_at > after, Vote.created_at < before)
+                           Vote.id > start, Vote.id <= start + READ_SLICE,
+                           Vote.created_at > after, Vote.created_at < before)
               for start in range(0, last, READ_SLICE)]
     return [np.concatenate([s[i] for s in slices]) if slices else np.zeros(0, np.int64) for i in range(3)]
 
@@ -84,27 +85,44 @@ def _pairs(conn: Connection, paper: Any, member: Any, *conditions: Any) -> Int64
     return (papers << 32) | members
 
 
-def _weights(conn: Connection, paper: Int64s, member: Int64s, at: Int64s) -> Floats:
-    """Each vote's weight (:func:`trending.vote_weight`): 0 excluded, 0.5 from a young account, else 1."""
+@dataclass
+class _People:
+    """Who voted: each member's join time and ban by member id, and the (paper, member) pairs that count 0."""
+
+    known: Any
+    joined_at: Int64s
+    banned: Any
+    excluded_pairs: Int64s
+
+
+def _people(conn: Connection) -> _People:
     ids, joined, banned = read_columns(conn, [Member.id, Seconds(Member.created_at),
-                                                 case((Member.banned_at.is_(None), 0), else_=1)])
-    size = int(max(ids.max(initial=0), member.max(initial=0))) + 1
-    known = np.zeros(size, bool)
-    known[ids] = True
-    joined_at, is_banned = np.zeros(size, np.int64), np.zeros(size, bool)
-    joined_at[ids], is_banned[ids] = joined, banned.astype(bool)
+                                              case((Member.banned_at.is_(None), 0), else_=1)])
+    size = int(ids.max(initial=0)) + 1
+    known, joined_at, is_banned = np.zeros(size, bool), np.zeros(size, np.int64), np.zeros(size, bool)
+    known[ids], joined_at[ids], is_banned[ids] = True, joined, banned.astype(bool)
     pairs = np.concatenate([
         _pairs(conn, DailyPick.paper_id, DailyPick.member_id, DailyPick.member_id.is_not(None)),
         _pairs(conn, AuthorClaim.paper_id, AuthorClaim.member_id, AuthorClaim.status == "approved")])
+    return _People(known, joined_at, is_banned, pairs)
+
+
+def _weights(people: _People, paper: Int64s, member: Int64s, at: Int64s) -> Floats:
+    """Each vote's weight (:func:`trending.vote_weight`): 0 excluded, 0.5 from a young account, else 1."""
+    pairs = people.excluded_pairs
     # Only votes on papers with a submitter or verified author can be theirs: look those up, not all.
     concerned = np.zeros(max(int(paper.max(initial=0)), int((pairs >> 32).max(initial=0))) + 1, bool)
     concerned[pairs >> 32] = True
     maybe = np.flatnonzero(concerned[paper])
     excluded = np.zeros(len(paper), bool)
     excluded[maybe] = np.isin((paper[maybe] << 32) | member[maybe], pairs)
-    # A voter missing from ``members`` was deleted after the votes were read: its votes are gone too.
-    excluded |= is_banned[member] | ~known[member]
-    young = at - joined_at[member] < trending.YOUNG_SECONDS
+    # A voter missing from ``members`` joined after the members were read (counted at the next run) or was
+    # deleted (its votes with it).
+    known = member < len(people.known)
+    member = np.where(known, member, 0)
+    known &= people.known[member]
+    excluded |= people.banned[member] | ~known
+    young = at - people.joined_at[member] < trending.YOUNG_SECONDS
     weight = np.where(young, trending.YOUNG_ACCOUNT_WEIGHT, 1.0)
     return np.where(excluded, trending.EXCLUDED_WEIGHT, weight)
 
@@ -115,37 +133,53 @@ def _by_value(values: Any, points: Any) -> Floats:
     return np.array([points(v) for v in distinct.tolist()], np.float64)[where].reshape(-1)
 
 
-def _published(conn: Connection, size: int) -> tuple[Int64s, Any]:
+def _published(conn: Connection) -> tuple[Int64s, Any]:
     """Each paper's first date in whole seconds (published, else first seen) by paper id, and which exist."""
     ids, first = read_columns(conn, [Paper.id, Seconds(func.coalesce(Paper.published_at, Paper.first_seen_at))])
-    size = max(size, int(ids.max(initial=0)) + 1)
+    size = int(ids.max(initial=0)) + 1
     at, exists = np.zeros(size, np.int64), np.zeros(size, bool)
     at[ids], exists[ids] = first, True
     return at, exists
 
 
-def compute(conn: Connection, *, now: datetime) -> Scores:
-    """The scores at ``now`` of every paper with a counted vote or comment inside the window."""
-    lo, hi = _window(now)
-    v_paper, v_member, v_at = _votes(conn, lo, hi)
-    weight = _weights(conn, v_paper, v_member, v_at)
-    counted = (weight > 0) & (v_at > lo) & (v_at <= hi)
-    v_paper, v_at, weight = v_paper[counted], v_at[counted], weight[counted]
+def _comments(conn: Connection, lo: int, hi: int) -> Int64s:
+    """The paper of each comment inside the window, not deleted and not hidden."""
     after, before = _loose(lo, hi)
     c_paper, c_at = read_columns(conn, [Comment.paper_id, Seconds(Comment.created_at)],
-                                    Comment.deleted_at.is_(None), Comment.hidden_at.is_(None),
-                                    Comment.created_at > after, Comment.created_at < before)
-    c_paper = c_paper[(c_at > lo) & (c_at <= hi)]
-    size = int(max(v_paper.max(initial=0), c_paper.max(initial=0))) + 1
-    published, exists = _published(conn, size)
-    size = len(published)
+                                 Comment.deleted_at.is_(None), Comment.hidden_at.is_(None),
+                                 Comment.created_at > after, Comment.created_at < before)
+    return c_paper[(c_at > lo) & (c_at <= hi)]
+
+
+def compute(conn: Connection, *, now: datetime, side: Connection | None = None) -> tuple[Scores, dict[str, Array]]:
+    """The scores at ``now`` of every paper with a counted vote or comment inside the window, and the stored rows.
+
+    With ``side``, a second connection, the votes (half the reading) are read in a thread meanwhile: both
+    drivers let other threads run while the database works, so two cores share the reading. Each read is
+    its own snapshot either way; a vote committed in between is counted now or at the next run.
+    """
+    lo, hi = _window(now)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        later = pool.submit(_votes, side, lo, hi) if side is not None else None
+        c_paper = _comments(conn, lo, hi)
+        published, exists = _published(conn)
+        stars = _stars(conn)
+        people = _people(conn)
+        old = stored(conn)
+        v_paper, v_member, v_at = later.result() if later is not None else _votes(conn, lo, hi)
+    weight = _weights(people, v_paper, v_member, v_at)
+    counted = (weight > 0) & (v_at > lo) & (v_at <= hi)
+    v_paper, v_at, weight = v_paper[counted], v_at[counted], weight[counted]
+    size = int(max(v_paper.max(initial=0), c_paper.max(initial=0), len(published) - 1)) + 1
     votes = np.bincount(v_paper, weights=weight, minlength=size).astype(np.float64)
     comments = np.bincount(c_paper, minlength=size)
     first = np.full(size, np.iinfo(np.int64).max)
     np.minimum.at(first, v_paper, v_at)
-    ids = np.flatnonzero(((votes > 0) | (comments > 0)) & exists)
-    return _score(conn, ids, votes[ids], comments[ids], np.where(votes[ids] > 0, first[ids], -1),
-                  hi - published[ids])
+    ids = np.flatnonzero(((votes > 0) | (comments > 0))[:len(exists)] & exists)
+    star_of = np.zeros(len(exists), np.int64)
+    star_of[:min(len(stars), len(exists))] = stars[:len(exists)]
+    return _score(ids, votes[ids], comments[ids], np.where(votes[ids] > 0, first[ids], -1), hi - published[ids],
+                  star_of[ids]), old
 
 
 # What decides whether a stored row is still right: the parts follow from the counts and the age (and
@@ -177,18 +211,17 @@ def changed(new: Scores, old: dict[str, Array]) -> tuple[Any, Int64s]:
     return ~same, np.flatnonzero(held)
 
 
-def _stars(conn: Connection, ids: Int64s) -> Int64s:
+def _stars(conn: Connection) -> Int64s:
+    """GitHub stars by paper id (0 where none are known)."""
     paper, value = read_columns(conn, [ExternalSignal.paper_id, ExternalSignal.value],
-                                   ExternalSignal.name == "github_stars")
-    size = int(max(paper.max(initial=0), ids.max(initial=0))) + 1
-    by_paper = np.zeros(size, np.int64)
+                                ExternalSignal.name == "github_stars")
+    by_paper = np.zeros(int(paper.max(initial=0)) + 1, np.int64)
     by_paper[paper] = np.maximum(value, 0)
-    return by_paper[ids]
+    return by_paper
 
 
-def _score(conn: Connection, ids: Int64s, votes: Floats, comments: Int64s, since: Int64s,
-           age_seconds: Int64s) -> Scores:
-    stars = _stars(conn, ids)
+def _score(ids: Int64s, votes: Floats, comments: Int64s, since: Int64s, age_seconds: Int64s,
+           stars: Int64s) -> Scores:
     votes_part = _by_value(votes, trending.votes_points)
     stars_part = _by_value(stars, trending.stars_points)
     comments_part = _by_value(comments, trending.comments_points)

@@ -20,7 +20,7 @@ from paperstand.accounts.models import Member
 from paperstand.community.models import AuthorClaim, Comment, Vote
 from paperstand.papers.models import DailyPick, ExternalSignal, Paper
 from paperstand.ranking import store
-from paperstand.ranking.bulk import changed, compute, stored
+from paperstand.ranking.bulk import changed, compute
 from paperstand.ranking.trending import Trending, trending_score, vote_weight
 
 Progress = Callable[[int, int], None]
@@ -82,15 +82,16 @@ def refresh_paper(session: Session, *, paper_id: int, now: datetime) -> None:
 def recompute_all(session: Session, *, now: datetime, progress: Progress | None = None) -> RecomputeReport:
     """Recompute every trending paper's score at ``now``; store those that changed, drop papers that stopped.
 
-    Rows whose numbers are unchanged keep their ``computed_at``: with age counted in whole hours, a run every
+    It reads what is committed, on two connections at once (see :func:`compute`). Rows whose numbers are
+    unchanged keep their ``computed_at``: with age counted in whole hours, a run every
     few minutes rewrites only the papers whose hour ticked over or that people acted on. Commits every
     :data:`store.ROWS_PER_COMMIT` rows, so writers (votes) never wait long; pages meanwhile show some papers'
     new scores beside others' previous ones, each row whole and adding up.
     """
     started = perf_counter()
-    conn = session.connection()
-    scores = compute(conn, now=now)
-    differs, gone = changed(scores, stored(conn))
+    with session.get_bind().engine.connect() as side:
+        scores, held = compute(session.connection(), now=now, side=side)
+    differs, gone = changed(scores, held)
     session.commit()
     todo = scores.part_where(differs)
     read = perf_counter() - started

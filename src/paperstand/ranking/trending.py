@@ -9,7 +9,7 @@ cost a point, and a paper holds its place only while its votes keep doubling tha
 
 Both shapes rank by a *sum*, which is what lets every card explain itself: the score is the sum of four
 parts, each printed on the card ("▲ 14 votes in 2 days +3.9 · ★ 230 stars +1.6 · 6 comments +1.4 ·
-age 30 h −1.3 = 5.6"). Each part is rounded to one decimal first (halves up) and the score is the
+age 72 h −3.0 = 3.9"). Each part is rounded to one decimal first (halves up) and the score is the
 sum of the rounded parts, so the line adds up exactly, not only roughly; two papers whose unrounded
 scores differ by less than a rounding step may tie, and ties go to the lower paper id.
 
