@@ -26,12 +26,14 @@ def _add_subcommands() -> None:
     from paperstand.backup.cli import backup_command, restore_command
     from paperstand.digests.cli import app as digest_app
     from paperstand.mail.cli import app as mail_app
+    from paperstand.ranking.cli import app as trending_app
     from paperstand.search.cli import embed, search_command
     from paperstand.worker.cli import worker
 
     app.add_typer(digest_app, name="digest")
     app.add_typer(mail_app, name="mail")
     app.add_typer(users_app, name="users")
+    app.add_typer(trending_app, name="trending")
     app.command("worker")(worker)
     app.command("embed")(embed)
     app.command("search")(search_command)

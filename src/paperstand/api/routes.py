@@ -67,8 +67,9 @@ def daily_papers(
     session: Session = DB_SESSION,
     p: Annotated[int, Query(ge=0, description="Page number, from 0.")] = 0,
     limit: Annotated[int, Query(ge=1, le=100, description="Papers per page.")] = 50,
-    sort: Annotated[Sort, Query(description="`publishedAt`: newest day first, in the day's "
-                                            "order; `trending`: most upvoted first.")] = "publishedAt",
+    sort: Annotated[Sort, Query(description="`publishedAt`: newest day first, in the day's order; "
+                                            "`trending`: highest trending score first (as on /papers/trending), "
+                                            "papers without one after, most upvoted first.")] = "publishedAt",
     date: Annotated[str | None, Query(description="One day, `YYYY-MM-DD`.")] = None,
     week: Annotated[str | None, Query(description="One ISO week, `YYYY-Www`, e.g. `2025-W09`.")] = None,
     month: Annotated[str | None, Query(description="One month, `YYYY-MM`.")] = None,

@@ -25,6 +25,8 @@ class Candidate:
     upvotes: int
     day: date
     position: int
+    # The stored trending score (ranking/), when the paper has one: the same order as /papers/trending.
+    trending: float | None = None
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,10 @@ class DigestItem:
     reasons: tuple[str, ...]
 
 
-def rank_key(c: Candidate) -> tuple[int, int, int, int]:
-    """The current ranking: most upvoted first, then the newer day, then the curated order."""
-    return (-c.upvotes, -c.day.toordinal(), c.position, c.paper_id)
+def rank_key(c: Candidate) -> tuple[bool, float, int, int, int, int]:
+    """The ranking: the highest trending score first (papers without one after them), then the most
+    upvoted, then the newer day, then the curated order."""
+    return (c.trending is None, -(c.trending or 0.0), -c.upvotes, -c.day.toordinal(), c.position, c.paper_id)
 
 
 def category_matches(wanted: str, categories: Sequence[str]) -> str | None:

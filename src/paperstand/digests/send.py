@@ -41,6 +41,7 @@ from paperstand.mail.templates import mail_env
 from paperstand.papers.links import arxiv_abs_url, author_line, paper_path
 from paperstand.papers.periods import Period, of_words, parse_period, span_words
 from paperstand.papers.queries import featured
+from paperstand.ranking.queries import stored_scores
 from paperstand.site.service import guess_warning, resolve_public_url
 from paperstand.subscriptions.links import make_key
 from paperstand.subscriptions.models import Subscriber
@@ -66,9 +67,11 @@ Papers = tuple[Selector, Titles]
 
 def period_papers(session: Session, period: Period) -> Papers:
     """The period's featured papers, read once: a selector over them, and their links by paper id."""
-    cards = [c for c in featured(session, period, limit=MAX_CANDIDATES) if c.pick is not None]
+    # In trending order, so that a period with more picks than MAX_CANDIDATES keeps its best.
+    cards = [c for c in featured(session, period, sort="trending", limit=MAX_CANDIDATES) if c.pick is not None]
+    scores = stored_scores(session, [c.paper.id for c in cards])
     candidates = [Candidate(c.paper.id, c.paper.title, c.paper.abstract, tuple(c.paper.categories), c.upvotes,
-                            c.pick.day, c.pick.position) for c in cards if c.pick is not None]
+                            c.pick.day, c.pick.position, scores.get(c.paper.id)) for c in cards if c.pick is not None]
     titles = {c.paper.id: PaperLinks(paper_path(c.paper), arxiv_abs_url(c.paper), author_line(c.paper.authors))
               for c in cards}
     return Selector(candidates), titles

@@ -14,6 +14,7 @@ from paperstand.community.vote_counts import count_column, local_counts, voted_a
 from paperstand.papers.ids import is_local_key, split_arxiv_id
 from paperstand.papers.models import DailyPick, ExternalSignal, Paper
 from paperstand.papers.periods import Period
+from paperstand.ranking.models import TrendingScore
 
 Sort = Literal["publishedAt", "trending"]
 
@@ -89,12 +90,15 @@ def featured(session: Session, period: Period | None = None, *, sort: Sort | Pag
     """Papers featured in a period (all periods when ``None``), in the order ``sort`` names.
 
     ``publishedAt`` (the API's name) and ``curated`` keep each day's curated order, newest day first;
-    ``trending`` and ``top`` put the most upvoted first (local and Hugging Face upvotes together);
-    ``new`` the most recently published on arXiv. ``member_id``: whose votes the cards mark.
+    ``trending`` puts the highest stored trending score first (papers without one after), then the most
+    upvoted; ``top`` the most upvoted (local and Hugging Face upvotes together); ``new`` the most recently
+    published on arXiv. ``member_id``: whose votes the cards mark.
     """
     votes = _upvotes().subquery()
     stmt = select(Paper, DailyPick).join(DailyPick, DailyPick.paper_id == Paper.id).outerjoin(
         votes, votes.c.paper_id == Paper.id).where(_shown)
+    if sort == "trending":
+        stmt = stmt.outerjoin(TrendingScore, TrendingScore.paper_id == Paper.id)
     if period is not None:
         stmt = stmt.where(DailyPick.day >= period.start, DailyPick.day < period.end)
     if submitter:
@@ -229,7 +233,10 @@ PAGE_SORTS: tuple[PageSort, ...] = ("top", "curated", "new")
 
 def _sort_keys(sort: Sort | PageSort, upvotes: ColumnElement[int]) -> list[ColumnElement[Any]]:
     """The leading ORDER BY keys of a sort; the curated order (day, position) always follows as tie-break."""
-    if sort in ("top", "trending"):
+    if sort == "trending":
+        # The same stored score as /papers/trending; NULLs sort differently on the two databases.
+        return [TrendingScore.score.is_(None), TrendingScore.score.desc(), upvotes.desc()]
+    if sort == "top":
         return [upvotes.desc()]
     if sort == "new":
         # Papers without an arXiv date go last on both databases (their NULL ordering differs).

@@ -27,3 +27,5 @@ class TrendingScore(Base):
     age_hours: Mapped[float] = mapped_column(Float, default=0.0)
     age_part: Mapped[float] = mapped_column(Float, default=0.0)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The oldest counted vote (migration 0015): the card's "14 votes in 2 days" is ``computed_at`` minus this.
+    votes_since: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -16,6 +16,7 @@ from paperstand.web import (
     search,
     submit,
     subscribe,
+    trending,
     unsubscribe,
     votes,
 )
@@ -43,5 +44,6 @@ router.include_router(submit.router)
 router.include_router(curate.router)
 router.include_router(claims.router)  # before ``paper``: /papers/{id}/claim and /links end in fixed words
 router.include_router(votes.router)
+router.include_router(trending.router)
 # Last: its ``{paper_id:path}`` pattern would otherwise swallow /papers/date/..., /week/..., /month/...
 router.include_router(paper.router)

@@ -76,7 +76,24 @@ def send_mail_job(settings: Settings) -> str:
     return send_outbox_now(settings).line()
 
 
+def trending_job(settings: Settings) -> str:
+    """Recompute every trending paper's stored score, and drop the rows of papers that stopped trending."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm import Session
+
+    from paperstand.ranking.service import recompute_all
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with Session(engine) as session:
+            return recompute_all(session, now=datetime.now(UTC)).line()
+    finally:
+        engine.dispose()
+
+
 JOBS: dict[str, Callable[[Settings], str]] = {"harvest": harvest_job, "digests": digests_job, "embed": embed_job,
-                                               "backup": backup_job, "send_mail": send_mail_job}
+                                               "backup": backup_job, "send_mail": send_mail_job,
+                                               "trending": trending_job}
 # What ``paperstand serve`` runs in-process: torch and a GPU stay out of the web process.
 IN_PROCESS_JOBS: dict[str, Callable[[Settings], str]] = {**JOBS, "embed": embed_on_cpu_job}
