@@ -179,7 +179,7 @@ def test_the_api_needs_a_token_and_a_right(client: TestClient, engine: Engine, f
 def test_openapi_documents_the_call(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     post = spec["paths"]["/api/submissions"]["post"]
-    assert post["tags"] == ["write"]
+    assert post["tags"] == ["submissions"]
     assert {"201", "400", "401", "403", "404", "409", "503"} <= set(post["responses"])
     assert "arXiv id" in post["description"] or "arXiv id" in post["summary"]
     schema = post["requestBody"]["content"]["application/json"]["schema"]

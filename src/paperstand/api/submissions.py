@@ -21,7 +21,7 @@ from paperstand.papers.ids import ACCEPTED_REFERENCES
 from paperstand.papers.queries import pick_card
 from paperstand.web.auth import api_caller
 
-router = APIRouter()
+router = APIRouter(tags=["submissions"])
 
 
 class SubmissionIn(BaseModel):

@@ -17,7 +17,7 @@ from paperstand.web.auth import require_api
 
 # Sessions here are closed when the handler returns (``scope="function"``), not after the answer is sent:
 # a vote needs its connection only for its own transaction, and under load every pooled connection counts.
-router = APIRouter(tags=["write"])
+router = APIRouter(tags=["votes"])
 
 
 class VoteAnswer(BaseModel):

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from paperstand.api import comments, me, submissions, votes
 
-router = APIRouter(tags=["write"])
+router = APIRouter()  # each domain router names its one tag (an operation with two shows twice in /docs)
 # Comments: the thread's public GET is here too, or the reads' /api/papers/{paper_id:path} would answer it.
 router.include_router(comments.router)
 router.include_router(me.router)
