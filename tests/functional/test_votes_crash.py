@@ -1,7 +1,8 @@
 """kill -9 of ``serve`` during a burst of writes: every write that got a 2xx is there, and nothing is torn.
 
-The burst is a list of write kinds (today: votes); each kind sends its requests and later proves that
-what was acknowledged is stored and that its counts equal its rows, so comments can join the same burst.
+The burst is a list of write kinds (votes, comments, or both at once from the same threads); each kind sends
+its requests and later proves that what was acknowledged is stored and that the API's counts equal Hugging
+Face's imported count plus the rows.
 """
 
 from __future__ import annotations
@@ -24,15 +25,20 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import Engine, text
-from tests.conftest import MadeMember, make_member
 
+from conftest import MadeMember, make_member
 from paperstand.db import is_sqlite, make_engine
 from paperstand.ingest.record import PaperRecord
 from paperstand.papers.store import store_batch
 
 PAPERS, THREADS, KILLS = 60, 16, 2
+# Imported from Hugging Face (a separate signal the API adds to ours): every paper gets a different count.
+HF_UPVOTES = {f"2503.{n:05d}": 3 * n for n in range(1, PAPERS + 1)}
+HF_COMMENTS = {f"2503.{n:05d}": n % 4 for n in range(1, PAPERS + 1)}
 # Writes acknowledged before each kill: the kill lands while the burst is in full flow.
 ACKED_BEFORE_KILL = 100
+# Settled writes each kind must have at the end: the kinds share the burst (about half each when mixed).
+MIN_SETTLED = ACKED_BEFORE_KILL // 2
 Key = tuple[str, object]  # (write kind, what it wrote to), e.g. ("vote", (member id, paper id))
 
 
@@ -46,6 +52,7 @@ class Burst:
     # Sent but not answered (yet, or ever: the kill cut it off): such a write may or may not have landed.
     in_doubt: set[Key] = field(default_factory=set)
     answered: int = 0
+    sent: int = 0  # numbers each comment's idempotency key (and text), so no two requests share one
     refused: list[str] = field(default_factory=list)  # any non-2xx answer: none is expected
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -53,6 +60,12 @@ class Burst:
         """A write to ``key`` is on its way."""
         with self.lock:
             self.in_doubt.add(key)
+
+    def next_number(self) -> int:
+        """A number no other request of this burst gets."""
+        with self.lock:
+            self.sent += 1
+            return self.sent
 
     def answer(self, key: Key, status: int, outcome: object, text: str) -> None:
         """The server answered a write to ``key``: a 2xx makes ``outcome`` what must be stored."""
@@ -101,16 +114,57 @@ def _check_votes(engine: Engine, base: str, burst: Burst) -> None:
             "LEFT JOIN votes v ON v.paper_id = p.id GROUP BY p.id, p.arxiv_id, p.local_key")).all())
     assert dupes == []
     acked = burst.settled("vote")
-    assert len(acked) >= ACKED_BEFORE_KILL, f"only {len(acked)} votes were acknowledged and settled"
+    assert len(acked) >= MIN_SETTLED, f"only {len(acked)} votes were acknowledged and settled"
     # Pairs whose last request was cut off by the kill may land either way; those answered cannot.
     lost = [pair for pair, up in acked.items() if (pair in rows) != up]
     assert lost == [], f"{len(lost)} acknowledged votes not as answered, e.g. {lost[:3]}"
-    for paper in burst.papers:
-        shown = httpx.get(f"{base}/api/papers/{paper}", timeout=30).json()["upvotes"]
-        assert shown == per_paper[paper], paper  # no Hugging Face signal here: upvotes are the rows
+    assert _shown(base, burst, "upvotes") == {p: HF_UPVOTES[p] + per_paper[p] for p in burst.papers}
 
 
-WRITE_KINDS = {"vote": WriteKind("vote", _send_vote, _check_votes)}
+def _shown(base: str, burst: Burst, field: str) -> dict[str, int]:
+    """``field`` of every paper as the API reports it: the day's list in one call, and each paper's own
+    ``/api/papers/{id}`` for a sample (one call per paper for all sixty would double the test's time)."""
+    day = httpx.get(f"{base}/api/daily_papers", params={"date": "2025-03-11", "limit": 100}, timeout=30).json()
+    # upvotes sits in the item's paper object, numComments beside it (as on Hugging Face).
+    shown = {item["paper"]["id"]: item["paper"]["upvotes"] if field == "upvotes" else item["numComments"]
+             for item in day}
+    for paper in burst.papers[::12]:
+        alone = httpx.get(f"{base}/api/papers/{paper}", timeout=30).json()[field]
+        assert alone == shown[paper], (paper, field)
+    return shown
+
+
+def _send_comment(client: httpx.Client, base: str, burst: Burst, rng: random.Random, thread: int) -> None:
+    """Comment on a random paper as this thread's member, with an idempotency key no other request uses."""
+    member, paper, n = burst.members[thread], rng.choice(burst.papers), burst.next_number()
+    key: Key = ("comment", f"crash-{n}")
+    body = f"Comment {n} from {member.name}: **bold** and `code`"
+    burst.sending(key)
+    answer = client.post(f"{base}/api/papers/{paper}/comments", json={"body": body},
+                         headers={**member.bearer, "Idempotency-Key": f"crash-{n}"})
+    burst.answer(key, answer.status_code, (member.name, paper, body), answer.text)
+
+
+def _check_comments(engine: Engine, base: str, burst: Burst) -> None:
+    """Each acknowledged comment is stored once, as sent; the API's numComments is Hugging Face's plus the rows."""
+    with engine.connect() as conn:
+        rows = {key: (name, paper, body) for key, name, paper, body in conn.execute(text(
+            "SELECT c.idempotency_key, m.name, COALESCE(p.arxiv_id, p.local_key), c.body FROM comments c "
+            "JOIN members m ON m.id = c.member_id JOIN papers p ON p.id = c.paper_id"))}
+        total = conn.execute(text("SELECT count(*) FROM comments")).scalar_one()
+        per_paper = dict(conn.execute(text(
+            "SELECT COALESCE(p.arxiv_id, p.local_key), count(c.id) FROM papers p "
+            "LEFT JOIN comments c ON c.paper_id = p.id GROUP BY p.id, p.arxiv_id, p.local_key")).all())
+    assert total == len(rows)  # every stored comment came from one request of the burst
+    acked = burst.settled("comment")
+    assert len(acked) >= MIN_SETTLED, f"only {len(acked)} comments were acknowledged"
+    lost = [key for key, sent in acked.items() if rows.get(key) != sent]
+    assert lost == [], f"{len(lost)} acknowledged comments missing or changed, e.g. {lost[:3]}"
+    assert _shown(base, burst, "numComments") == {p: HF_COMMENTS[p] + per_paper[p] for p in burst.papers}
+
+
+WRITE_KINDS = {"vote": WriteKind("vote", _send_vote, _check_votes),
+               "comment": WriteKind("comment", _send_comment, _check_comments)}
 
 
 @contextmanager
@@ -160,12 +214,14 @@ def _senders(kinds: list[WriteKind], base: str, burst: Burst, stop: threading.Ev
 def _populate(engine: Engine) -> Burst:
     ids = [f"2503.{n:05d}" for n in range(1, PAPERS + 1)]
     with engine.begin() as conn:
-        store_batch(conn, [PaperRecord(source="listing", title=f"Crash-safe paper {n}", arxiv_id=pid,
+        store_batch(conn, [PaperRecord(source="hf-daily", title=f"Crash-safe paper {n}", arxiv_id=pid,
+                                       hf_upvotes=HF_UPVOTES[pid], hf_comments=HF_COMMENTS[pid],
                                        featured_on=date(2025, 3, 11), position=n) for n, pid in enumerate(ids, 1)])
     return Burst([make_member(engine, f"voter{n}") for n in range(THREADS)], ids)
 
 
-@pytest.mark.parametrize("kinds", [["vote"]])
+# Votes and comments in one burst, from the same threads: the kill finds both kinds mid-flight.
+@pytest.mark.parametrize("kinds", [["vote", "comment"]])
 def test_kill_9_during_a_burst_keeps_every_acknowledged_write(db_url: str, tmp_path: Path, kinds: list[str]) -> None:
     env = {**os.environ, "PAPERSTAND_DATABASE_URL": db_url, "PAPERSTAND_DATA_DIR": str(tmp_path / "var"),
            "PAPERSTAND_PORT": str(_free_port()), "PAPERSTAND_HARVEST_ON_START": "false", "PAPERSTAND_WORKER": "off",
