@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
-from tests.conftest import make_member
 
+from conftest import make_member
 from paperstand.accounts.bans import set_ban
 from paperstand.accounts.models import MemberSession
 from paperstand.accounts.roles import allowed

@@ -8,8 +8,8 @@ import pytest
 from fastapi import Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from tests.conftest import make_member
 
+from conftest import make_member
 from paperstand.accounts.roles import GRANTS, ROLES, allowed
 from paperstand.app import create_app
 from paperstand.config import Settings
