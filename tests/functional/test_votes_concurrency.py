@@ -9,8 +9,8 @@ from datetime import date
 import httpx
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
-from tests.conftest import LiveServer, MadeMember, make_member
 
+from conftest import LiveServer, MadeMember, make_member
 from paperstand.community.models import Vote
 from paperstand.db import make_engine
 from paperstand.ingest.record import PaperRecord

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
-from tests.conftest import MadeMember, make_member
 
+from conftest import MadeMember, make_member
 from paperstand.app import create_app
 from paperstand.community.models import Vote
 from paperstand.config import Settings

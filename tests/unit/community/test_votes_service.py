@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
-from tests.conftest import make_member
 
+from conftest import make_member
 from paperstand.community.models import Vote
 from paperstand.community.vote_counts import local_counts, voted_among
 from paperstand.community.votes import cast_vote, toggle, unvote, upvote, vote_state
