@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, text
-
-from conftest import LiveServer, smtp_server, start_server
+from tests.conftest import LiveServer, smtp_server, start_server
 
 PASSWORD = "correct horse battery staple"
 DAILY = Path(__file__).parent / "fixtures" / "api" / "daily_small.json"

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from tests.conftest import LiveServer, make_member
 
 from community_flow import (
     COMMENT,
@@ -30,7 +31,6 @@ from community_flow import (
     stored,
     verification_path,
 )
-from conftest import LiveServer, make_member
 from paperstand.db import make_engine
 
 CHROMIUM = "/usr/bin/chromium"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.conftest import LiveServer, make_member
 
 from community_flow import (
     COMMENT,
@@ -26,7 +27,6 @@ from community_flow import (
     stored,
     verification_path,
 )
-from conftest import LiveServer, make_member
 from paperstand.db import make_engine
 
 TITLE = "Counting What Members Do"
@@ -117,6 +117,6 @@ def test_join_vote_submit_comment_moderate_over_http(served: tuple[LiveServer, I
     engine.dispose()
     assert rows.votes == [("ada", UPVOTED)]
     assert rows.submitted == [(recent, now.date().isoformat(), "ada")]
-    assert rows.comments == [("ada", COMMENT, "<p>This is <strong>bold</strong> &lt;img src=x onerror=alert(1)&gt;</p>\n",
-                              HIDE_REASON)]
+    safe = "<p>This is <strong>bold</strong> &lt;img src=x onerror=alert(1)&gt;</p>\n"
+    assert rows.comments == [("ada", COMMENT, safe, HIDE_REASON)]
     assert rows.log == [("maud", "hide_comment", "comment", HIDE_REASON)]

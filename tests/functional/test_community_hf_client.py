@@ -15,9 +15,9 @@ import httpx
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 from huggingface_hub import HfApi  # noqa: E402
+from tests.conftest import LiveServer, MadeMember, make_member  # noqa: E402
 
 from community_flow import DAY, HF_COMMENTS, HF_UPVOTES, UPVOTED, import_fixtures, recent_arxiv_id  # noqa: E402
-from conftest import LiveServer, MadeMember, make_member  # noqa: E402
 from paperstand.db import make_engine  # noqa: E402
 
 TITLE = "Counting What Members Do"

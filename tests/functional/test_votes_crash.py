@@ -25,8 +25,8 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import Engine, text
+from tests.conftest import MadeMember, make_member
 
-from conftest import MadeMember, make_member
 from paperstand.db import is_sqlite, make_engine
 from paperstand.ingest.record import PaperRecord
 from paperstand.papers.store import store_batch

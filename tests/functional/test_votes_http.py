@@ -131,7 +131,7 @@ def test_who_may_vote(client: TestClient, engine_with_papers: Engine) -> None:
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x",
-                                    "", "papers/2503.00002", "/" + "a" * 600])
+                                    "", "papers/2503.00002"])
 def test_next_stays_on_this_site(client: TestClient, engine_with_papers: Engine, target: str) -> None:
     ada = make_member(engine_with_papers, "ada")
     answer = client.post("/papers/2503.00001/upvote", headers=_as(ada),

@@ -33,12 +33,6 @@ def voted_among(session: Session, *, member_id: int, paper_ids: Collection[int])
     return set(rows.scalars())
 
 
-def count_of(session: Session, paper_id: int) -> int:
-    """One paper's local upvotes."""
-    return int(session.execute(select(func.count()).select_from(Vote).where(Vote.paper_id == paper_id))
-               .scalar_one())
-
-
 def count_column() -> ScalarSelect[int]:
     """A paper's local upvotes as a correlated subquery, for ORDER BY (one index lookup per row on ``paper_id``)."""
     return (select(func.count()).select_from(Vote).where(Vote.paper_id == Paper.id)

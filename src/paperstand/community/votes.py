@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, Executable, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -27,8 +27,6 @@ from paperstand.papers.models import ExternalSignal
 from paperstand.papers.queries import PaperRef, find_paper_ref
 from paperstand.ranking.service import refresh_paper
 
-Action = Literal["up", "down", "toggle"]
-ACTIONS: tuple[Action, ...] = ("up", "down", "toggle")
 # No paper id is anywhere near this long (old-style ids with a version are about 20 characters);
 # longer ones are refused before any lookup.
 MAX_ID = 100

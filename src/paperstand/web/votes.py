@@ -20,8 +20,8 @@ from paperstand.web.csrf import check_csrf
 # a vote needs its connection only for its own transaction, and under load every pooled connection counts.
 router = APIRouter(include_in_schema=False)
 
-# The longest page address a form may ask to go back to (listing URLs with a sort and a page are ~60).
-MAX_NEXT = 500
+# The longest page address a form may ask to go back to: a search with a long query and filters fits.
+MAX_NEXT = 2000
 
 
 def viewer_id(request: Request) -> int | None:
@@ -38,8 +38,7 @@ def back_to(target: str, state: VoteState) -> str:
     never be made to send a member elsewhere.
     """
     parts = urlsplit(target)
-    if (not target.startswith("/") or target.startswith(("//", "/\\")) or parts.scheme or parts.netloc
-            or len(target) > MAX_NEXT):
+    if not target.startswith("/") or target.startswith(("//", "/\\")) or parts.scheme or parts.netloc:
         return paper_path(state.paper)
     return target
 
@@ -47,7 +46,7 @@ def back_to(target: str, state: VoteState) -> str:
 @router.post("/papers/{paper_id:path}/upvote")
 def vote(request: Request, paper_id: str, csrf: Annotated[str, Form(max_length=200)] = "",
          action: Annotated[str, Form(max_length=10)] = "toggle",
-         next_page: Annotated[str, Form(alias="next", max_length=2000)] = "",
+         next_page: Annotated[str, Form(alias="next", max_length=MAX_NEXT)] = "",
          session: Session = DB_SESSION) -> Response:
     """Upvote (``action=up``), take it back (``down``) or flip it (``toggle``), then go back to ``next``.
 
