@@ -114,5 +114,5 @@ def stored(engine: Engine) -> Stored:
                                      "JOIN members m ON m.id = c.member_id ORDER BY c.id")).all()
         log = conn.execute(text("SELECT m.name, l.action, l.target_kind, l.reason FROM moderation_log l "
                                 "JOIN members m ON m.id = l.moderator_id ORDER BY l.id")).all()
-    return Stored([tuple(r) for r in votes], [(a, str(d), n) for a, d, n in picks],  # type: ignore[misc]
-                  [tuple(r) for r in comments], [tuple(r) for r in log])  # type: ignore[misc]
+    return Stored([tuple(r) for r in votes], [(a, str(d), n) for a, d, n in picks],
+                  [tuple(r) for r in comments], [tuple(r) for r in log])

@@ -117,6 +117,6 @@ def test_join_vote_submit_comment_moderate_over_http(served: tuple[LiveServer, I
     engine.dispose()
     assert rows.votes == [("ada", UPVOTED)]
     assert rows.submitted == [(recent, now.date().isoformat(), "ada")]
-    safe = "<p>This is <strong>bold</strong> &lt;img src=x onerror=alert(1)&gt;</p>\n"
-    assert rows.comments == [("ada", COMMENT, safe, HIDE_REASON)]
+    stored_html = "<p>This is <strong>bold</strong> &lt;img src=x onerror=alert(1)&gt;</p>\n"
+    assert rows.comments == [("ada", COMMENT, stored_html, HIDE_REASON)]
     assert rows.log == [("maud", "hide_comment", "comment", HIDE_REASON)]

@@ -109,7 +109,7 @@ def _check_votes(engine: Engine, base: str, burst: Burst) -> None:
             "SELECT v.member_id, COALESCE(p.arxiv_id, p.local_key) FROM votes v JOIN papers p ON p.id = v.paper_id"))}
         dupes = conn.execute(text("SELECT paper_id, member_id FROM votes GROUP BY paper_id, member_id "
                                   "HAVING count(*) > 1")).all()
-        per_paper = dict(conn.execute(text(
+        per_paper: dict[str, int] = dict(conn.execute(text(
             "SELECT COALESCE(p.arxiv_id, p.local_key), count(v.id) FROM papers p "
             "LEFT JOIN votes v ON v.paper_id = p.id GROUP BY p.id, p.arxiv_id, p.local_key")).all())
     assert dupes == []
@@ -152,7 +152,7 @@ def _check_comments(engine: Engine, base: str, burst: Burst) -> None:
             "SELECT c.idempotency_key, m.name, COALESCE(p.arxiv_id, p.local_key), c.body FROM comments c "
             "JOIN members m ON m.id = c.member_id JOIN papers p ON p.id = c.paper_id"))}
         total = conn.execute(text("SELECT count(*) FROM comments")).scalar_one()
-        per_paper = dict(conn.execute(text(
+        per_paper: dict[str, int] = dict(conn.execute(text(
             "SELECT COALESCE(p.arxiv_id, p.local_key), count(c.id) FROM papers p "
             "LEFT JOIN comments c ON c.paper_id = p.id GROUP BY p.id, p.arxiv_id, p.local_key")).all())
     assert total == len(rows)  # every stored comment came from one request of the burst

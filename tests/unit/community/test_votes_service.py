@@ -103,7 +103,7 @@ def test_cards_carry_local_and_hf_upvotes_and_the_viewers_own_votes(engine: Engi
             ("2503.00001", 0, 5, 5, False), ("hep-th/9901001", 4, None, 4, True), ("2503.00002", 1, 2, 3, False)]
         for name in ("m8", "m9"):  # C: 6 + 0 now beats A's 0 + 5
             upvote(s, public_id="hep-th/9901001", member_id=make_member(engine, name).id, now=NOW)
-        assert [c.paper.public_id for c in featured(s, sort="trending")][:2] == ["hep-th/9901001", "2503.00001"]
+        assert [c.paper.public_id for c in featured(s, sort="top")][:2] == ["hep-th/9901001", "2503.00001"]
         assert [c.paper.public_id for c in featured(s, sort="publishedAt")] == [
             "2503.00001", "2503.00002", "hep-th/9901001"]  # curated order ignores votes
         card = find_card(s, "hep-th/9901001", member_id=members[2].id)
