@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from tests.unit.ranking.trending_rows import NOW, comment, member, paper, random_community, vote
 
 from paperstand.app import create_app
 from paperstand.config import Settings
@@ -20,7 +21,6 @@ from paperstand.papers.models import Paper
 from paperstand.ranking.models import TrendingScore
 from paperstand.ranking.service import recompute_all
 from paperstand.web import trending as trending_page
-from tests.unit.ranking.trending_rows import NOW, comment, member, paper, random_community, vote
 
 BASE = "http://papers.example.org"
 _CARD = re.compile(r'<h3 class="card-title"><a href="/papers/([^"]+)">.*?<p class="why">'

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from tests.unit.ranking.trending_rows import NOW, member, paper, vote
 
 from paperstand.digests.select import Candidate, Topics, select_digest
 from paperstand.digests.send import period_papers
 from paperstand.papers.periods import day_period
 from paperstand.ranking.service import recompute_all
-from tests.unit.ranking.trending_rows import NOW, member, paper, vote
 
 D1 = date(2026, 3, 2)
 
