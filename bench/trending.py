@@ -20,13 +20,15 @@ Prints each run and the medians. Target: the recompute in ≤ 30 s at the full s
     .venv/bin/python bench/trending.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 The SQLite database is kept under bench/out/ and reused by later runs of the same size (``--rebuild``
-builds it again); the PostgreSQL one lives in a schema of its own, dropped afterwards.
+builds it again); the PostgreSQL one lives in a schema of its own, dropped afterwards unless
+``--keep SCHEMA`` names one to build once and reuse.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
@@ -215,18 +217,22 @@ def recompute(engine: Any, now: datetime) -> tuple[float, str]:
 
 
 @contextmanager
-def _postgres_schema(url: str) -> Iterator[str]:
+def _postgres_schema(url: str, keep: str | None) -> Iterator[tuple[str, bool]]:
+    """A schema of its own (dropped after), or the kept schema ``keep``; and whether it already holds the data."""
     from sqlalchemy import create_engine, text
 
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    schema = f"bench_trending_{os.getpid()}"
+    schema = keep or f"bench_trending_{os.getpid()}"
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        exists = conn.execute(text("SELECT 1 FROM information_schema.tables WHERE table_schema = :s "
+                                   "AND table_name = 'votes'"), {"s": schema}).first() is not None
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}", exists
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        if keep is None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
 
@@ -265,6 +271,8 @@ def run(url: str, repeat: int) -> None:
         engine.dispose()
     mid, base, warm = statistics.median(cold), statistics.median(theirs), statistics.median(steady)
     verdict = "met" if mid <= TARGET_SECONDS else "NOT met"
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process: {peak:,.0f} MiB (the generated rows included when it built them)")
     print(f"median: recompute into an empty table {mid:.1f} s ({mid / base:.2f}x the anchor), "
           f"5 minutes later {warm:.1f} s ({warm / base:.2f}x); anchor {base:.1f} s "
           f"(target ≤ {TARGET_SECONDS:.0f} s: {verdict} at this size)")
@@ -281,16 +289,21 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--rebuild", action="store_true", help="build the SQLite database again even if kept")
     ap.add_argument("--postgres", metavar="URL", help="run on PostgreSQL at URL (a schema of its own) instead")
+    ap.add_argument("--keep", metavar="SCHEMA", help="with --postgres: build into SCHEMA and keep it (reused "
+                                                     "by later runs naming it)")
     args = ap.parse_args()
     scale = 20 if args.quick else 1
     sizes = (args.papers // scale, args.members, args.votes // scale, args.comments // scale)
     print(f"{sizes[0]:,} papers, {sizes[1]:,} members, {sizes[2]:,} votes, {sizes[3]:,} comments; {cpu_model()}, "
           f"{os.cpu_count()} cores", flush=True)
     if args.postgres:
-        with _postgres_schema(args.postgres) as url:
-            rows = _timed("generate", generate, *sizes)
-            _timed("build (COPY)", build_postgres, url, rows)
-            del rows
+        with _postgres_schema(args.postgres, args.keep) as (url, built):
+            if built:
+                print(f"reusing schema {args.keep} (drop it to build again)")
+            else:
+                rows = _timed("generate", generate, *sizes)
+                _timed("build (COPY)", build_postgres, url, rows)
+                del rows
             run(url, args.repeat)
         return
     path = OUT / f"trending-{sizes[0]}-{sizes[2]}.db"
