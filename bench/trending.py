@@ -20,17 +20,20 @@ Prints each run and the medians. Target: the recompute in ≤ 30 s at the full s
     .venv/bin/python bench/trending.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 The SQLite database is kept under bench/out/ and reused by later runs of the same size (``--rebuild``
-builds it again); the PostgreSQL one lives in a schema of its own, dropped afterwards.
+builds it again); the PostgreSQL one lives in a schema of its own, dropped afterwards unless
+``--keep SCHEMA`` names one to build once and reuse.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -80,7 +83,8 @@ def generate(papers: int, members: int, votes: int, comments: int, seed: int = 5
                     for i in range(comments)]
     starred = np.flatnonzero(rng.random(papers) < 0.3) + 1
     stars = rng.zipf(1.6, len(starred)) % 100_000
-    star_rows = [(i + 1, int(p), "github_stars", int(s), c_t[0]) for i, (p, s) in enumerate(zip(starred, stars))]
+    star_rows = [(i + 1, int(p), "github_stars", int(s), c_t[0])
+                 for i, (p, s) in enumerate(zip(starred, stars, strict=True))]
     submitted = np.flatnonzero(rng.random(papers) < 0.1) + 1
     pick_rows = [(i + 1, "2026-11-30", int(p), i + 1, "bench", int(rng.integers(1, members + 1)), 0)
                  for i, p in enumerate(submitted)]
@@ -136,6 +140,11 @@ def build_sqlite(path: Path, rows: dict[str, list[tuple[Any, ...]]]) -> None:
     db.close()
 
 
+def _copy_text(rows: list[tuple[Any, ...]]) -> str:
+    """Rows in COPY's text format (the generated values hold no tabs, newlines or backslashes)."""
+    return "".join("\t".join(r"\N" if v is None else str(v) for v in row) + "\n" for row in rows)
+
+
 def build_postgres(url: str, rows: dict[str, list[tuple[Any, ...]]]) -> None:
     """The same rows into a migrated PostgreSQL schema, with COPY."""
     from paperstand.db import make_engine, migrate
@@ -145,12 +154,17 @@ def build_postgres(url: str, rows: dict[str, list[tuple[Any, ...]]]) -> None:
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
+        # As on SQLite, no data-version (or foreign-key) triggers while loading a fresh database.
+        cur.execute("SET session_replication_role = replica")
         for table in ORDER:
-            with cur.copy(f"COPY {table} ({COLUMNS[table]}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-                for row in rows[table]:
-                    copy.write_row(row)
+            started = time.perf_counter()
+            with cur.copy(f"COPY {table} ({COLUMNS[table]}) FROM STDIN") as copy:
+                for start in range(0, len(rows[table]), 200_000):
+                    copy.write(_copy_text(rows[table][start:start + 200_000]))
+            print(f"  {table}: {len(rows[table]):,} rows in {time.perf_counter() - started:.1f} s", flush=True)
         for table in ORDER:
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        cur.execute("SET session_replication_role = DEFAULT")
         raw.commit()
     finally:
         raw.close()
@@ -202,24 +216,29 @@ def recompute(engine: Any, now: datetime) -> tuple[float, str]:
     return wall, f"{report.line()}; {time.process_time() - cpu:.1f} CPU s; load {os.getloadavg()[0]:.1f}"
 
 
-def _postgres_schema(url: str) -> Iterator[str]:
+@contextmanager
+def _postgres_schema(url: str, keep: str | None) -> Iterator[tuple[str, bool]]:
+    """A schema of its own (dropped after), or the kept schema ``keep``; and whether it already holds the data."""
     from sqlalchemy import create_engine, text
 
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    schema = f"bench_trending_{os.getpid()}"
+    schema = keep or f"bench_trending_{os.getpid()}"
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        exists = conn.execute(text("SELECT 1 FROM information_schema.tables WHERE table_schema = :s "
+                                   "AND table_name = 'votes'"), {"s": schema}).first() is not None
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}", exists
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        if keep is None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
 
-def _timed(label: str, fn: Callable[[], Any]) -> Any:
+def _timed(label: str, fn: Callable[..., Any], *args: Any) -> Any:
     started = time.perf_counter()
-    out = fn()
+    out = fn(*args)
     print(f"{label}: {time.perf_counter() - started:.1f} s", flush=True)
     return out
 
@@ -252,6 +271,8 @@ def run(url: str, repeat: int) -> None:
         engine.dispose()
     mid, base, warm = statistics.median(cold), statistics.median(theirs), statistics.median(steady)
     verdict = "met" if mid <= TARGET_SECONDS else "NOT met"
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process: {peak:,.0f} MiB (the generated rows included when it built them)")
     print(f"median: recompute into an empty table {mid:.1f} s ({mid / base:.2f}x the anchor), "
           f"5 minutes later {warm:.1f} s ({warm / base:.2f}x); anchor {base:.1f} s "
           f"(target ≤ {TARGET_SECONDS:.0f} s: {verdict} at this size)")
@@ -268,16 +289,21 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--rebuild", action="store_true", help="build the SQLite database again even if kept")
     ap.add_argument("--postgres", metavar="URL", help="run on PostgreSQL at URL (a schema of its own) instead")
+    ap.add_argument("--keep", metavar="SCHEMA", help="with --postgres: build into SCHEMA and keep it (reused "
+                                                     "by later runs naming it)")
     args = ap.parse_args()
     scale = 20 if args.quick else 1
     sizes = (args.papers // scale, args.members, args.votes // scale, args.comments // scale)
     print(f"{sizes[0]:,} papers, {sizes[1]:,} members, {sizes[2]:,} votes, {sizes[3]:,} comments; {cpu_model()}, "
           f"{os.cpu_count()} cores", flush=True)
     if args.postgres:
-        for url in _postgres_schema(args.postgres):
-            rows = _timed("generate", lambda: generate(*sizes))
-            _timed("build (COPY)", lambda: build_postgres(url, rows))
-            del rows
+        with _postgres_schema(args.postgres, args.keep) as (url, built):
+            if built:
+                print(f"reusing schema {args.keep} (drop it to build again)")
+            else:
+                rows = _timed("generate", generate, *sizes)
+                _timed("build (COPY)", build_postgres, url, rows)
+                del rows
             run(url, args.repeat)
         return
     path = OUT / f"trending-{sizes[0]}-{sizes[2]}.db"
@@ -285,8 +311,8 @@ def main() -> None:
         OUT.mkdir(parents=True, exist_ok=True)
         for leftover in path.parent.glob(path.name + "*"):
             leftover.unlink()
-        rows = _timed("generate", lambda: generate(*sizes))
-        _timed("build (executemany)", lambda: build_sqlite(path, rows))
+        rows = _timed("generate", generate, *sizes)
+        _timed("build (executemany)", build_sqlite, path, rows)
         del rows
     else:
         print(f"reusing {path} (--rebuild to build it again)")

@@ -24,8 +24,8 @@ from paperstand.ranking.columns import Array, Int64s, Real, Seconds, read_column
 from paperstand.ranking.models import TrendingScore
 
 Floats = np.ndarray[Any, np.dtype[np.float64]]
-# Votes are read in slices of this many ids, so the text of a slice's columns stays small (~60 MB).
-READ_SLICE = 5_000_000
+# Votes are read in slices of this many ids, so the text of a slice's columns stays small (~50 MB).
+READ_SLICE = 1_000_000
 # The window is applied exactly on whole seconds in numpy; the SQL filter only needs to be no narrower.
 _SLACK = 2
 
@@ -63,9 +63,14 @@ def _window(now: datetime) -> tuple[int, int]:
     return now_s - trending.WINDOW_SECONDS, now_s
 
 
+def _naive(whole: int) -> datetime:
+    """A time as stored (naive UTC): bulk reads pass their parameters to the driver as they are."""
+    return trending.from_seconds(whole).replace(tzinfo=None)
+
+
 def _loose(lo: int, hi: int) -> tuple[datetime, datetime]:
     """Bounds for SQL that hold the window's whole seconds ``(lo, hi]`` whatever the stored fractions."""
-    return trending.from_seconds(lo - _SLACK), trending.from_seconds(hi + _SLACK)
+    return _naive(lo - _SLACK), _naive(hi + _SLACK)
 
 
 def _votes(conn: Connection, lo: int, hi: int) -> list[Int64s]:
@@ -192,7 +197,7 @@ def stored(conn: Connection) -> dict[str, Array]:
     kinds: list[Any] = [TrendingScore.paper_id]
     for name in _COMPARED:
         column = getattr(TrendingScore, name)
-        kinds.append(Seconds(func.coalesce(column, trending.from_seconds(-1))) if name == "votes_since"
+        kinds.append(Seconds(func.coalesce(column, _naive(-1))) if name == "votes_since"
                      else Real(column) if name in ("score", "votes", "age_hours") else column)
     return dict(zip(("paper_id", *_COMPARED), read_columns(conn, kinds), strict=True))
 
