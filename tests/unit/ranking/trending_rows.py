@@ -6,6 +6,7 @@ import hashlib
 import random
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from paperstand.accounts.models import Member
@@ -62,9 +63,10 @@ def comment(session: Session, paper_id: int, member_id: int, at: datetime, *, de
 
 
 def claim(session: Session, paper_id: int, member_id: int, status: str) -> None:
-    """Store an authorship claim with ``status``."""
-    session.add(AuthorClaim(paper_id=paper_id, member_id=member_id, author_index=0, author_name="A. Author",
-                            status=status, created_at=NOW))
+    """Store an authorship claim with ``status``, on the paper's next author position (one approval each)."""
+    position = session.scalar(select(func.count()).select_from(AuthorClaim).where(AuthorClaim.paper_id == paper_id))
+    session.add(AuthorClaim(paper_id=paper_id, member_id=member_id, author_index=position or 0,
+                            author_name=f"Author {position}", status=status, created_at=NOW))
     session.flush()
 
 
