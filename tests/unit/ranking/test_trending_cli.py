@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from tests.unit.ranking.trending_rows import NOW, random_community
 from typer.testing import CliRunner
 
 from paperstand.cli import app
 from paperstand.ranking.models import TrendingScore
-from tests.unit.ranking.trending_rows import NOW, random_community
 
 
 def test_recompute_scores_as_of_the_time_given(engine: Engine, db_url: str, tmp_path: Path,
