@@ -4,10 +4,10 @@ The bulk recompute reads millions of rows. Fetched row by row, the drivers build
 object per value, which costs more than all the arithmetic that follows (5,000,000 votes take about
 7 s to fetch that way on the development machine). So the rows never become Python objects: SQLite
 is asked for each column as one comma-separated text (``group_concat``, built in C, parsed by numpy
-in C); PostgreSQL sends the rows as a binary ``COPY``, whose fixed-width fields numpy reads in place.
-Aggregates skip NULLs, which would shift one column against the others, and a NULL breaks the fixed
-width of the binary rows, so callers read only columns that cannot be NULL (``COALESCE`` or ``CASE``
-where they could).
+in C); PostgreSQL for each column as one array in binary (``array_send(array_agg(...))``), whose
+fixed-width elements numpy reads in place. ``group_concat`` skips NULLs, which would shift one column
+against the others, and a NULL breaks the fixed width of the binary arrays, so callers read only
+columns that cannot be NULL (``COALESCE`` or ``CASE`` where they could).
 """
 
 from __future__ import annotations
@@ -44,8 +44,10 @@ def _epoch_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> s
 
 @compiles(epoch_seconds, "postgresql")
 def _epoch_postgresql(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
-    # The columns are ``timestamp without time zone`` holding UTC: extract() reads them as UTC.
-    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
+    # The columns are ``timestamp without time zone`` holding UTC, read as UTC. date_part() answers in float8,
+    # twice as fast as extract()'s numeric, and exact here: a microsecond fraction never rounds up to the
+    # next second at today's magnitudes (float8 resolves 2.4e-7 s around 1.8e9).
+    return f"CAST(floor(date_part('epoch', {compiler.process(element.clauses, **kw)})) AS BIGINT)"
 
 
 @dataclass(frozen=True)
@@ -116,28 +118,29 @@ def _sqlite_columns(conn: Connection, columns: Sequence[Column], conditions: Seq
         as_text = False
 
 
-# PostgreSQL's binary COPY: a 19-byte header, per row a field count and each field's length and
-# big-endian bytes, then a 2-byte trailer. Every column here is 8 bytes wide and never NULL.
-_PG_HEADER = 19
+# PostgreSQL's binary form of a one-dimensional array (``array_send``): five 4-byte header words
+# (dimensions, NULL flag, element type, length, lower bound), then each element's length and big-endian
+# bytes. Every column here is 8 bytes wide and never NULL.
+_PG_ARRAY_HEADER = 20
+
+
+def _pg_array(data: bytes | None, kind: str) -> Array:
+    if data is None:  # no rows: array_agg gives NULL
+        return np.zeros(0, np.float64 if kind == ">f8" else np.int64)
+    header = np.frombuffer(data[:12], ">i4")
+    elements = np.frombuffer(data[_PG_ARRAY_HEADER:], [("len", ">i4"), ("value", kind)])
+    if header[1] or (elements["len"] != 8).any():
+        raise ValueError("trending: a NULL in a column read in bulk (every such column must be non-NULL)")
+    return elements["value"].astype(np.float64 if kind == ">f8" else np.int64)
 
 
 def _postgres_columns(conn: Connection, columns: Sequence[Column], conditions: Sequence[ColumnElement[bool]],
                       ) -> list[Array]:
     exprs = [cast(epoch_seconds(c.column), BigInteger) if isinstance(c, Seconds)
              else cast(c.column, Float(53)) if isinstance(c, Real) else cast(c, BigInteger) for c in columns]
-    compiled = select(*exprs).where(*conditions).compile(dialect=conn.dialect)
-    cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT BINARY)", compiled.params) as copy:
-        data = b"".join(bytes(block) for block in copy)
-    kinds = [">f8" if isinstance(c, Real) else ">i8" for c in columns]
-    row = np.dtype([("n", ">i2")] + [f for i, kind in enumerate(kinds) for f in ((f"l{i}", ">i4"), (f"v{i}", kind))])
-    body = data[_PG_HEADER:-2]
-    if len(body) % row.itemsize:
-        raise ValueError("trending: a NULL in a column read in bulk (every such column must be non-NULL)")
-    rows = np.frombuffer(body, row)
-    if (rows["n"] != len(kinds)).any() or any((rows[f"l{i}"] != 8).any() for i in range(len(kinds))):
-        raise ValueError("trending: a NULL in a column read in bulk (every such column must be non-NULL)")
-    return [rows[f"v{i}"].astype(np.float64 if kind == ">f8" else np.int64) for i, kind in enumerate(kinds)]
+    # Each column as one array in binary: no text on either side, one value each to transfer.
+    row = conn.execute(select(*[func.array_send(func.array_agg(e)) for e in exprs]).where(*conditions)).one()
+    return [_pg_array(data, ">f8" if isinstance(c, Real) else ">i8") for data, c in zip(row, columns, strict=True)]
 
 
 def read_columns(conn: Connection, columns: Sequence[Column], *conditions: ColumnElement[bool]) -> list[Array]:
@@ -145,8 +148,8 @@ def read_columns(conn: Connection, columns: Sequence[Column], *conditions: Colum
 
     SQLite: each column as one comma-joined text (see the module's docstring); a :class:`Seconds` column is
     read as its stored text and parsed here, and should a value not be in SQLAlchemy's layout (a row written
-    by hand), the statement is read again converted by SQLite. PostgreSQL: the rows as a binary ``COPY``,
-    which numpy reads as it comes (no text at all), a few times faster than ``string_agg``.
+    by hand), the statement is read again converted by SQLite. PostgreSQL: each column as a binary
+    array, which numpy reads in place (no text at all).
     Parameters must be plain values the driver adapts (times naive UTC, as stored).
     """
     return (_sqlite_columns if on_sqlite(conn) else _postgres_columns)(conn, columns, conditions)

@@ -51,7 +51,8 @@ ACTIVITY_WINDOW = timedelta(days=7)
 # a real newcomer for long.
 YOUNG_ACCOUNT = timedelta(days=1)
 YOUNG_ACCOUNT_WEIGHT = 0.5
-# Votes by the paper's submitter and by its verified authors count for nothing: they are not news.
+# Votes by the paper's submitter and by its verified authors count for nothing (they are not news), nor
+# do banned members' (bans are for abuse, vote rings included).
 EXCLUDED_WEIGHT = 0.0
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 Revision ID: 0015
 Revises: 0018
-Create Date: 2026-12-02 09:00:00
+Create Date: 2026-12-01 15:00:00
 
 The table already moves the data version (migration 0012's triggers); a new column needs none of its own.
 """
