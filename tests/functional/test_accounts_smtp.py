@@ -4,40 +4,13 @@ outbox, delivered by ``serve``'s own job threads seconds after the join (nudged)
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import default
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
+from tests.community_flow import Inbox
 from tests.conftest import LiveServer, smtp_server, start_server
-
-
-@dataclass
-class Inbox:
-    """An aiosmtpd handler that keeps every message."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        """Accept and keep."""
-        message = message_from_bytes(envelope.original_content, policy=default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 OK"
-
-    def wait(self, count: int, seconds: float = 30) -> list[EmailMessage]:
-        """The first ``count`` messages, once they are in."""
-        deadline = time.monotonic() + seconds
-        while len(self.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert len(self.messages) >= count, f"only {len(self.messages)} of {count} messages arrived"
-        return self.messages[:count]
 
 
 @pytest.fixture
