@@ -69,3 +69,26 @@ def test_markers_are_filled_and_unforgeable() -> None:
     json_body = b'{"upvotes":"\\u001e<v:7:340>\\u001e","title":"\\\\u001e<v:7:1>\\\\u001e"}'
     assert fill(json_body, {7: 1}) == b'{"upvotes":341,"title":"\\\\u001e<v:7:1>\\\\u001e"}'
     assert not has_marks(b"plain")
+
+
+def test_a_removed_vote_shows_after_the_filled_answer_was_reused(client: TestClient, engine: Engine) -> None:
+    ada = make_member(engine, "ada")
+    _vote(engine, ada.id, "2503.00201")
+    counted = client.get(PAPER).json()["upvotes"]
+    reused = [client.get(PAPER) for _ in range(3)]  # hits: the filled answer is kept while no vote moves
+    assert {r.json()["upvotes"] for r in reused} == {counted}
+    assert len({r.headers["etag"] for r in reused}) == 1
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM votes WHERE member_id = :m"), {"m": ada.id})
+    assert client.get(PAPER).json()["upvotes"] == counted - 1
+
+
+def test_the_filled_answer_memo_keeps_to_its_budget() -> None:
+    from paperstand.web.live import FilledMemo
+
+    memo = FilledMemo(budget=800)
+    for n in range(10):
+        memo.put((f'"e{n}"', 1), b"x" * 100, f'"e{n}.f"')
+    assert memo.size <= 800 and memo.get(('"e0"', 1)) is None and memo.get(('"e9"', 1)) == (b"x" * 100, '"e9.f"')
+    memo.put(('"big"', 1), b"x" * 101, '"big.f"')  # more than an eighth of the budget: never kept
+    assert memo.get(('"big"', 1)) is None

@@ -83,12 +83,20 @@ def fill(body: bytes, counts: dict[int, int], marks: list[Mark] | None = None) -
     return b"".join(pieces)
 
 
+_VOTES_VERSION = "SELECT version FROM data_version WHERE id = 4"
+
+
 class TallyReader(VersionReader):
     """Counts votes of many papers in one query, on a dedicated autocommit connection (as the versions)."""
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
         self._param = "?" if engine.dialect.name == "sqlite" else "%s"
+
+    def votes_version(self) -> int | None:
+        """The ``votes`` counter (moved by every vote written or removed), or None before migration 0019."""
+        rows: list[Any] = self._query(_VOTES_VERSION, [])
+        return int(rows[0][0]) if rows else None
 
     def counts(self, paper_ids: set[int]) -> dict[int, int]:
         """Local votes per paper, for at most ``MAX_PAPERS`` of ``paper_ids`` (the rest count 0)."""

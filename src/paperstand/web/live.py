@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 
 import anyio
@@ -27,15 +28,49 @@ _FILLED_TYPES = (b"text/html", b"application/json")
 _CONDITIONAL = (b"if-none-match", b"if-modified-since")
 _BODY_HEADERS = (b"content-type", b"content-length", b"content-encoding")
 
+# Filled answers kept for reuse while no vote is cast: a page cached with 80 markers costs more to decode
+# and fill than the rest of a cache hit, so a hit whose entry and vote counter are unchanged sends the
+# bytes filled last time. Bounded by bytes (API pages run to 200 kB); the oldest go first.
+MEMO_BYTES = 32 * 1024 * 1024
+
 Counts = Callable[[set[int]], dict[int, int]]
+Version = Callable[[], "int | None"]
+
+
+class FilledMemo:
+    """Filled bodies by (the stored entry's ETag, the votes counter): valid until either moves."""
+
+    def __init__(self, budget: int = MEMO_BYTES) -> None:
+        self.budget = budget
+        self.size = 0
+        self._items: OrderedDict[tuple[str, int], tuple[bytes, str]] = OrderedDict()
+
+    def get(self, key: tuple[str, int]) -> tuple[bytes, str] | None:
+        """The filled body and its ETag, or None."""
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[str, int], body: bytes, etag: str) -> None:
+        """Keep one filled answer, dropping the least recently used beyond the budget."""
+        if len(body) > self.budget // 8 or key in self._items:
+            return
+        self._items[key] = (body, etag)
+        self.size += len(body)
+        while self.size > self.budget:
+            _, (old, _) = self._items.popitem(last=False)
+            self.size -= len(old)
 
 
 class LiveCounts:
     """ASGI middleware: fill vote markers, and answer conditional GETs on what is finally sent."""
 
-    def __init__(self, app: ASGIApp, *, counts: Counts, threaded: bool) -> None:
+    def __init__(self, app: ASGIApp, *, counts: Counts, threaded: bool, version: Version | None = None) -> None:
         self.app = app
         self.counts = counts
+        self.version = version
+        self.memo = FilledMemo()
         # As the page cache's version reads: SQLite answers faster than a thread hop, PostgreSQL is
         # asked from a few threads of our own.
         self.limiter = anyio.CapacityLimiter(4) if threaded else None
@@ -62,6 +97,17 @@ class LiveCounts:
         except Exception:  # noqa: BLE001 - a page with stale-free zeros beats no page
             return {}
 
+    async def read_version(self) -> int | None:
+        """The votes counter, or None (no reuse of filled answers) when unknown or unreadable."""
+        if self.version is None:
+            return None
+        try:
+            if self.limiter is None:
+                return self.version()
+            return await anyio.to_thread.run_sync(self.version, limiter=self.limiter)
+        except Exception:  # noqa: BLE001 - without the counter, fill afresh
+            return None
+
 
 class _Answer:
     """The ``send`` handed inward: buffers HTML and JSON answers, streams the rest."""
@@ -76,6 +122,7 @@ class _Answer:
         self.buffering = False
         self.streaming_304 = False
         self.chunks: list[bytes] = []
+        self.memo_key: tuple[str, int] | None = None  # where a filled cached answer is kept for reuse
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -115,23 +162,50 @@ class _Answer:
         assert self.start is not None
         start, body = self.start, b"".join(self.chunks)
         headers = MutableHeaders(raw=list(start.get("headers", [])))
-        marks = _stored_marks(headers)
-        if marks is None:  # not from the page cache: look
-            marks = find_marks(body) if has_marks(body) else []
-        filled = bool(marks)
-        if filled:
-            counts = await self.owner.read_counts({paper for _, _, paper, _ in marks})
-            body = fill(body, counts, marks)
+        stored = headers.get(MARKS_HEADER)
+        reuse = await self._reusable(stored, headers)
+        if reuse is not None:
+            filled = True
+            body, headers["etag"] = reuse
             headers["content-length"] = str(len(body))
-            if "etag" in headers:
-                digest = hashlib.blake2b(repr(sorted(counts.items())).encode(), digest_size=8).hexdigest()
-                headers["etag"] = headers["etag"].rstrip('"') + f'.{digest}"'
+            del headers[MARKS_HEADER]
+        else:
+            body, filled = await self._fill(body, headers)
         if self.reading and start["status"] == 200 and _revalidated(self.request, headers, honour_date=not filled):
             await self.send(_not_modified_start({**start, "headers": headers.raw}))
             await self.send({"type": "http.response.body", "body": b""})
             return
         await self.send({**start, "headers": headers.raw})
         await self.send({"type": "http.response.body", "body": b"" if self.head else body})
+
+
+    async def _reusable(self, stored: str | None, headers: MutableHeaders) -> tuple[bytes, str] | None:
+        """The body and ETag filled last time for this cached entry, if no vote was cast since."""
+        etag = headers.get("etag")
+        if stored is None or stored == "-" or etag is None:
+            return None
+        version = await self.owner.read_version()
+        if version is None:
+            return None
+        self.memo_key = (etag, version)
+        return self.owner.memo.get(self.memo_key)
+
+    async def _fill(self, body: bytes, headers: MutableHeaders) -> tuple[bytes, bool]:
+        """``body`` with its markers filled now (and kept for reuse when it came from the cache)."""
+        marks = _stored_marks(headers)
+        if marks is None:  # not from the page cache: look
+            marks = find_marks(body) if has_marks(body) else []
+        if not marks:
+            return body, False
+        counts = await self.owner.read_counts({paper for _, _, paper, _ in marks})
+        body = fill(body, counts, marks)
+        headers["content-length"] = str(len(body))
+        if "etag" in headers:
+            digest = hashlib.blake2b(repr(sorted(counts.items())).encode(), digest_size=8).hexdigest()
+            headers["etag"] = headers["etag"].rstrip('"') + f'.{digest}"'
+            if self.memo_key is not None:
+                self.owner.memo.put(self.memo_key, body, headers["etag"])
+        return body, True
 
 
 def _stored_marks(headers: MutableHeaders) -> list[Mark] | None:
@@ -170,4 +244,5 @@ def install_live_counts(app: FastAPI) -> None:
     reader = TallyReader(app.state.engine)
     app.state.tally_reader = reader
     weakref.finalize(app, reader.close)  # the app's shutdown closes it; an app dropped without one, when collected
-    app.add_middleware(LiveCounts, counts=reader.counts, threaded=app.state.engine.dialect.name != "sqlite")
+    app.add_middleware(LiveCounts, counts=reader.counts, version=reader.votes_version,
+                       threaded=app.state.engine.dialect.name != "sqlite")
