@@ -73,6 +73,26 @@ def member_for_api_token(session: Session, *, secret: str) -> Member | None:
     ).scalar_one_or_none()
 
 
+def api_token_use(session: Session, *, secret: str) -> tuple[Member, datetime | None] | None:
+    """The member an unrevoked API token belongs to and when the token was last used, or None."""
+    if not secret or len(secret) > MAX_SECRET:
+        return None
+    row = session.execute(
+        select(Member, ApiToken.last_used_at).join(ApiToken, ApiToken.member_id == Member.id)
+        .where(ApiToken.token_hash == hash_secret(secret), ApiToken.revoked_at.is_(None))
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+def token_use_is_stale(last_used_at: datetime | None, now: datetime) -> bool:
+    """Whether "last used" is worth writing again: a write per API call would queue behind every vote."""
+    if last_used_at is None:
+        return True
+    if last_used_at.tzinfo is None:
+        last_used_at = last_used_at.replace(tzinfo=now.tzinfo)
+    return last_used_at < now - TOKEN_USE_PRECISION
+
+
 def touch_api_token(session: Session, *, secret: str, now: datetime) -> None:
     """Record that a token was used now, at most once per ``TOKEN_USE_PRECISION`` (the caller commits)."""
     if not secret or len(secret) > MAX_SECRET:

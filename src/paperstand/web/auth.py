@@ -9,7 +9,7 @@ from fastapi import Request
 from paperstand.accounts.errors import LoginRequired, NotAllowed
 from paperstand.accounts.models import Member
 from paperstand.accounts.roles import allowed
-from paperstand.accounts.sessions import member_for_api_token, member_for_session, touch_api_token
+from paperstand.accounts.sessions import api_token_use, member_for_session, token_use_is_stale, touch_api_token
 
 # The login cookie; the page cache (``web/cache.py``) never serves or stores a request that carries it.
 SESSION_COOKIE = "ps_session"
@@ -43,10 +43,14 @@ def api_caller(request: Request) -> Member | None:
     if scheme.lower() != "bearer" or not secret.strip():
         return None
     with request.app.state.sessions() as session:
-        member = member_for_api_token(session, secret=secret.strip())
-        if member is not None:
-            session.expunge(member)
-            touch_api_token(session, secret=secret.strip(), now=datetime.now(UTC))  # "last used" in /settings
+        found = api_token_use(session, secret=secret.strip())
+        if found is None:
+            return None
+        member, last_used = found
+        session.expunge(member)
+        now = datetime.now(UTC)
+        if token_use_is_stale(last_used, now):  # "last used" in /settings, to the minute
+            touch_api_token(session, secret=secret.strip(), now=now)
             session.commit()
     return member
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # No inline scripts or styles anywhere: pages work without JavaScript, and what little there is
 # lives in /static, so the policy can forbid everything else. /docs lives under it too: Swagger UI is
@@ -30,14 +30,34 @@ def headers_for(path: str, content_type: str) -> dict[str, str]:
     return dict(COMMON_HEADERS)
 
 
-async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Add the security headers a handler did not set itself."""
-    response = await call_next(request)
-    for name, value in headers_for(request.url.path, response.headers.get("content-type", "")).items():
-        response.headers.setdefault(name, value)
-    return response
+class SecurityHeaders:
+    """ASGI middleware: add the security headers a handler did not set itself.
+
+    A plain ASGI layer rather than ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware`` runs
+    each request in a task of its own and streams the body through a queue, a cost every uncached
+    request paid (a vote included) to add three headers.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; add the missing headers to the answer's start."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in headers_for(path, headers.get("content-type", "")).items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def install_security_headers(app: FastAPI) -> None:
     """Add the security-headers middleware to ``app``."""
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)

@@ -160,3 +160,15 @@ def test_a_digest_subscribed_after_verifying_shows_too(engine: Engine) -> None:
     with Session(engine) as s:
         view = settings_view(s, member_id=ada.id, secret_key=b"k")
     assert view.subscription is not None and view.preferences_url is not None
+
+
+def test_token_use_is_written_at_most_once_a_minute() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from paperstand.accounts.sessions import token_use_is_stale
+
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    assert token_use_is_stale(None, now)
+    assert not token_use_is_stale(now - timedelta(seconds=59), now)
+    assert token_use_is_stale(now - timedelta(seconds=61), now)
+    assert token_use_is_stale((now - timedelta(minutes=5)).replace(tzinfo=None), now)  # naive from SQLite
