@@ -193,6 +193,10 @@ async def _send_entry(entry: Entry, scope: Scope, send: Send, state: bytes) -> N
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
+# Where an outer layer may ask for the versions this request was served under (a list the cache appends to).
+VERSIONS_SEEN = "paperstand.versions_seen"
+
+
 class PageCache:
     """ASGI middleware: serve anonymous GET/HEAD answers from ``store`` under the current data version."""
 
@@ -219,6 +223,9 @@ class PageCache:
         if versions is None:
             await self.app(scope, receive, send)
             return
+        seen = scope.get(VERSIONS_SEEN)
+        if isinstance(seen, list):  # the live-counts layer outside reuses them: no second read per request
+            seen.append(versions)
         version = version_label(scope["path"], versions)
         key = f"{__version__}:{version}:{request_key(scope)}"
         entry = await self._lookup(key)

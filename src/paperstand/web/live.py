@@ -21,6 +21,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperstand.community.tallies import MARKS_HEADER, Mark, TallyReader, decode_marks, fill, find_marks, has_marks
+from paperstand.site.version import SCOPES, VOTES, Versions
+from paperstand.web.cache import VERSIONS_SEEN
 from paperstand.web.conditional import Validators, not_modified, parse_http_date
 
 # Only these answers can hold markers; others (static files, feeds) stream through untouched.
@@ -85,7 +87,9 @@ class LiveCounts:
         if reading:
             inner = {**scope, "method": "GET",
                      "headers": [(k, v) for k, v in scope["headers"] if k not in _CONDITIONAL]}
-        answer = _Answer(scope, send, reading, self)
+        seen: list[Versions] = []
+        inner = {**inner, VERSIONS_SEEN: seen}
+        answer = _Answer(scope, send, reading, self, seen)
         await self.app(inner, receive, answer)
 
     async def read_counts(self, papers: set[int]) -> dict[int, int]:
@@ -112,7 +116,8 @@ class LiveCounts:
 class _Answer:
     """The ``send`` handed inward: buffers HTML and JSON answers, streams the rest."""
 
-    def __init__(self, scope: Scope, send: Send, reading: bool, owner: LiveCounts) -> None:
+    def __init__(self, scope: Scope, send: Send, reading: bool, owner: LiveCounts, seen: list[Versions]) -> None:
+        self.seen = seen  # the data versions the page cache read for this request, if it did
         self.request = Headers(scope=scope)
         self.head = scope["method"] == "HEAD"
         self.send = send
@@ -184,8 +189,10 @@ class _Answer:
         etag = headers.get("etag")
         if stored is None or stored == "-" or etag is None:
             return None
-        version = await self.owner.read_version()
-        if version is None:
+        # The votes counter as the page cache read it before the answer was made, else read now (both
+        # come before the counts are read, so a kept answer is never older than its key says).
+        version = self.seen[0][SCOPES.index(VOTES)] if self.seen else await self.owner.read_version()
+        if not version:
             return None
         self.memo_key = (etag, version)
         return self.owner.memo.get(self.memo_key)
