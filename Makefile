@@ -61,6 +61,7 @@ bench: $(STAMP) postfix wrk
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/login_timing.py
 	$(BIN)/python bench/votes.py
+	$(BIN)/python bench/trending.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
