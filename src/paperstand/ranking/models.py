@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer
+from sqlalchemy import Float, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from paperstand.db import Base, UTCDateTime
@@ -16,7 +16,9 @@ class TrendingScore(Base):
     __tablename__ = "trending_scores"
     __table_args__ = (Index("ix_trending_scores_score", "score"),)
 
-    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    # No foreign key (migration 0025): checking it cost half of a bulk run's writes; a row whose paper is
+    # gone is simply not scored, and removed, by the next bulk run.
+    paper_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     score: Mapped[float] = mapped_column(Float)
     votes: Mapped[float] = mapped_column(Float, default=0.0)  # counted votes (a young account's counts half)
     votes_part: Mapped[float] = mapped_column(Float, default=0.0)
