@@ -89,8 +89,13 @@ def generate(papers: int, members: int, votes: int, comments: int, seed: int = 5
     pick_rows = [(i + 1, "2026-11-30", int(p), i + 1, "bench", int(rng.integers(1, members + 1)), 0)
                  for i, p in enumerate(submitted)]
     claimed = rng.choice(len(keys), 20_000, replace=False)  # some voters are the paper's verified authors
-    claim_rows = [(i + 1, int(v_paper[k]), int(v_member[k]), 0, "A. Author", "approved", c_t[0])
-                  for i, k in enumerate(claimed)]
+    # One approved member per author position (migration 0018): the paper's next position each time.
+    positions: dict[int, int] = {}
+    claim_rows = []
+    for i, k in enumerate(claimed):
+        paper = int(v_paper[k])
+        positions[paper] = position = positions.get(paper, -1) + 1
+        claim_rows.append((i + 1, paper, int(v_member[k]), position, "A. Author", "approved", c_t[0]))
     return {"papers": paper_rows, "members": member_rows, "votes": vote_rows, "comments": comment_rows,
             "external_signals": star_rows, "daily_picks": pick_rows, "author_claims": claim_rows}
 
