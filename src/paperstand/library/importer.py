@@ -115,8 +115,9 @@ def _bib_entries(text: str, report: ImportReport) -> list[Entry]:
 
     library = bibtexparser.parse_string(text)
     for block in library.failed_blocks:
-        report.errors.append(f"Line {block.start_line + 1}: this entry could not be read "
-                             f"({type(block).__name__.replace('Block', '').lower() or 'error'}); it was skipped.")
+        why = str(getattr(block, "error", "") or "").splitlines()
+        report.errors.append(f"Line {block.start_line + 1}: this entry could not be read"
+                             f"{' (' + why[-1].strip()[:200] + ')' if why else ''}; it was skipped.")
     entries = []
     for e in library.entries:
         f = {k.lower(): str(v.value) for k, v in e.fields_dict.items()}

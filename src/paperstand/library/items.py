@@ -76,9 +76,10 @@ def item_page(session: Session, *, collection: Collection, page: int = 1, per_pa
 
 def all_papers(session: Session, *, collection_id: int) -> list[tuple[CollectionItem, Paper]]:
     """Every saved paper of a collection with its item, oldest save first: what an export writes."""
-    return list(session.execute(select(CollectionItem, Paper).join(Paper, Paper.id == CollectionItem.paper_id)
-                                .where(CollectionItem.collection_id == collection_id)
-                                .order_by(CollectionItem.added_at, CollectionItem.id)).tuples())
+    rows = session.execute(select(CollectionItem, Paper).join(Paper, Paper.id == CollectionItem.paper_id)
+                           .where(CollectionItem.collection_id == collection_id)
+                           .order_by(CollectionItem.added_at, CollectionItem.id))
+    return [(item, paper) for item, paper in rows]
 
 
 def paper_ids(session: Session, *, collection_ids: list[int]) -> set[int]:

@@ -213,7 +213,7 @@ def save_paper(session: Session, *, member_id: int, public_id: str, slug: str | 
     paper = find_paper(session, public_id)
     stmt = insert_or_ignore(session, CollectionItem, keys=("collection_id", "paper_id"))
     try:
-        result = session.execute(stmt, {"collection_id": collection.id, "paper_id": paper.id, "note": text or "",
+        result = session.connection().execute(stmt, {"collection_id": collection.id, "paper_id": paper.id, "note": text or "",
                                         "read_at": None, "added_at": now})
     except IntegrityError:
         session.rollback()  # a foreign key: the paper was merged away, or the collection deleted, meanwhile
@@ -231,14 +231,14 @@ def remove_paper(session: Session, *, member_id: int, public_id: str, slug: str 
     """Take a paper out of a collection; whether it was there. Removing it again changes nothing. Commits."""
     collection = _target(session, member_id, slug, now)
     paper = find_paper(session, public_id)
-    result = session.execute(delete(CollectionItem).where(CollectionItem.collection_id == collection.id,
+    result = session.connection().execute(delete(CollectionItem).where(CollectionItem.collection_id == collection.id,
                                                           CollectionItem.paper_id == paper.id))
     session.commit()
     return int(cast(CursorResult[Any], result).rowcount or 0) > 0
 
 
 def _item_update(session: Session, collection_id: int, paper_id: int, **values: Any) -> bool:
-    result = session.execute(update(CollectionItem).where(CollectionItem.collection_id == collection_id,
+    result = session.connection().execute(update(CollectionItem).where(CollectionItem.collection_id == collection_id,
                                                           CollectionItem.paper_id == paper_id).values(**values))
     return int(cast(CursorResult[Any], result).rowcount or 0) > 0
 
