@@ -211,14 +211,15 @@ def save_paper(session: Session, *, member_id: int, public_id: str, slug: str | 
     text = None if note is None else clean_text(note, limit=MAX_NOTE, what="A note")
     collection = _target(session, member_id, slug, now)
     paper = find_paper(session, public_id)
-    stmt = insert_or_ignore(session, CollectionItem, keys=("collection_id", "paper_id"))
+    # RETURNING tells whether this statement inserted, on both databases (a skipped row returns nothing).
+    stmt = insert_or_ignore(session, CollectionItem, keys=("collection_id", "paper_id")).returning(CollectionItem.id)
     try:
         result = session.connection().execute(stmt, {"collection_id": collection.id, "paper_id": paper.id, "note": text or "",
                                         "read_at": None, "added_at": now})
     except IntegrityError:
         session.rollback()  # a foreign key: the paper was merged away, or the collection deleted, meanwhile
         raise NotFound("That paper or collection no longer exists.") from None
-    added = int(cast(CursorResult[Any], result).rowcount or 0) > 0
+    added = result.first() is not None
     if text is not None and not added:
         _item_update(session, collection.id, paper.id, note=text)
     session.execute(update(Collection).where(Collection.id == collection.id).values(updated_at=now))
