@@ -95,9 +95,10 @@ def sniff(text: str, filename: str = "") -> str:
 def _arxiv(*texts: str | None) -> str | None:
     """The first arXiv id in these fields: after ``arXiv:`` or in an arxiv.org URL, or a field that is just an id."""
     for text in texts:
-        mention = _ARXIV_MENTION.search(text or "")
-        candidate = mention[1] if mention else (text or "").strip()
-        if mention or ARXIV_ID_RE.fullmatch(candidate):
+        candidates = [m[1] for m in _ARXIV_MENTION.finditer(text or "")]
+        if ARXIV_ID_RE.fullmatch((text or "").strip()):
+            candidates.append((text or "").strip())
+        for candidate in candidates:
             parsed = split_arxiv_id(candidate)
             if parsed:
                 return parsed[0]
