@@ -115,7 +115,8 @@ def test_public_collection_page_and_feeds_are_never_stale(client: TestClient, en
     assert "Quiet Rivers" in client.get("/u/ada/c/reading-list").text  # the next visit sees the new save
     for fmt in ("rss", "atom"):
         feed = feedparser.parse(client.get(f"/u/ada/c/reading-list.{fmt}").content)
-        assert [e.title for e in feed.entries] == ["Quiet Rivers: Diffusion & Flow", "Sparse Lanterns for Graph Attention"]
+        titles = [e.title for e in feed.entries]
+        assert titles == ["Quiet Rivers: Diffusion & Flow", "Sparse Lanterns for Graph Attention"]
     assert client.get("/u/ada/c/reading-list.xml").status_code == 404
 
 

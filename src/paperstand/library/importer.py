@@ -117,7 +117,7 @@ def _bib_entries(text: str, report: ImportReport) -> list[Entry]:
     library = bibtexparser.parse_string(text)
     for block in library.failed_blocks:
         why = str(getattr(block, "error", "") or "").splitlines()
-        report.errors.append(f"Line {block.start_line + 1}: this entry could not be read"
+        report.errors.append(f"Line {(block.start_line or 0) + 1}: this entry could not be read"
                              f"{' (' + why[-1].strip()[:200] + ')' if why else ''}; it was skipped.")
     entries = []
     for e in library.entries:
@@ -127,7 +127,7 @@ def _bib_entries(text: str, report: ImportReport) -> list[Entry]:
         eprint = f.get("eprint") if f.get("archiveprefix", "arxiv").lower() == "arxiv" else None
         arxiv = _arxiv(eprint, from_doi[1] if from_doi else None, f.get("url"), f.get("journal"), f.get("note"))
         note = _LATEX.sub(r"\1", f.get("annote", ""))
-        entries.append(Entry(e.start_line + 1, e.key, arxiv, doi, _unbrace(f.get("title", "")), note))
+        entries.append(Entry((e.start_line or 0) + 1, e.key, arxiv, doi, _unbrace(f.get("title", "")), note))
     return entries
 
 
@@ -137,7 +137,9 @@ def _unbrace(title: str) -> str:
 
 def _ris_records(text: str) -> list[tuple[int, str]]:
     """The file cut into records at ``ER`` lines, each with its first line's number."""
-    records, current, start = [], [], 1
+    records: list[tuple[int, str]] = []
+    current: list[str] = []
+    start = 1
     for number, line in enumerate(text.splitlines(), start=1):
         if not current and not line.strip():
             continue

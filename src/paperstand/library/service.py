@@ -214,8 +214,8 @@ def save_paper(session: Session, *, member_id: int, public_id: str, slug: str | 
     # RETURNING tells whether this statement inserted, on both databases (a skipped row returns nothing).
     stmt = insert_or_ignore(session, CollectionItem, keys=("collection_id", "paper_id")).returning(CollectionItem.id)
     try:
-        result = session.connection().execute(stmt, {"collection_id": collection.id, "paper_id": paper.id, "note": text or "",
-                                        "read_at": None, "added_at": now})
+        result = session.connection().execute(stmt, {"collection_id": collection.id, "paper_id": paper.id,
+                                                     "note": text or "", "read_at": None, "added_at": now})
     except IntegrityError:
         session.rollback()  # a foreign key: the paper was merged away, or the collection deleted, meanwhile
         raise NotFound("That paper or collection no longer exists.") from None
