@@ -95,10 +95,12 @@ def _by_meaning(session: Session, papers: list[Paper], q: ParsedQuery, settings:
                 notices: list[str]) -> list[tuple[int, float]] | None:
     """Papers by cosine with the query's vector; ``None`` (with a notice) when meaning search is unavailable."""
     from paperstand.search.models import PaperEmbedding
-    from paperstand.search.vectors import unpack_vectors
+    from paperstand.search.vectors import MODEL_ID, unpack_vectors
 
+    # Only vectors of the current model compare with the query's (others wait to be recomputed).
     rows = session.execute(select(PaperEmbedding.paper_id, PaperEmbedding.vector)
-                           .where(PaperEmbedding.paper_id.in_([p.id for p in papers]))).all() if papers else []
+                           .where(PaperEmbedding.paper_id.in_([p.id for p in papers]),
+                                  PaperEmbedding.model_id == MODEL_ID)).all() if papers else []
     if not rows:
         notices.append("None of these papers is searchable by meaning yet, so results are matched by keywords.")
         return None
