@@ -39,3 +39,11 @@ def public_collections(session: Session, *, member_id: int) -> list[Collection]:
     """A member's public collections, by name (for their profile)."""
     return list(session.scalars(select(Collection).where(Collection.member_id == member_id,
                                                          Collection.public.is_(True)).order_by(Collection.name)))
+
+
+def member_id_named(session: Session, *, name: str) -> int:
+    """The id of the member called ``name`` (any case), or NotFound: how the CLI names whose library it means."""
+    found = session.scalar(select(Member.id).where(Member.name_key == name.lower())) if len(name) <= 40 else None
+    if found is None:
+        raise NotFound(f"no member is called {name[:40]!r}", hint="`paperstand users list` shows the members.")
+    return int(found)
