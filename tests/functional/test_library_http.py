@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import feedparser
 import pytest
@@ -183,3 +185,29 @@ def test_library_search_uses_the_query_language(client: TestClient, engine: Engi
     assert "String" not in client.get("/library/search?q=strings", headers=_h(ada)).text.split("<main")[-1]
     bad = client.get("/library/search?q=from:2025-99-99", headers=_h(ada))
     assert bad.status_code == 400
+
+
+HOSTILE = ["\ud800", "a\x00b", "x" * 20_000, "\u202eevil", "../../etc", "%00", "🦜" * 50, " ", "<script>", "\x85"]
+
+
+def test_hostile_text_gets_a_clear_answer_never_a_5xx(client: TestClient, engine: Engine) -> None:
+    ada = make_member(engine, "ada")
+    api = {**ada.bearer, "Content-Type": "application/json"}
+    for text in HOSTILE:
+        body = json.dumps({"name": text, "description": text})  # ASCII-escaped: a lone surrogate travels as \ud800
+        made = client.post("/api/me/collections", headers=api, content=body)
+        assert made.status_code in (201, 400, 422), (text[:20], made.status_code, made.text[:200])
+        if made.status_code == 201:
+            assert "\ud800" not in made.json()["name"] and "\x00" not in made.json()["name"]
+        saved = client.post("/api/me/collections/reading-list/papers/2503.00001", headers=api,
+                            content=json.dumps({"note": text}))
+        assert saved.status_code in (200, 400, 422), (text[:20], saved.status_code)
+        quoted = quote(text[:300], safe="", errors="surrogatepass")
+        for path in (f"/library/{quoted}", f"/u/ada/c/{quoted}", f"/library/search?q={quoted}"):
+            answer = client.get(path, headers=_h(ada))
+            assert answer.status_code < 500, (path[:40], answer.status_code)
+        form = client.post("/library/new", headers={**_h(ada), "Content-Type": "application/x-www-form-urlencoded"},
+                           content=f"csrf={CSRF}&name={quoted}")
+        assert form.status_code in (303, 400, 422), (text[:20], form.status_code)
+    page = client.get("/library", headers=_h(ada))
+    assert page.status_code == 200 and "<script>" not in page.text.split("<main")[-1]
