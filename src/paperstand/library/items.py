@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from paperstand.errors import NotFound
@@ -47,8 +47,8 @@ def parse_show(value: str) -> Show:
     return next((s for s in SHOWS if s == value), "all")
 
 
-def _filtered(collection_id: int, show: Show) -> list[object]:
-    where: list[object] = [CollectionItem.collection_id == collection_id]
+def _filtered(collection_id: int, show: Show) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [CollectionItem.collection_id == collection_id]
     if show == "unread":
         where.append(CollectionItem.read_at.is_(None))
     elif show == "read":
@@ -60,13 +60,13 @@ def item_page(session: Session, *, collection: Collection, page: int = 1, per_pa
               show: Show = "all", member_id: int | None = None) -> ItemPage:
     """Page ``page`` of the collection's papers, newest save first; NotFound past the last page."""
     where = _filtered(collection.id, show)
-    total = int(session.scalar(select(func.count()).select_from(CollectionItem).where(*where)) or 0)  # type: ignore[arg-type]
+    total = int(session.scalar(select(func.count()).select_from(CollectionItem).where(*where)) or 0)
     pages = max(1, -(-total // per_page))
     if page > pages:
         raise NotFound(f"Page {page} does not exist: this collection has {pages} page{'s' if pages != 1 else ''}.",
                        hint="Go back to page 1.")
     rows = session.execute(select(CollectionItem, Paper).join(Paper, Paper.id == CollectionItem.paper_id)
-                           .where(*where)  # type: ignore[arg-type]
+                           .where(*where)
                            .order_by(CollectionItem.added_at.desc(), CollectionItem.id.desc())
                            .offset((page - 1) * per_page).limit(per_page)).all()
     cards = cards_for(session, [paper for _, paper in rows], member_id=member_id)

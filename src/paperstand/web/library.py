@@ -46,7 +46,6 @@ def library_member(request: Request) -> Member:
 
 @router.get("/library", response_class=HTMLResponse)
 def library_page(request: Request, done: Annotated[str, Query(max_length=40)] = "",
-                 error: Annotated[str, Query(max_length=200)] = "",
                  session: Session = DB_SESSION) -> HTMLResponse:
     """The member's collections with their counts, a form for a new one, and a search box over them all."""
     member = library_member(request)

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from paperstand.deps import DB_SESSION
+from paperstand.errors import BadRequest
 from paperstand.library import service
 from paperstand.web.auth import require
 from paperstand.web.csrf import check_csrf
@@ -114,8 +115,6 @@ def item(request: Request, slug: str, csrf: Csrf = "", paper: Slug = "",
         service.remove_paper(session, member_id=member.id, public_id=paper, slug=slug, now=now())
         action = "removed"
     else:
-        from paperstand.errors import BadRequest
-
         raise BadRequest("action must be note, read, unread or remove")
     base = _back(next_page, f"/library/{slug}").partition("#")[0]
     anchor = "" if action == "removed" else "#paper-" + paper.replace("/", "-")

@@ -14,6 +14,7 @@ from paperstand.library.formats import EXPORTS, export
 from paperstand.library.importer import MAX_BYTES, import_file
 from paperstand.library.items import all_papers
 from paperstand.library.service import get_collection
+from paperstand.papers.models import Paper
 from paperstand.web.csrf import check_csrf
 from paperstand.web.library import library_member, now
 from paperstand.web.render import render
@@ -21,11 +22,11 @@ from paperstand.web.render import render
 router = APIRouter(include_in_schema=False)
 
 
-def export_response(fmt: str, slug: str, items: list[tuple[object, str]]) -> Response:
+def export_response(fmt: str, slug: str, items: list[tuple[Paper, str]]) -> Response:
     """The file of a collection's ``(paper, note)`` pairs, offered for download as ``{slug}.{fmt}``."""
     if fmt not in EXPORTS:
         raise NotFound(f"there is no .{fmt} export", hint="Collections export as .bib, .ris or .json (CSL-JSON).")
-    return Response(export(fmt, items), media_type=EXPORTS[fmt][0],  # type: ignore[arg-type]
+    return Response(export(fmt, items), media_type=EXPORTS[fmt][0],
                     headers={"Content-Disposition": f'attachment; filename="{slug}.{fmt}"',
                              "Cache-Control": "private, no-store"})
 
@@ -36,7 +37,7 @@ def export_collection(request: Request, slug: str, fmt: str, session: Session = 
     member = library_member(request)
     collection = get_collection(session, member_id=member.id, slug=slug)
     items = [(paper, item.note) for item, paper in all_papers(session, collection_id=collection.id)]
-    return export_response(fmt, collection.slug, items)  # type: ignore[arg-type]
+    return export_response(fmt, collection.slug, items)
 
 
 @router.post("/library/{slug}/import", response_class=HTMLResponse)
