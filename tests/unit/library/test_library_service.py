@@ -129,3 +129,22 @@ def test_any_text_as_a_name_or_note_is_stored_cleanly_or_refused(engine: Engine,
         assert made.name.strip() == made.name and 0 < len(made.name) <= service.MAX_NAME
         assert made.slug and len(made.slug) <= service.MAX_SLUG + 4
         service.delete_collection(s, member_id=member, slug=made.slug)
+
+
+def test_only_public_collections_of_members_in_good_standing_are_readable(engine: Engine) -> None:
+    from paperstand.library.public import member_id_named, public_collection
+
+    ada, eve = make_member(engine, "Ada"), make_member(engine, "eve", banned=True)
+    with Session(engine) as s:
+        for who in (ada, eve):
+            service.default_collection(s, member_id=who.id, now=NOW)
+            s.commit()
+        with pytest.raises(NotFound):
+            public_collection(s, name="ada", slug="reading-list")
+        service.edit_collection(s, member_id=ada.id, slug="reading-list", public=True, now=NOW)
+        service.edit_collection(s, member_id=eve.id, slug="reading-list", public=True, now=NOW)
+        found = public_collection(s, name="ADA", slug="reading-list")
+        assert (found.owner_name, found.collection.member_id) == ("Ada", ada.id)
+        with pytest.raises(NotFound):
+            public_collection(s, name="eve", slug="reading-list")
+        assert member_id_named(s, name="ada") == ada.id
