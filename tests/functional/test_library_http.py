@@ -115,6 +115,8 @@ def test_public_collection_page_and_feeds_are_never_stale(client: TestClient, en
     assert "private" in first.headers["cache-control"]
     _post(client, ada, "/library/save", paper="2503.00002")
     assert "Quiet Rivers" in client.get("/u/ada/c/reading-list").text  # the next visit sees the new save
+    profile = client.get("/u/ada").text
+    assert 'href="/u/ada/c/reading-list">Reading list</a> · 2 papers' in profile
     for fmt in ("rss", "atom"):
         feed = feedparser.parse(client.get(f"/u/ada/c/reading-list.{fmt}").content)
         titles = [e.title for e in feed.entries]

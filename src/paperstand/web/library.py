@@ -20,7 +20,7 @@ from paperstand.accounts.models import Member
 from paperstand.deps import DB_SESSION, SettingsDep
 from paperstand.library.items import item_page, parse_show
 from paperstand.library.search import library_search
-from paperstand.library.service import get_collection, saved_paper_ids, shelves
+from paperstand.library.service import Shelf, get_collection, saved_paper_ids, shelves
 from paperstand.search.service import MODES
 from paperstand.web.auth import viewer
 from paperstand.web.render import render
@@ -116,10 +116,21 @@ def save_choices(context: Any) -> list[tuple[str, str]]:
         return [(s.collection.slug, s.collection.name) for s in shelves(session, member_id=member.id)]
 
 
+@pass_context
+def public_shelves(context: Any, member_id: int) -> list[Shelf]:
+    """A member's public collections with their counts, for their profile (pages under /u/ are never cached)."""
+    request: Request | None = context.get("request")
+    if request is None:
+        return []
+    with request.app.state.sessions() as session:
+        return [s for s in shelves(session, member_id=member_id) if s.collection.public]
+
+
 def install(env: Environment) -> None:
-    """Register the save button's globals on the app's template environment."""
+    """Register the save button's and the profile's globals on the app's template environment."""
     env.globals["in_reading_list"] = in_reading_list
     env.globals["save_choices"] = save_choices
+    env.globals["public_shelves"] = public_shelves
 
 
 def now() -> datetime:
