@@ -10,8 +10,10 @@ entry has one); unmatched ones are listed with the reason.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -201,41 +203,70 @@ def parse(text: str, fmt: str) -> ImportReport:
     return report
 
 
-def match(session: Session, entry: Entry) -> tuple[Paper | None, str]:
-    """The stored paper an entry names (arXiv id, then DOI, then title), or None and why not."""
-    if entry.arxiv_id:
-        found = session.execute(select(Paper).where(Paper.arxiv_id == entry.arxiv_id)).scalar_one_or_none()
-        if found is not None:
-            return found, ""
-    if entry.doi:
-        found = session.scalars(select(Paper).where(func.lower(Paper.doi) == entry.doi).limit(1)).first()
-        if found is not None:
-            return found, ""
-    if re.search(r"[^\W_]", entry.title):
-        candidates = list(session.scalars(select(Paper).where(Paper.title_key == title_key(entry.title)).limit(2)))
-        if len(candidates) == 1:
-            return candidates[0], ""
-        if len(candidates) > 1:
-            return None, "several stored papers have this title; add its arXiv id or DOI to the entry"
+# Values per IN list: well under SQLite's and PostgreSQL's parameter limits.
+CHUNK = 500
+
+
+def _lookup(session: Session, column: Any, values: set[str]) -> dict[str, list[Paper]]:
+    """Stored papers by ``column``'s value, for every value asked, in a few IN queries."""
+    found: dict[str, list[Paper]] = {}
+    ordered = sorted(values)
+    for start in range(0, len(ordered), CHUNK):
+        for key, paper in session.execute(select(column, Paper).where(column.in_(ordered[start:start + CHUNK]))):
+            found.setdefault(key, []).append(paper)
+    return found
+
+
+def _title_ok(title: str) -> bool:
+    """Whether a title has a letter or digit ``title_key`` can see (else every such title would share one key)."""
+    return bool(re.search(r"[a-z0-9]", unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()))
+
+
+def match_all(session: Session, entries: list[Entry]) -> list[tuple[Paper | None, str]]:
+    """The stored paper each entry names (arXiv id, then DOI, then title), or None and why not; same order."""
+    by_arxiv = _lookup(session, Paper.arxiv_id, {e.arxiv_id for e in entries if e.arxiv_id})
+    by_doi = _lookup(session, func.lower(Paper.doi), {e.doi for e in entries if e.doi})
+    by_title = _lookup(session, Paper.title_key, {title_key(e.title) for e in entries if _title_ok(e.title)})
+    return [_matched(e, by_arxiv, by_doi, by_title) for e in entries]
+
+
+def _matched(entry: Entry, by_arxiv: dict[str, list[Paper]], by_doi: dict[str, list[Paper]],
+             by_title: dict[str, list[Paper]]) -> tuple[Paper | None, str]:
+    if entry.arxiv_id and by_arxiv.get(entry.arxiv_id):
+        return by_arxiv[entry.arxiv_id][0], ""
+    if entry.doi and by_doi.get(entry.doi):
+        return by_doi[entry.doi][0], ""
+    titled = by_title.get(title_key(entry.title), []) if _title_ok(entry.title) else []
+    if len(titled) == 1:
+        return titled[0], ""
+    if len(titled) > 1:
+        return None, "several stored papers have this title; add its arXiv id or DOI to the entry"
     tried = [f"arXiv id {entry.arxiv_id}" if entry.arxiv_id else "", f"DOI {entry.doi}" if entry.doi else "",
              "title" if entry.title else ""]
     named = ", ".join(t for t in tried if t)
     return None, f"no stored paper has this {named}" if named else "the entry has no arXiv id, DOI or title"
 
 
+def match(session: Session, entry: Entry) -> tuple[Paper | None, str]:
+    """``match_all`` for one entry."""
+    return match_all(session, [entry])[0]
+
+
 def import_file(session: Session, *, member_id: int, slug: str, data: bytes, filename: str,
                 now: datetime) -> ImportReport:
-    """Read a BibTeX or RIS file and save every entry that matches a stored paper into the collection."""
+    """Read a BibTeX or RIS file and save every entry that matches a stored paper into the collection. Commits."""
     collection = service.get_collection(session, member_id=member_id, slug=slug)
     text = decode(data)
     report = parse(text, sniff(text, filename))
     pending, report.unmatched = report.unmatched, []
-    for entry, _ in pending:
-        paper, why = match(session, entry)
+    chosen: dict[int, tuple[Paper, str | None]] = {}
+    for (entry, _), (paper, why) in zip(pending, match_all(session, [e for e, _ in pending]), strict=True):
         if paper is None:
             report.unmatched.append((entry, why))
-            continue
-        saved = service.save_paper(session, member_id=member_id, public_id=paper.public_id, slug=collection.slug,
-                                   note=entry.note if entry.note.strip() else None, now=now)
-        (report.added if saved.added else report.already).append(paper.public_id)
+        elif paper.id not in chosen or entry.note.strip():  # a repeated entry's note wins over none
+            chosen[paper.id] = (paper, entry.note if entry.note.strip() else None)
+    added = service.save_many(session, collection=collection, papers={pid: note for pid, (_, note) in chosen.items()},
+                              now=now)
+    for pid, (paper, _) in chosen.items():
+        (report.added if pid in added else report.already).append(paper.public_id)
     return report

@@ -265,3 +265,27 @@ def saved_paper_ids(session: Session, *, member_id: int) -> set[int]:
     """Ids of the papers in the member's Reading list: what the save buttons show as saved."""
     return set(session.scalars(select(CollectionItem.paper_id).join(Collection)
                                .where(Collection.member_id == member_id, Collection.slug == DEFAULT_SLUG)))
+
+
+def save_many(session: Session, *, collection: Collection, papers: dict[int, str | None], now: datetime) -> set[int]:
+    """Save many papers (id -> note, ``None`` keeps an existing note) in one statement; the ids newly added. Commits.
+
+    What an import does: one multi-row insert that skips papers already there, then the notes of those.
+    """
+    from paperstand.dialect import insert_or_ignore
+
+    notes = {pid: None if note is None else clean_text(note, limit=MAX_NOTE, what="A note")
+             for pid, note in papers.items()}
+    if not notes:
+        return set()
+    stmt = insert_or_ignore(session, CollectionItem, keys=("collection_id", "paper_id")).returning(
+        CollectionItem.paper_id)
+    rows = [{"collection_id": collection.id, "paper_id": pid, "note": note or "", "read_at": None, "added_at": now}
+            for pid, note in notes.items()]
+    added = set(session.connection().execute(stmt, rows).scalars())
+    for pid, note in notes.items():
+        if note is not None and pid not in added:
+            _item_update(session, collection.id, pid, note=note)
+    session.execute(update(Collection).where(Collection.id == collection.id).values(updated_at=now))
+    session.commit()
+    return added
