@@ -12,6 +12,7 @@ import logging
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from sqlalchemy import select
@@ -55,11 +56,12 @@ class LibraryResults:
 
 def _passes(paper: Paper, q: ParsedQuery) -> bool:
     """Whether ``paper`` meets the query's filters, phrases and exclusions (as the site search applies them)."""
-    text = " ".join(words(f"{paper.title} {paper.abstract or ''}"))
-    if any(" ".join(words(p)) not in text for p in q.phrases):
-        return False
-    if any(f" {' '.join(words(x))} " in f" {text} " for x in q.excluded):
-        return False
+    if q.phrases or q.excluded:
+        text = " ".join(words(f"{paper.title} {paper.abstract or ''}"))
+        if any(" ".join(words(p)) not in text for p in q.phrases):
+            return False
+        if any(f" {' '.join(words(x))} " in f" {text} " for x in q.excluded):
+            return False
     names = [" ".join(words(a)) for a in paper.authors or []]
     if any(not any(" ".join(words(a)) in n for n in names) for a in q.authors):
         return False
@@ -73,11 +75,17 @@ def _passes(paper: Paper, q: ParsedQuery) -> bool:
     return not ((q.date_from and day and day < q.date_from) or (q.date_to and day and day > q.date_to))
 
 
+@lru_cache(maxsize=65_536)
+def _stem(word: str) -> str:
+    """``light_stem``, remembered: a library's abstracts repeat the same words many times."""
+    return light_stem(word)
+
+
 def _bm25(papers: list[Paper], q: ParsedQuery) -> list[tuple[int, float]]:
     """Papers with a query word, best BM25 score first (ties by id)."""
-    stems = [light_stem(w) for part in (*q.terms, *q.phrases) for w in words(part)]
-    docs = {p.id: Counter([light_stem(w) for w in words(p.title)] * TITLE_WEIGHT
-                          + [light_stem(w) for w in words(p.abstract or "")]) for p in papers}
+    stems = [_stem(w) for part in (*q.terms, *q.phrases) for w in words(part)]
+    docs = {p.id: Counter([_stem(w) for w in words(p.title)] * TITLE_WEIGHT
+                          + [_stem(w) for w in words(p.abstract or "")]) for p in papers}
     mean = sum(sum(d.values()) for d in docs.values()) / max(1, len(docs))
     df = {s: sum(1 for d in docs.values() if s in d) for s in set(stems)}
     scored = []
