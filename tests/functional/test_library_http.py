@@ -171,7 +171,19 @@ def test_api_collections_and_saves(client: TestClient, engine: Engine) -> None:
     assert gone.json()["changed"] is True
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(CollectionItem)) == 0
-    assert "/api/me/collections" in client.get("/openapi.json").json()["paths"]
+    edited = client.patch("/api/me/collections/ideas", headers=ada.bearer, json={"name": "Big ideas", "public": True})
+    assert edited.status_code == 200 and (edited.json()["slug"], edited.json()["public"]) == ("big-ideas", True)
+    client.post("/api/me/collections/big-ideas/papers/2503.00001", headers=ada.bearer)
+    item = client.patch("/api/me/collections/big-ideas/papers/2503.00001", headers=ada.bearer,
+                        json={"note": "later", "read": True})
+    assert item.status_code == 204
+    page = client.get("/api/me/collections/big-ideas", headers=ada.bearer).json()
+    assert page["collection"]["unread"] == 0 and page["papers"][0]["note"] == "later" and page["papers"][0]["readAt"]
+    assert client.delete("/api/me/collections/reading-list", headers=ada.bearer).status_code == 400
+    assert client.delete("/api/me/collections/big-ideas", headers=ada.bearer).status_code == 204
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/me/collections", "/api/me/collections/{slug}", "/api/me/collections/{slug}/papers/{paper_id}"} \
+        <= set(paths), sorted(p for p in paths if "collections" in p)
 
 
 def test_library_search_uses_the_query_language(client: TestClient, engine: Engine) -> None:

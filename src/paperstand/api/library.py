@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -102,18 +103,93 @@ def make_collection(request: Request, body: NewCollection, session: Session = DB
     return _out(made)
 
 
-@router.get("/api/me/collections/{slug}", responses=_ERRORS, summary="A collection's papers")
+class SavedPaperOut(BaseModel):
+    """A saved paper, with the caller's note and read mark."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(description="The paper's id (arXiv id or local key): `GET /api/papers/{id}` has the rest.")
+    title: str
+    note: str
+    added_at: str = Field(alias="addedAt", description="When it was saved (ISO 8601, UTC).")
+    read_at: str | None = Field(alias="readAt", description="When it was marked read; null while unread.")
+
+
+class CollectionPage(BaseModel):
+    """One page of a collection's papers, newest save first."""
+
+    collection: CollectionOut
+    page: int
+    pages: int
+    papers: list[SavedPaperOut]
+
+
+class CollectionEdit(BaseModel):
+    """What to change about a collection; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=service.MAX_NAME * 4, description="A new name (its slug follows, "
+                             "except the Reading list's).")
+    description: str | None = Field(None, max_length=service.MAX_DESCRIPTION * 4)
+    public: bool | None = Field(None, description="Publishing takes a verified, unbanned account.")
+
+
+class ItemEdit(BaseModel):
+    """What to change about a saved paper; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(None, max_length=service.MAX_NOTE * 4, description="The new note (empty: none).")
+    read: bool | None = Field(None, description="Mark it read (true) or unread (false).")
+
+
+@router.get("/api/me/collections/{slug}", response_model=CollectionPage, response_model_by_alias=True,
+            responses=_ERRORS, summary="A collection's papers")
 def collection_papers(request: Request, slug: str, p: Annotated[int, Query(ge=1, le=100_000)] = 1,
-                      session: Session = DB_SESSION) -> dict[str, Any]:
+                      session: Session = DB_SESSION) -> CollectionPage:
     """One page (30) of a collection's papers, newest save first, with notes and read times."""
     member = _caller(request)
     found = service.get_collection(session, member_id=member.id, slug=slug)
     page = item_page(session, collection=found, page=p)
-    papers = [{"id": e.card.paper.public_id, "title": e.card.paper.title, "note": e.note,
-               "addedAt": e.added_at.isoformat(), "readAt": e.read_at.isoformat() if e.read_at else None}
+    unread = sum(s.unread for s in service.shelves(session, member_id=member.id) if s.collection.id == found.id)
+    papers = [SavedPaperOut(id=e.card.paper.public_id, title=e.card.paper.title, note=e.note,
+                            added_at=e.added_at.isoformat(), read_at=e.read_at.isoformat() if e.read_at else None)
               for e in page.entries]
-    return {"collection": _out(found, page.total).model_dump(), "page": page.page, "pages": page.pages,
-            "papers": papers}
+    return CollectionPage(collection=_out(found, page.total, unread), page=page.page, pages=page.pages,
+                          papers=papers)
+
+
+@router.patch("/api/me/collections/{slug}", response_model=CollectionOut, responses=_ERRORS,
+              summary="Rename, describe or publish a collection")
+def edit_collection(request: Request, slug: str, body: CollectionEdit, session: Session = DB_SESSION) -> CollectionOut:
+    """Change a collection's name, description or visibility; the answer carries its (new) slug."""
+    member = require_api(request, "comment") if body.public else _caller(request)
+    found = service.edit_collection(session, member_id=member.id, slug=slug, name=body.name,
+                                    description=body.description, public=body.public, now=datetime.now(UTC))
+    return _out(found)
+
+
+@router.delete("/api/me/collections/{slug}", status_code=204, response_class=Response, responses=_ERRORS,
+               summary="Delete a collection")
+def delete_collection(request: Request, slug: str, session: Session = DB_SESSION) -> Response:
+    """Delete a collection and its list (the papers stay); the Reading list cannot be deleted (400)."""
+    member = _caller(request)
+    service.delete_collection(session, member_id=member.id, slug=slug)
+    return Response(status_code=204)
+
+
+@router.patch("/api/me/collections/{slug}/papers/{paper_id:path}", status_code=204, response_class=Response,
+              responses=_ERRORS, summary="Change a saved paper's note or read mark")
+def edit_item(request: Request, slug: str, paper_id: str, body: ItemEdit, session: Session = DB_SESSION) -> Response:
+    """Replace the note and/or mark the paper read or unread (404 when it is not in the collection)."""
+    member = _caller(request)
+    if body.note is not None:
+        service.set_note(session, member_id=member.id, slug=slug, public_id=paper_id, note=body.note)
+    if body.read is not None:
+        service.set_read(session, member_id=member.id, slug=slug, public_id=paper_id, read=body.read,
+                         now=datetime.now(UTC))
+    return Response(status_code=204)
 
 
 # ``:path`` because old-style arXiv ids contain a slash (hep-th/9901001).
