@@ -88,10 +88,12 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
 def _install_routers(app: FastAPI) -> None:
     from paperstand.api.routes import router as api_router
     from paperstand.api.write import router as write_router
+    from paperstand.web.library import install as install_library_globals
     from paperstand.web.routes import router as web_router
     from paperstand.web.templating import install as install_filters
 
     install_filters(app.state.templates.env)
+    install_library_globals(app.state.templates.env)
     app.include_router(write_router)  # first: its /api/papers/{id}/... writes must win over the reads' patterns
     app.include_router(api_router)
     app.include_router(web_router)

@@ -33,6 +33,9 @@ PUBLIC = {"/subscribe", "/subscribe/confirm", "/preferences/{key}", "/unsubscrib
 # Forms of any logged-in member, whatever their standing (an unverified or banned member manages their account).
 LOGIN = {"/settings/profile", "/settings/password", "/settings/email", "/settings/verify", "/settings/tokens",
          "/settings/tokens/{token_id}/revoke"}
+# A member's own (private) library is theirs to keep whatever their standing; making one public takes ``comment``.
+LOGIN |= {"/library/save", "/library/new", "/library/{slug}/edit", "/library/{slug}/delete", "/library/{slug}/item",
+          "/library/{slug}/import"}
 # Routes that need a right (``accounts.roles``): path -> right. Votes, comments, curation... add theirs here.
 # The probes (one per right, added by the fixture) keep the walk honest until the real routes exist.
 RIGHTS: dict[str, str] = {f"/probe/{right}": right for right in sorted(roles.RIGHTS)} | {
@@ -53,6 +56,7 @@ RIGHTS: dict[str, str] = {f"/probe/{right}": right for right in sorted(roles.RIG
     "/moderation/members": "moderate",
     "/moderation/submissions": "moderate",
     "/moderation/submissions/{pick_id}/{action}": "moderate",
+    "/library/{slug}/visibility": "comment",
 }
 CSRF = "t" * 24
 VISITORS = ("anonymous", "unverified", "banned", *ROLES)

@@ -36,14 +36,15 @@ SECRET = "csp-walk-secret"
 PAPER, DAY, WEEK, MONTH, CATEGORY = "2503.04444", "2025-03-11", "2025-W11", "2025-03", "cs.CV"
 # Sample values by parameter name; ``{key}`` is signed for the route's purpose (see ``_fill``).
 SAMPLES = {"paper_id": PAPER, "day": DAY, "week": WEEK, "month": MONTH, "fmt": "rss", "kind": "date",
-           "name": "ada"}
+           "name": "ada", "slug": "reading-list"}
 # Labels differ by route: a listing's label is a period, arXiv's a category or a period.
 LABELS = {"/feeds/arxiv/": MONTH, "/arxiv/": MONTH, "/feeds/": DAY}
 # Query strings that take a route past its empty form (a search, a mailed token, a page number).
 QUERIES = {"/search": "?q=sheep", "/arxiv": f"?cat={CATEGORY}", "/verify": "?token=not-a-token",
            "/reset/confirm": "?token=not-a-token", "/subscribe/confirm": "?token=not-a-token",
            "/settings/email/confirm": "?token=not-a-token", "/login": "?next=/settings",
-           "/api/papers/search": "?q=sheep", "/feeds/search.{fmt}": "?q=sheep", "/moderation": "?p=1"}
+           "/api/papers/search": "?q=sheep", "/feeds/search.{fmt}": "?q=sheep", "/moderation": "?p=1",
+           "/library/search": "?q=sheep"}
 # Error pages are HTML too: unknown addresses, papers and members.
 MISSING = ("/no-such-page", "/papers/2503.99999", "/u/nobody", "/papers/date/2025-02-30", "/comments/999/edit")
 PARAM = re.compile(r"\{(\w+)(?::path)?\}")

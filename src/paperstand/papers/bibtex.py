@@ -51,8 +51,12 @@ def _escape(value: str) -> str:
     return value if depth == 0 else value.replace("{", "").replace("}", "")
 
 
-def bibtex(paper: Paper) -> str:
-    """The BibTeX ``@misc`` entry of a paper; without an arXiv id only title, authors, year and a note."""
+def bibtex(paper: Paper, *, key: str | None = None, extra: tuple[tuple[str, str], ...] = ()) -> str:
+    """The BibTeX ``@misc`` entry of a paper; without an arXiv id only title, authors, year and a note.
+
+    ``key`` replaces the citation key (a file of many entries needs unique ones); ``extra`` fields
+    (a DOI, a reader's ``annote``) follow the others, escaped the same way.
+    """
     year = _year(paper)
     fields: list[tuple[str, str]] = [("title", paper.title)]
     if paper.authors:
@@ -67,7 +71,8 @@ def bibtex(paper: Paper) -> str:
         fields.append(("url", url))
     else:
         fields.append(("note", paper.journal_ref or "Preprint"))
+    fields += list(extra)
     # URLs stay as they are: `%` and `#` are part of them, not LaTeX.
     body = ",\n".join(f"  {name} = {{{value if name == 'url' else _escape(value)}}}"
                        for name, value in fields)
-    return f"@misc{{{citation_key(paper)},\n{body}\n}}"
+    return f"@misc{{{key or citation_key(paper)},\n{body}\n}}"

@@ -9,6 +9,10 @@ from paperstand.web import (
     curate,
     feeds,
     hooks,
+    library,
+    library_forms,
+    library_io,
+    library_public,
     listing,
     moderation,
     paper,
@@ -44,6 +48,10 @@ router.include_router(submit.router)
 router.include_router(curate.router)
 router.include_router(claims.router)  # before ``paper``: /papers/{id}/claim and /links end in fixed words
 router.include_router(votes.router)
+router.include_router(library_forms.router)  # before ``library``: /library/new and /save are fixed words
+router.include_router(library_io.router)
+router.include_router(library.router)
+router.include_router(library_public.router)
 router.include_router(trending.router)
 # Last: its ``{paper_id:path}`` pattern would otherwise swallow /papers/date/..., /week/..., /month/...
 router.include_router(paper.router)
