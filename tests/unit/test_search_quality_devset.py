@@ -8,16 +8,16 @@ words of the title or abstract, and none of the title's coined names or acronyms
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import SHARED  # PAPERSTAND_SHARED_DIR, read as every test reads it
+
 ROOT = Path(__file__).resolve().parents[2]
 DEV_SET = ROOT / "bench" / "search_dev_set.jsonl"
-SHARED = Path(os.environ.get("PAPERSTAND_SHARED_DIR", ROOT.parent / "shared"))
 CORPUS = SHARED / "data" / "real" / "arxiv-metadata" / "daily-arxiv-ai-enhanced"
 # A run of this many consecutive words shared with the title or abstract counts as copied.
 MAX_SHARED_RUN = 3
