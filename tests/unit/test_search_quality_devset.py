@@ -13,7 +13,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import SHARED  # PAPERSTAND_SHARED_DIR, read as every test reads it
 
 ROOT = Path(__file__).resolve().parents[2]
