@@ -12,15 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 # The damping constant: larger values flatten the difference between top ranks (the original paper
-# used 60). Ours is small, so a list's first few places count most: measured on title→abstract
-# retrieval (bench/search_quality.py), k=60 with equal weights lands between the two engines
-# (MRR@10 0.963 against keyword 0.981 and semantic 0.909), while k=3 with keywords weighted 2:1 beats
-# both (0.985); tuned on 300 titles of a 3,000-paper sample, checked on the full corpus (PERFORMANCE.md).
-RRF_K = 3
-# How much each list counts. Keyword search is the stronger engine when the words are the paper's own
-# (titles, terms, names); semantic search rescues paraphrases and questions that share no word with
-# the paper, and its first hit still lands among the first few results (1/(3+1) = 2/(3+5)).
-KEYWORD_WEIGHT = 2.0
+# used 60). Ours is small, so a list's first few places count most. Measured on the half-remembered
+# queries of bench/search_dev_set.jsonl (tune slice, 90 queries over 23,730 real papers; see
+# docs/PERFORMANCE.md): k in {2, 3, 5} with equal weights is a plateau (recall@10 0.944-0.956, MRR@10
+# 0.709-0.721), k = 60 falls to MRR@10 0.62, and the earlier 2:1 keyword weighting (tuned on titles
+# typed as queries) loses 0.06 MRR@10: paraphrases are the semantic engine's strength.
+RRF_K = 5
+# How much each list counts: equally. Keyword search is the stronger engine when the words are the
+# paper's own (titles, terms, names) and still ranks those first (a title finds its paper at rank 1 with
+# either weighting); semantic search rescues paraphrases and questions that share few words with the paper.
+KEYWORD_WEIGHT = 1.0
 SEMANTIC_WEIGHT = 1.0
 # How many results each engine contributes before fusion (deeper lists add little but latency).
 FUSION_DEPTH = 100

@@ -42,14 +42,15 @@ def test_a_repeated_id_counts_once_at_its_best_position() -> None:
 
 
 def test_hybrid_uses_the_named_constants() -> None:
-    assert (RRF_K, KEYWORD_WEIGHT, SEMANTIC_WEIGHT) == (3, 2.0, 1.0)
-    # keyword [1, 2, 3], semantic [3, 2, 1]: 1 = 2/4 + 1/6 = 0.6667; 2 = 2/5 + 1/5 = 0.6; 3 = 2/6 + 1/4 = 0.5833
-    fused = hybrid([1, 2, 3], [3, 2, 1])
-    assert [f.paper_id for f in fused] == [1, 2, 3]
-    assert [round(f.score, 4) for f in fused] == [0.6667, 0.6, 0.5833]
-    # A semantic-only first hit ties a keyword-only fifth: 1/(3+1) == 2/(3+5); the better single rank wins.
-    tie = hybrid([10, 11, 12, 13, 14], [99])
-    assert [f.paper_id for f in tie][:5] == [10, 11, 12, 13, 99]
+    assert (RRF_K, KEYWORD_WEIGHT, SEMANTIC_WEIGHT) == (5, 1.0, 1.0)
+    # keyword [1, 2, 3], semantic [3, 2, 4]: 3 = 1/8 + 1/6 = 0.2917; 2 = 1/7 + 1/7 = 0.2857; 1 = 1/6 = 0.1667;
+    # 4 = 1/8 = 0.125. A paper both engines find beats one only a single engine ranks first.
+    fused = hybrid([1, 2, 3], [3, 2, 4])
+    assert [f.paper_id for f in fused] == [3, 2, 1, 4]
+    assert [round(f.score, 4) for f in fused] == [0.2917, 0.2857, 0.1667, 0.125]
+    # Equal weights: a keyword-only first hit ties a semantic-only first hit; the lower id wins.
+    tie = hybrid([10, 11], [9, 12])
+    assert tie[0].score == tie[1].score and [f.paper_id for f in tie] == [9, 10, 11, 12]
     assert hybrid([], []) == []
     assert [f.paper_id for f in hybrid([9], [])] == [9]
 
