@@ -28,11 +28,13 @@ from paperstand.search.vectors import embed_pending
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "fixtures" / "search_quality" / "papers.jsonl"
 DEV_SET = ROOT / "bench" / "search_dev_set.jsonl"
-# Floors, a little under what the pipeline reaches (every query in the top 5, MRR@10 about 0.9), so that a
-# change that loses two of the fifteen, or pushes several down the page, fails.
-MIN_RECALL_AT_5 = 13 / 15
-MIN_RECALL_AT_10 = 14 / 15
-MIN_MRR_AT_10 = 0.75
+# Floors, just under what the pipeline reaches (every query's paper first: MRR@10 1.00). The fusion and
+# field weights before the dev-set tuning (RRF k = 3 weighted 2:1 for keywords, title boost 3.0) put two of
+# the fifteen at ranks 2 and 3 (MRR@10 0.92) and fail here; so does any change that loses a paper from the
+# top 5 or moves two of them down a place.
+MIN_RECALL_AT_5 = 15 / 15
+MIN_RECALL_AT_10 = 15 / 15
+MIN_MRR_AT_10 = 0.95
 
 
 def fixture_queries() -> list[tuple[str, str]]:
