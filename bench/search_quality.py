@@ -99,7 +99,9 @@ def build(name: str, corpus: list[tuple[str, str, str]]) -> tuple[object, dict[i
             store_batch(conn, records[i:i + 2000])
     sync_search_indexes(engine)
     started = time.perf_counter()
-    embed_pending(engine, progress=lambda done, total: print(f"\r  {name}: embedded {done:,}/{total:,}",
+    from paperstand.config import Settings
+
+    embed_pending(engine, Settings(), progress=lambda done, total: print(f"\r  {name}: embedded {done:,}/{total:,}",
                                                              end="", flush=True))
     print(f"\r  {name}: {len(corpus):,} abstracts indexed and embedded in {time.perf_counter() - started:.0f} s")
     from sqlalchemy import text
