@@ -12,16 +12,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 # The damping constant: larger values flatten the difference between top ranks (the original paper
-# used 60). Ours is small, so a list's first few places count most: measured on title→abstract
-# retrieval (bench/search_quality.py), k=60 with equal weights lands between the two engines
-# (MRR@10 0.963 against keyword 0.981 and semantic 0.909), while k=3 with keywords weighted 2:1 beats
-# both (0.985); tuned on 300 titles of a 3,000-paper sample, checked on the full corpus (PERFORMANCE.md).
+# used 60). Ours is small, so a list's first few places count most. Measured on the half-remembered
+# queries of bench/search_dev_set.jsonl (tune slice, 90 queries over 23,730 real papers) and on titles
+# typed as queries (300 titles over 3,000 abstracts); see docs/PERFORMANCE.md.
 RRF_K = 3
-# How much each list counts. Keyword search is the stronger engine when the words are the paper's own
-# (titles, terms, names); semantic search rescues paraphrases and questions that share no word with
-# the paper, and its first hit still lands among the first few results (1/(3+1) = 2/(3+5)).
-KEYWORD_WEIGHT = 2.0
+# How much each list counts. Semantic search rescues descriptions and questions in other words than the
+# paper's, and there both lists count the same: a fixed 2:1 keyword weighting lost 0.055 MRR@10 on the
+# half-remembered queries. Keyword search is the stronger engine when the words single one paper out (its
+# title, a name, a rare term), and there it counts double: equal weights lost 0.018 MRR@10 on titles.
+KEYWORD_WEIGHT = 1.0
 SEMANTIC_WEIGHT = 1.0
+KEYWORD_WEIGHT_CLEAR = 2.0
+# The words single one paper out when the keyword engine's best score is at least this many times its
+# second best (or it found one paper only). A title typed as the query: median ratio 2.0, a quarter under
+# 1.54; a half-remembered description: median 1.10, nine in ten under 1.49.
+CLEAR_WINNER_RATIO = 1.3
 # How many results each engine contributes before fusion (deeper lists add little but latency).
 FUSION_DEPTH = 100
 
@@ -61,6 +66,15 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], weights: Sequence[
     return fused
 
 
-def hybrid(keyword: Sequence[int], semantic: Sequence[int]) -> list[Fused]:
-    """The default hybrid ranking with the named weights."""
-    return reciprocal_rank_fusion([keyword, semantic], [KEYWORD_WEIGHT, SEMANTIC_WEIGHT])
+def keyword_weight(scores: Sequence[float]) -> float:
+    """The keyword list's weight, from its scores (best first): doubled when its first paper clearly leads."""
+    if not scores:
+        return KEYWORD_WEIGHT
+    if len(scores) == 1 or scores[1] <= 0 or scores[0] >= CLEAR_WINNER_RATIO * scores[1]:
+        return KEYWORD_WEIGHT_CLEAR
+    return KEYWORD_WEIGHT
+
+
+def hybrid(keyword: Sequence[int], semantic: Sequence[int], keyword_scores: Sequence[float] = ()) -> list[Fused]:
+    """The default hybrid ranking with the named weights; ``keyword_scores`` (best first) set the keyword weight."""
+    return reciprocal_rank_fusion([keyword, semantic], [keyword_weight(keyword_scores), SEMANTIC_WEIGHT])

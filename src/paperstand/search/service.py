@@ -171,7 +171,7 @@ def _by_meaning(session: Session, query: ParsedQuery, mode: Mode, coverage: Cove
         return _Ranking(ids, dict(window), "semantic", len(semantic),
                         semantic={pid: offset + i for i, pid in enumerate(ids, start=1)})
     keyword = ranked_ids(conn, query, limit=FUSION_DEPTH, index_dir=keyword_index_dir(settings.data_dir))
-    fused = hybrid([pid for pid, _ in keyword], [pid for pid, _ in semantic])
+    fused = hybrid([pid for pid, _ in keyword], [pid for pid, _ in semantic], [score for _, score in keyword])
     window_f = fused[offset:offset + per_page + 1]
     total = max(len(fused), _keyword_total(conn, query, len(keyword), FUSION_DEPTH))
     return _Ranking([f.paper_id for f in window_f], {f.paper_id: f.score for f in window_f}, "hybrid", total,
