@@ -129,7 +129,8 @@ def _rank(session: Session, papers: list[Paper], q: ParsedQuery, mode: str, sett
           notices: list[str]) -> tuple[list[int], str]:
     if not q.has_text:
         return [p.id for p in sorted(papers, key=lambda p: p.id, reverse=True)], "keyword"
-    keyword = [pid for pid, _ in _bm25(papers, q)]
+    scored = _bm25(papers, q)
+    keyword = [pid for pid, _ in scored]
     if mode == "keyword":
         return keyword, "keyword"
     meaning = _by_meaning(session, papers, q, settings, notices)
@@ -139,7 +140,8 @@ def _rank(session: Session, papers: list[Paper], q: ParsedQuery, mode: str, sett
         return [pid for pid, _ in meaning], "semantic"
     from paperstand.search.fusion import hybrid
 
-    return [f.paper_id for f in hybrid(keyword, [pid for pid, _ in meaning])], "hybrid"
+    fused = hybrid(keyword, [pid for pid, _ in meaning], [score for _, score in scored])
+    return [f.paper_id for f in fused], "hybrid"
 
 
 def library_search(session: Session, *, member_id: int, text: str, mode: str, settings: Settings,
