@@ -8,17 +8,20 @@ from paperstand.web import (
     comments,
     curate,
     feeds,
+    follows,
     hooks,
     listing,
     moderation,
     paper,
     preferences,
+    rate,
     search,
     submit,
     subscribe,
     trending,
     unsubscribe,
     votes,
+    watch,
 )
 from paperstand.web.account import router as account_router
 from paperstand.web.member_settings import router as settings_router
@@ -30,6 +33,7 @@ router.include_router(subscribe.router)
 router.include_router(unsubscribe.router)
 router.include_router(hooks.router)
 router.include_router(preferences.router)
+router.include_router(rate.router)
 router.include_router(listing.router)
 router.include_router(feeds.router)
 router.include_router(search.router)
@@ -44,6 +48,8 @@ router.include_router(submit.router)
 router.include_router(curate.router)
 router.include_router(claims.router)  # before ``paper``: /papers/{id}/claim and /links end in fixed words
 router.include_router(votes.router)
+router.include_router(follows.router)
+router.include_router(watch.router)  # before ``paper``: /papers/{id}/watch ends in a fixed word
 router.include_router(trending.router)
 # Last: its ``{paper_id:path}`` pattern would otherwise swallow /papers/date/..., /week/..., /month/...
 router.include_router(paper.router)
