@@ -94,13 +94,13 @@ def record(session: Session, events: list[Found], *, now: datetime) -> int:
     """Store new events and owe each to the paper's earlier watchers (not its actor); how many were new."""
     new = 0
     for ev in events:
-        done = session.execute(insert_or_ignore(session, WatchEvent, keys=["dedupe_key"]).values(
-            paper_id=ev.paper_id, kind=ev.kind, dedupe_key=ev.key, detail=ev.detail[:2000], actor_id=ev.actor_id,
-            created_at=ev.at))
-        if not done.rowcount:  # type: ignore[attr-defined]
+        # RETURNING says whether this call stored the event (None: it was there already), on both databases.
+        event_id = session.execute(insert_or_ignore(session, WatchEvent, keys=["dedupe_key"]).returning(
+            WatchEvent.id), [{"paper_id": ev.paper_id, "kind": ev.kind, "dedupe_key": ev.key,
+                              "detail": ev.detail[:2000], "actor_id": ev.actor_id, "created_at": ev.at}]).scalar()
+        if event_id is None:
             continue
         new += 1
-        event_id = session.scalar(select(WatchEvent.id).where(WatchEvent.dedupe_key == ev.key))
         watchers = session.scalars(select(Watch.member_id).where(Watch.paper_id == ev.paper_id,
                                                                  Watch.created_at < ev.at))
         rows = [{"member_id": m, "event_id": event_id, "created_at": now} for m in watchers if m != ev.actor_id]
