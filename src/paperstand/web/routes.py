@@ -8,6 +8,8 @@ from paperstand.web import (
     comments,
     curate,
     feeds,
+    for_you,
+    for_you_signals,
     hooks,
     listing,
     moderation,
@@ -45,5 +47,7 @@ router.include_router(curate.router)
 router.include_router(claims.router)  # before ``paper``: /papers/{id}/claim and /links end in fixed words
 router.include_router(votes.router)
 router.include_router(trending.router)
+router.include_router(for_you.router)
+router.include_router(for_you_signals.router)
 # Last: its ``{paper_id:path}`` pattern would otherwise swallow /papers/date/..., /week/..., /month/...
 router.include_router(paper.router)

@@ -47,4 +47,7 @@ SCHEDULE: dict[str, Every] = {
     # week's window as time passes: every 5 minutes keeps each stored score within 0.1 of the truth. A vote
     # also refreshes its paper at once, so this run only carries time forward.
     "trending": Every(minute="*/5", hour="*", about="recompute every trending paper's stored score"),
+    # /for-you trains a changed member's model on the fly (tens of ms), so this run only spares later visits
+    # that work: every 10 minutes, skipping each member whose signals' fingerprint is unchanged.
+    "recommend": Every(minute="*/10", hour="*", about="retrain the taste model of every member whose signals changed"),
 }
