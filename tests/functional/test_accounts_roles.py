@@ -32,11 +32,13 @@ PUBLIC = {"/subscribe", "/subscribe/confirm", "/preferences/{key}", "/unsubscrib
           "/join", "/verify", "/login", "/logout", "/reset", "/reset/confirm", "/settings/email/confirm"}
 # Forms of any logged-in member, whatever their standing (an unverified or banned member manages their account).
 LOGIN = {"/settings/profile", "/settings/password", "/settings/email", "/settings/verify", "/settings/tokens",
-         "/settings/tokens/{token_id}/revoke"}
+         "/settings/tokens/{token_id}/revoke",
+         "/for-you/start", "/for-you/pause", "/for-you/reset", "/for-you/signals/remove"}
 # Routes that need a right (``accounts.roles``): path -> right. Votes, comments, curation... add theirs here.
 # The probes (one per right, added by the fixture) keep the walk honest until the real routes exist.
 RIGHTS: dict[str, str] = {f"/probe/{right}": right for right in sorted(roles.RIGHTS)} | {
     "/papers/{paper_id:path}/upvote": "vote",
+    "/for-you/rate": "vote",
     "/papers/submit": "submit",
     "/papers/{paper_id:path}/comments": "comment",
     "/comments/{comment_id}/edit": "comment",

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from paperstand.community.models import Vote
+from paperstand.papers.periods import BadPeriod, Period, parse_period, week_period_of
 from paperstand.recommend import explain
 from paperstand.recommend.signals import Signal, member_signals, seen_papers, taste_of
 from paperstand.recommend.training import MemberModel, member_model
-from paperstand.papers.periods import BadPeriod, Period, parse_period, week_period_of
 from paperstand.recommend.vectors import Candidates, latest_day_with_papers, period_candidates
 
 if TYPE_CHECKING:

@@ -73,7 +73,7 @@ def for_you_page(request: Request, settings: SettingsDep, date: PeriodText = "",
 
 
 @router.post("/for-you/rate")
-def rate(request: Request, paper: Annotated[int, Form(ge=1, le=2**62)], csrf: Csrf = "",
+def rate(request: Request, csrf: Csrf = "", paper: Annotated[int, Form(ge=0, le=2**62)] = 0,
          rating: Annotated[str, Form(max_length=20)] = "",
          source: Annotated[str, Form(max_length=16)] = "page",
          next_page: Annotated[str, Form(alias="next", max_length=MAX_NEXT)] = "",

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from paperstand.deps import DB_SESSION
 from paperstand.errors import BadRequest
 from paperstand.recommend import actions
 from paperstand.recommend.actions import RecommendError
@@ -16,8 +17,6 @@ from paperstand.web.account_forms import member_of
 from paperstand.web.csrf import check_csrf
 from paperstand.web.for_you import PRIVATE
 from paperstand.web.render import render
-
-from paperstand.deps import DB_SESSION
 
 router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form(max_length=200)]
@@ -38,7 +37,7 @@ def signals_page(request: Request, p: Annotated[int, Query(ge=1, le=10**6)] = 1,
 
 
 @router.post("/for-you/signals/remove")
-def remove(request: Request, paper: Annotated[int, Form(ge=1, le=2**62)], csrf: Csrf = "",
+def remove(request: Request, csrf: Csrf = "", paper: Annotated[int, Form(ge=0, le=2**62)] = 0,
            kind: Annotated[str, Form(max_length=20)] = "", session: Session = DB_SESSION) -> Response:
     """Remove one signal: a rating, an upvote, or the paper's saves."""
     check_csrf(request, csrf)
