@@ -178,7 +178,7 @@ def test_first_visit_categories_and_start_ratings(client: TestClient, engine: En
     answer = client.post("/for-you/start", headers=_page(cy),
                          data={"csrf": CSRF, "category": ["q-bio.NC", "astro-ph.GA"]})
     assert answer.status_code == 303
-    start = _recs(client, cy)
+    start = _recs(client, cy, "/api/me/recommendations")
     assert start["mode"] == "start" and start["period"] == "2026-W18"  # the latest week with papers
     month = _recs(client, cy, "/api/me/recommendations?month=2026-05&limit=20")
     assert {c for p in month["papers"] for c in p["categories"]} == {"q-bio.NC", "astro-ph.GA"}
@@ -194,7 +194,7 @@ def test_first_visit_categories_and_start_ratings(client: TestClient, engine: En
 
 
 @pytest.mark.parametrize("query", ["?week=2026-W99", "?month=2026-13", "?date=x", "?week=2026-W10&month=2026-01",
-                                   "?date=2026-05-01\x00", "?month=" + "9" * 39, "?limit=0", "?limit=101"])
+                                   "?date=2026-05-01%00", "?month=" + "9" * 39, "?limit=0", "?limit=101"])
 def test_bad_periods_are_clear_4xx(client: TestClient, engine: Engine, query: str) -> None:
     ada = make_member(engine, "ada")
     api = client.get("/api/me/recommendations" + query, headers=ada.bearer)
@@ -212,6 +212,8 @@ def test_anonymous_and_bad_forms(client: TestClient, engine: Engine) -> None:
                  {"paper": "1", "rating": "up\x00"}):
         answer = client.post("/for-you/rate", headers=_page(ada), data={"csrf": CSRF, **data})
         assert answer.status_code == 400, (data, answer.status_code)
-    answer = client.post("/for-you/start", headers=_page(ada), data={"csrf": CSRF, "category": "\ud800<script>"})
+    # A lone surrogate, percent-encoded as a browser never would, and markup.
+    answer = client.post("/for-you/start", content=f"csrf={CSRF}&category=%ED%A0%80%3Cscript%3E".encode(),
+                         headers={**_page(ada), "Content-Type": "application/x-www-form-urlencoded"})
     assert answer.status_code == 400
     assert client.post("/for-you/rate", headers=_page(ada), data={"paper": "1", "rating": "up"}).status_code == 403

@@ -58,8 +58,8 @@ def _cold_start(session: Session, cands: Candidates, categories: list[str], limi
     votes: dict[int, int] = {}
     for start in range(0, len(ids), 900):
         chunk = ids[start:start + 900]
-        votes.update(session.execute(select(Vote.paper_id, func.count()).where(Vote.paper_id.in_(chunk))
-                                     .group_by(Vote.paper_id)).tuples().all())
+        votes.update({pid: int(n) for pid, n in session.execute(
+            select(Vote.paper_id, func.count()).where(Vote.paper_id.in_(chunk)).group_by(Vote.paper_id))})
     def newest(i: int) -> float:
         at = cands.published[i]
         return at.timestamp() if at is not None else 0.0
