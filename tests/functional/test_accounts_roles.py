@@ -35,11 +35,13 @@ PUBLIC = {"/subscribe", "/subscribe/confirm", "/preferences/{key}", "/unsubscrib
 LOGIN = {"/settings/profile", "/settings/password", "/settings/email", "/settings/verify", "/settings/tokens",
          "/settings/tokens/{token_id}/revoke",
          # Following and watching are private to the member and need no right (any standing may keep them).
-         "/follows", "/follows/remove", "/following/delivery", "/papers/{paper_id:path}/watch"}
+         "/follows", "/follows/remove", "/following/delivery", "/papers/{paper_id:path}/watch",
+         "/for-you/start", "/for-you/pause", "/for-you/reset", "/for-you/signals/remove"}
 # Routes that need a right (``accounts.roles``): path -> right. Votes, comments, curation... add theirs here.
 # The probes (one per right, added by the fixture) keep the walk honest until the real routes exist.
 RIGHTS: dict[str, str] = {f"/probe/{right}": right for right in sorted(roles.RIGHTS)} | {
     "/papers/{paper_id:path}/upvote": "vote",
+    "/for-you/rate": "vote",
     "/papers/submit": "submit",
     "/papers/{paper_id:path}/comments": "comment",
     "/comments/{comment_id}/edit": "comment",

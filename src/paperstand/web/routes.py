@@ -9,6 +9,8 @@ from paperstand.web import (
     curate,
     feeds,
     follows,
+    for_you,
+    for_you_signals,
     hooks,
     listing,
     moderation,
@@ -51,5 +53,7 @@ router.include_router(votes.router)
 router.include_router(follows.router)
 router.include_router(watch.router)  # before ``paper``: /papers/{id}/watch ends in a fixed word
 router.include_router(trending.router)
+router.include_router(for_you.router)
+router.include_router(for_you_signals.router)
 # Last: its ``{paper_id:path}`` pattern would otherwise swallow /papers/date/..., /week/..., /month/...
 router.include_router(paper.router)

@@ -112,8 +112,23 @@ def watch_job(settings: Settings) -> str:
         engine.dispose()
 
 
+def recommend_job(settings: Settings) -> str:
+    """Retrain the taste model of every member whose signals changed since it was stored."""
+    from sqlalchemy.orm import Session
+
+    from paperstand.recommend.training import retrain_all
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with Session(engine) as session:
+            return retrain_all(session).line()
+    finally:
+        engine.dispose()
+
+
 JOBS: dict[str, Callable[[Settings], str]] = {"harvest": harvest_job, "digests": digests_job, "embed": embed_job,
                                                "backup": backup_job, "send_mail": send_mail_job,
-                                               "trending": trending_job, "watch": watch_job}
+                                               "trending": trending_job, "watch": watch_job,
+                                               "recommend": recommend_job}
 # What ``paperstand serve`` runs in-process: torch and a GPU stay out of the web process.
 IN_PROCESS_JOBS: dict[str, Callable[[Settings], str]] = {**JOBS, "embed": embed_on_cpu_job}
