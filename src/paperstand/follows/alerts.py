@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
+from paperstand.accounts.digest_link import member_subscription
 from paperstand.accounts.models import Member
 from paperstand.dialect import upsert
 from paperstand.errors import BadRequest
@@ -16,7 +17,6 @@ from paperstand.mail.outbox import enqueue
 from paperstand.mail.templates import mail_env
 from paperstand.papers.links import paper_path
 from paperstand.papers.models import Paper
-from paperstand.subscriptions.models import Subscriber
 
 # Alerts one run mails at most (the next run, a minute later, takes the rest).
 BATCH = 500
@@ -60,9 +60,10 @@ def set_delivery(session: Session, *, member_id: int, delivery: str, now: dateti
 
 
 def has_digest(session: Session, *, member_id: int) -> bool:
-    """Whether a confirmed, running digest subscription is linked to the member (their verified address)."""
-    return session.scalar(select(Subscriber.id).where(
-        Subscriber.member_id == member_id, Subscriber.status == "confirmed", Subscriber.paused.is_(False))) is not None
+    """Whether the member's digest subscription (of their verified address) is confirmed and running."""
+    member = session.get(Member, member_id)
+    found = member_subscription(session, member=member) if member is not None else None
+    return found is not None and found.status == "confirmed" and not found.paused
 
 
 def _alerts(session: Session, where: list[ColumnElement[bool]]) -> list[tuple[int, Alert]]:
