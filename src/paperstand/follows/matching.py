@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,8 @@ from paperstand.search.query import ParsedQuery, SearchSyntaxError, parse_query,
 # How many of the newest papers /following looks through for matches: recent enough to be news, and a
 # bounded amount of matching per page view whatever the size of the library.
 RECENT_WINDOW = 3000
+# Papers matched at a time while a page of /following fills.
+SLICE = 500
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,33 @@ class PaperFacts:
     published: date | None
     # Members whose claim to be one of its authors a moderator approved.
     claimed_by: frozenset[int] = frozenset()
+
+    # Worked out once per paper, however many follows are matched against it (a page matches thousands of
+    # papers against dozens of follows: tokenising per follow was most of its time).
+    @cached_property
+    def lower_text(self) -> str:
+        """Title and abstract lower-cased: a word missing from it is missing from the words (a cheap first test)."""
+        return f"{self.title}\n{self.abstract}".lower()
+
+    @cached_property
+    def text_words(self) -> list[str]:
+        """The title's and abstract's words, in order."""
+        return words(f"{self.title}\n{self.abstract}")
+
+    @cached_property
+    def word_set(self) -> frozenset[str]:
+        """The same words as a set."""
+        return frozenset(self.text_words)
+
+    @cached_property
+    def author_words(self) -> list[list[str]]:
+        """Each author's name as words."""
+        return [words(a) for a in self.authors]
+
+    @cached_property
+    def author_keys(self) -> frozenset[str]:
+        """Each author's name folded as a follow's key is."""
+        return frozenset(author_key(a) for a in self.authors)
 
 
 @dataclass(frozen=True)
@@ -65,8 +95,9 @@ def rules_of(follows: Iterable[Follow], member_names: dict[int, str] | None = No
 
 
 def _adjacent(needle: Sequence[str], hay: Sequence[str]) -> bool:
-    n = len(needle)
-    return n > 0 and any(list(hay[i:i + n]) == list(needle) for i in range(len(hay) - n + 1))
+    """Whether the words of ``needle`` occur one after another in ``hay``."""
+    n, first, rest = len(needle), needle[0] if needle else "", list(needle[1:])
+    return n > 0 and any(w == first and list(hay[i + 1:i + n]) == rest for i, w in enumerate(hay[:len(hay) - n + 1]))
 
 
 def query_matches(q: ParsedQuery, paper: PaperFacts) -> bool:
@@ -75,20 +106,22 @@ def query_matches(q: ParsedQuery, paper: PaperFacts) -> bool:
     Stricter than the search page's ranking (where any word may match): an alert must be about the
     whole search, or "diffusion policy" would announce every paper on diffusion.
     """
-    text = words(f"{paper.title}\n{paper.abstract}")
-    present = set(text)
-    if not all(t in present for t in q.terms) or not all(_adjacent(p.split(), text) for p in q.phrases):
-        return False
-    if any(_adjacent(x.split(), text) for x in q.excluded):
-        return False
-    names = [words(a) for a in paper.authors]
-    if not all(any(_adjacent(a.split(), n) for n in names) for a in q.authors):
-        return False
     if q.categories and not any(category_in(c, paper.categories) for c in q.categories):
         return False
     if q.date_from and (paper.published is None or paper.published < q.date_from):
         return False
-    return not (q.date_to and (paper.published is None or paper.published > q.date_to))
+    if q.date_to and (paper.published is None or paper.published > q.date_to):
+        return False
+    lower = paper.lower_text
+    if not all(t in lower for t in q.terms) or not all(p in lower for p in q.phrases):
+        return False
+    present = paper.word_set
+    if not all(t in present for t in q.terms):
+        return False
+    text = paper.text_words
+    if not all(_adjacent(p.split(), text) for p in q.phrases) or any(_adjacent(x.split(), text) for x in q.excluded):
+        return False
+    return all(any(_adjacent(a.split(), n) for n in paper.author_words) for a in q.authors)
 
 
 def category_in(wanted: str, categories: Sequence[str]) -> str | None:
@@ -102,9 +135,8 @@ def category_in(wanted: str, categories: Sequence[str]) -> str | None:
 def reasons_for(paper: PaperFacts, rules: Sequence[Rule]) -> list[str]:
     """Why this paper is news to the member, one sentence per matching follow, in the rules' order. Pure."""
     reasons: list[str] = []
-    authors = {author_key(a) for a in paper.authors}
     for rule in rules:
-        by_author = rule.kind == "author" and rule.key in authors
+        by_author = rule.kind == "author" and rule.key in paper.author_keys
         if by_author or (rule.kind == "member" and rule.key.isdigit() and int(rule.key) in paper.claimed_by):
             reasons.append(f"new paper by {rule.label}, whom you follow")
         elif rule.kind == "category" and (cat := category_in(rule.key, paper.categories)):
@@ -154,10 +186,18 @@ def follow_matches(session: Session, *, member_id: int, paper_ids: Sequence[int]
 
 
 def newest_matches(session: Session, *, member_id: int, limit: int, offset: int = 0) -> list[tuple[Paper, list[str]]]:
-    """The newest papers (of the last :data:`RECENT_WINDOW`) the member's follows match, with reasons."""
+    """The newest papers (of the last :data:`RECENT_WINDOW`) the member's follows match, with reasons.
+
+    Papers are matched newest first, a slice at a time, until the page is full: a member whose follows
+    match often costs one slice, not the whole window.
+    """
     ids = list(session.scalars(select(Paper.id).where(Paper.published_at.is_not(None))
                                .order_by(Paper.published_at.desc(), Paper.id.desc()).limit(RECENT_WINDOW)))
-    matches = follow_matches(session, member_id=member_id, paper_ids=ids)
+    matches: dict[int, list[str]] = {}
+    for start in range(0, len(ids), SLICE):
+        matches.update(follow_matches(session, member_id=member_id, paper_ids=ids[start:start + SLICE]))
+        if len(matches) >= offset + limit:
+            break
     chosen = [pid for pid in ids if pid in matches][offset:offset + limit]
     papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(chosen)))} if chosen else {}
     return [(papers[pid], matches[pid]) for pid in chosen]

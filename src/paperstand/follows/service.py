@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -48,6 +49,7 @@ def clean_value(text: str, kind: str) -> str:
     return value
 
 
+@lru_cache(maxsize=65536)  # the same authors recur across the papers a page matches
 def author_key(name: str) -> str:
     """An author's name folded for matching: case, accents' composition and punctuation do not count."""
     return " ".join(words(unicodedata.normalize("NFKC", name).casefold()))

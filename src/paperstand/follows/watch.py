@@ -31,6 +31,16 @@ MAX_WATCHES = 1000
 
 
 @dataclass(frozen=True)
+class PaperState:
+    """What a scan reads of a watched paper (not the whole row)."""
+
+    id: int
+    public_id: str
+    latest_version: int | None
+    github_repo: str | None
+
+
+@dataclass(frozen=True)
 class Found:
     """An event as a scan sees it, before it is stored."""
 
@@ -79,7 +89,7 @@ def watched(session: Session, *, member_id: int) -> list[Paper]:
                                 .where(Watch.member_id == member_id).order_by(Watch.created_at.desc(), Paper.id)))
 
 
-def current_state(paper: Paper, now: datetime) -> list[Found]:
+def current_state(paper: Paper | PaperState, now: datetime) -> list[Found]:
     """The events a paper's stored row stands for: its newest version and its code repository."""
     found = []
     if paper.latest_version:
@@ -93,7 +103,12 @@ def current_state(paper: Paper, now: datetime) -> list[Found]:
 def record(session: Session, events: list[Found], *, now: datetime) -> int:
     """Store new events and owe each to the paper's earlier watchers (not its actor); how many were new."""
     new = 0
-    for ev in events:
+    # Most of a scan's events are stored already: one read leaves only the new ones to insert.
+    keys = [ev.key for ev in events]
+    known = {k for start in range(0, len(keys), 500)
+             for k in session.scalars(select(WatchEvent.dedupe_key).where(WatchEvent.dedupe_key.in_(
+                 keys[start:start + 500])))}
+    for ev in (ev for ev in events if ev.key not in known):
         # RETURNING says whether this call stored the event (None: it was there already), on both databases.
         event_id = session.execute(insert_or_ignore(session, WatchEvent, keys=["dedupe_key"]).returning(
             WatchEvent.id), [{"paper_id": ev.paper_id, "kind": ev.kind, "dedupe_key": ev.key,
@@ -124,7 +139,10 @@ def scan(session: Session, *, now: datetime) -> int:
     new = 0
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        papers = session.scalars(select(Paper).where(Paper.id.in_(chunk))).all()
+        papers = [PaperState(pid, arxiv_id or local_key or str(pid), latest, repo) for pid, arxiv_id, local_key,
+                  latest, repo in session.execute(select(Paper.id, Paper.arxiv_id, Paper.local_key,
+                                                         Paper.latest_version, Paper.github_repo)
+                                                  .where(Paper.id.in_(chunk)))]
         found = [ev for p in papers for ev in current_state(p, now)] + _comments(session, chunk, now)
         new += record(session, found, now=now)
         session.commit()

@@ -1,0 +1,146 @@
+"""The cost of follows and watches: /following's matcher and the watch job over a generated library.
+
+Builds ``--papers`` papers (default 20,000) published over the last 30 days, with generated titles,
+abstracts, authors and categories, on SQLite and on PostgreSQL (a private schema on the test server), and
+one member with 50 follows (20 authors, 10 categories, 20 saved searches) who watches ``--watched`` papers
+(default 1,000) carrying one comment each, and one whose 21 follows rarely match. Then, per database, the
+median of 5 runs of:
+
+1. ``newest_matches`` (what /following lists: the matcher over the newest 3,000 papers, for each member);
+2. ``watch.scan`` with nothing new (the every-2-minutes job's steady cost);
+3. ``watch.scan`` after 100 of the watched papers got a new version.
+
+    .venv/bin/python bench/follows.py [--papers 20000] [--watched 1000] [--databases sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.orm import Session
+
+from paperstand.accounts.models import Member
+from paperstand.community.models import Comment
+from paperstand.db import make_engine, migrate
+from paperstand.follows import service, watch
+from paperstand.follows.matching import newest_matches
+from paperstand.ingest.record import PaperRecord
+from paperstand.papers.store import store_batch
+
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+WORDS = ["diffusion", "policy", "graph", "neural", "transformer", "sparse", "attention", "robot", "grasping",
+         "language", "model", "retrieval", "contrastive", "vision", "speech", "energy", "kernel", "bandit",
+         "reinforcement", "causal", "federated", "quantum"]
+CATEGORIES = ("cs.CL", "cs.LG", "cs.CV", "cs.RO", "cs.AI", "stat.ML", "math.OC", "eess.AS", "hep-th", "q-bio.NC")
+NAMES = [f"{first} {last}" for first in ("Ada", "Kofi", "Ines", "Yann", "Zoë", "Ana", "Li", "Omar")
+         for last in ("Quill", "Mensah", "Moreau", "LeCun", "Ruiz", "Chen", "Haddad", "Okafor")]
+
+
+def _records(n: int, version: int, now: datetime, rng: random.Random) -> list[PaperRecord]:
+    return [PaperRecord(source="arxiv-oai", title=" ".join(rng.choices(WORDS, k=6)).title(),
+                        arxiv_id=f"2603.{i:05d}", version=version, authors=rng.sample(NAMES, 3),
+                        abstract=" ".join(rng.choices(WORDS, k=60)) + ".", categories=rng.sample(CATEGORIES, 2),
+                        published_at=now - timedelta(minutes=i * 2)) for i in range(1, n + 1)]
+
+
+def _build(url: str, papers: int, watched: int) -> tuple[object, int]:
+    engine = make_engine(url)
+    migrate(engine)
+    rng, now = random.Random(7), datetime.now(UTC)
+    with engine.begin() as conn:
+        for start in range(0, papers, 5000):
+            store_batch(conn, _records(papers, 1, now, rng)[start:start + 5000])
+    with Session(engine) as s:
+        member = Member(name="ada", name_key="ada", email="ada@example.org", password_hash="!", created_at=now,
+                        email_verified_at=now)
+        s.add(member)
+        s.commit()
+        for name in NAMES[:20]:
+            service.follow(s, member_id=member.id, kind="author", value=name, now=now)
+        for cat in CATEGORIES:
+            service.follow(s, member_id=member.id, kind="category", value=cat, now=now)
+        for i in range(20):
+            service.follow(s, member_id=member.id, kind="search", value=" ".join(rng.sample(WORDS, 2 + i % 2)),
+                           now=now)
+        for i in range(1, watched + 1):
+            watch.watch(s, member_id=member.id, paper_id=f"2603.{i:05d}", now=now - timedelta(hours=1))
+        s.execute(insert(Comment), [{"paper_id": i, "member_id": member.id, "body": "b", "html": "b",
+                                     "created_at": now - timedelta(minutes=30)} for i in range(1, watched + 1)])
+        s.commit()
+        watch.scan(s, now=now)
+        rare = Member(name="ines", name_key="ines", email="ines@example.org", password_hash="!", created_at=now,
+                      email_verified_at=now)
+        s.add(rare)
+        s.commit()
+        for _ in range(20):  # four-word searches and an absent author: few papers match, the whole window is read
+            service.follow(s, member_id=rare.id, kind="search", value=" ".join(rng.sample(WORDS, 4)), now=now)
+        service.follow(s, member_id=rare.id, kind="author", value="Nobody Here", now=now)
+        return engine, member.id
+
+
+def _median(work: object, runs: int = 5) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()  # type: ignore[operator]
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def run(url: str, label: str, papers: int, watched: int) -> None:
+    """Build, then print the three figures for one database."""
+    engine, member_id = _build(url, papers, watched)
+    with Session(engine) as s:  # type: ignore[arg-type]
+        listing = _median(lambda: newest_matches(s, member_id=member_id, limit=20))
+        rare = _median(lambda: newest_matches(s, member_id=member_id + 1, limit=20))
+        idle = _median(lambda: watch.scan(s, now=datetime.now(UTC)))
+    with engine.begin() as conn:  # type: ignore[attr-defined]
+        store_batch(conn, _records(100, 2, datetime.now(UTC), random.Random(7)))
+    with Session(engine) as s:  # type: ignore[arg-type]
+        started = time.perf_counter()
+        new = watch.scan(s, now=datetime.now(UTC))
+        busy = (time.perf_counter() - started) * 1000
+    print(f"{label}: /following matcher {listing:.0f} ms (rarely matching follows: {rare:.0f} ms); "
+          f"watch scan idle {idle:.0f} ms, with {new} new versions {busy:.0f} ms "
+          f"({papers:,} papers, {watched:,} watched)")
+    engine.dispose()  # type: ignore[attr-defined]
+
+
+def main() -> None:
+    """Parse the options and run each database."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--papers", type=int, default=20000)
+    parser.add_argument("--watched", type=int, default=1000)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    args = parser.parse_args()
+    for name in args.databases.split(","):
+        if name == "sqlite":
+            with tempfile.TemporaryDirectory() as tmp:
+                run(f"sqlite:///{Path(tmp) / 'bench.db'}", "SQLite", args.papers, args.watched)
+        else:
+            schema = "bench_" + uuid.uuid4().hex[:8]
+            admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            except Exception as exc:  # noqa: BLE001 - no server: say so and go on
+                print(f"PostgreSQL skipped: {exc.__class__.__name__}")
+                continue
+            try:
+                run(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", "PostgreSQL", args.papers, args.watched)
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
