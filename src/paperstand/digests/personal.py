@@ -18,7 +18,7 @@ from paperstand.config import Settings
 from paperstand.digests.ratings import make_rate_key
 from paperstand.digests.sections import Section, SectionItem
 from paperstand.follows import alerts
-from paperstand.follows.matching import follow_matches
+from paperstand.follows.matching import SLICE, follow_matches
 from paperstand.mail.headers import header_text
 from paperstand.papers.links import paper_path
 from paperstand.papers.models import Paper
@@ -84,7 +84,11 @@ def followed_papers(session: Session, *, member_id: int, start: date, end: date,
     ids = [pid for pid in session.scalars(select(Paper.id).where(
         Paper.published_at >= low, Paper.published_at < high, Paper.withdrawn.is_(False))
         .order_by(Paper.published_at.desc(), Paper.id.desc()).limit(MAX_SPAN_PAPERS)) if pid not in exclude]
-    matches = follow_matches(session, member_id=member_id, paper_ids=ids)
+    matches: dict[int, list[str]] = {}
+    for start in range(0, len(ids), SLICE):  # newest first, until the section is full
+        matches.update(follow_matches(session, member_id=member_id, paper_ids=ids[start:start + SLICE]))
+        if len(matches) >= FOLLOWED:
+            break
     return [(pid, matches[pid]) for pid in ids if pid in matches][:FOLLOWED]
 
 
