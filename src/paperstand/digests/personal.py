@@ -85,8 +85,8 @@ def followed_papers(session: Session, *, member_id: int, start: date, end: date,
         Paper.published_at >= low, Paper.published_at < high, Paper.withdrawn.is_(False))
         .order_by(Paper.published_at.desc(), Paper.id.desc()).limit(MAX_SPAN_PAPERS)) if pid not in exclude]
     matches: dict[int, list[str]] = {}
-    for start in range(0, len(ids), SLICE):  # newest first, until the section is full
-        matches.update(follow_matches(session, member_id=member_id, paper_ids=ids[start:start + SLICE]))
+    for at in range(0, len(ids), SLICE):  # newest first, until the section is full
+        matches.update(follow_matches(session, member_id=member_id, paper_ids=ids[at:at + SLICE]))
         if len(matches) >= FOLLOWED:
             break
     return [(pid, matches[pid]) for pid in ids if pid in matches][:FOLLOWED]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -60,16 +60,13 @@ class FollowButtons:
             value = " ".join(unicodedata.normalize("NFC", value).split())
         return (kind, value) in self.keys
 
-    @property
-    def login(self) -> str:
-        """The login page, coming back to this page."""
-        return "/login?next=" + quote(self.path, safe="")
-
 
 def follow_buttons(request: Request, session: Session) -> FollowButtons:
     """The follow buttons' state for this request's viewer."""
     member = viewer(request)
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    # The buttons come back here; an address longer than a form's ``next`` may be comes back without its query.
+    path = path if len(path) <= MAX_NEXT else request.url.path[:MAX_NEXT]
     return FollowButtons(service.followed_keys(session, member_id=member.id if member else None), path)
 
 
