@@ -41,7 +41,7 @@ def test_logistic_regression_reaches_the_optimum() -> None:
     rng = np.random.default_rng(2)
     x = rng.standard_normal((200, 5))
     y = (x[:, 0] + 0.5 * rng.standard_normal(200) > 0).astype(float)
-    w, b = learn.logistic_regression(x, y, np.ones(200), l2=0.01, steps=20)
+    w, b = learn.logistic_regression(x, y, np.ones(200), l2=0.01, steps=600)
     # The gradient of the penalised, weighted log-loss vanishes at the returned point.
     p = 1 / (1 + np.exp(-(x @ w + b)))
     grad_w = x.T @ ((p - y) / 200) + 0.01 * w
