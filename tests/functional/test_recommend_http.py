@@ -111,7 +111,7 @@ def test_liked_topic_leads_with_reasons_then_dislike_and_reset(client: TestClien
     for item in first["papers"]:
         assert item["reasons"], item
         named = any(t[:40] in reason for reason in item["reasons"] for t in titles)
-        assert named or any(r.startswith(("Shares the words", "Matches your follow")) for r in item["reasons"])
+        assert named or any(r.startswith("Shares the words") or "follow" in r.lower() for r in item["reasons"])
     # Saves and upvotes are the kinds of the named papers.
     assert re.search(r"you (saved|upvoted|liked)", " ".join(first["papers"][0]["reasons"]))
     # A liked paper is never recommended back, and only May papers are listed.

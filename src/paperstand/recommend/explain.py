@@ -63,7 +63,10 @@ def liked_titles(session: Session, paper_ids: Sequence[int]) -> dict[int, tuple[
 
 
 def follow_reasons(session: Session, member_id: int, paper_ids: list[int]) -> dict[int, list[str]]:
-    """Hook point for follows: ``paperstand.follows.matching.follow_matches`` when it is installed, else none."""
+    """The follows each paper matches, as sentences: the hook to ``paperstand.follows.matching.follow_matches``.
+
+    Until that module is part of the installed package there are none, and the other reasons stand alone.
+    """
     try:
         from paperstand.follows.matching import follow_matches  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
@@ -86,7 +89,7 @@ def reasons_for(top: list[int], sims: np.ndarray, texts: dict[int, str], liked_i
     titles = {p: t for p, (t, _) in liked_text.items()}
     out: dict[int, list[str]] = {}
     for row, pid in enumerate(top):
-        reasons = [f"Matches your follow: {label}" for label in follows.get(pid, [])]
+        reasons = list(follows.get(pid, []))  # the follows' own sentences, first: the most concrete reason
         reasons.append(close_reason(sims[row], liked_ids, titles, kinds))
         shared = words_reason(words.shared_words(cand_tokens[pid], profile, df, len(docs)))
         if shared:

@@ -28,8 +28,9 @@ EXPLICIT_NEGATIVE_WEIGHT = 3.0
 # L2 penalty on the weights (the C of a linear SVM is about 1 / (n · L2)). Chosen on the quality bench: strong
 # enough that 5–50 positives do not overfit, weak enough that the model is sharper than the centroid.
 L2 = 0.05
-# Newton steps: the loss is smooth and convex, and 384-d Hessians are cheap; 8 steps reach 1e-6 of the optimum.
-NEWTON_STEPS = 8
+# Accelerated gradient steps: with unit vectors and L2 = 0.05 the condition number is about 11, and 50 steps
+# reach the optimum's weights to 1e-8 (measured on 50 liked papers against 200 random ones).
+GRADIENT_STEPS = 60
 # In the centroid, how far a 👎 pushes the direction away (a fraction of the positives' mean).
 CENTROID_NEGATIVE_PULL = 0.5
 # Bump when the recipe changes: every stored model's fingerprint changes and the worker retrains everyone.
@@ -74,19 +75,29 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def logistic_regression(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray, l2: float = L2,
-                        steps: int = NEWTON_STEPS) -> tuple[np.ndarray, float]:
-    """Weighted, L2-penalised (bias unpenalised) logistic regression by Newton's method: ``(w, b)``."""
+                        steps: int = GRADIENT_STEPS) -> tuple[np.ndarray, float]:
+    """Weighted, L2-penalised (bias unpenalised) logistic regression by Nesterov's accelerated gradient: ``(w, b)``.
+
+    The loss is ``Σ sᵢ·logloss(xᵢ·w + b, yᵢ) + l2/2·|w|²`` with the weights ``s`` summing to one. Its gradient is
+    Lipschitz with ``L ≤ max|xᵢ, 1|²/4 + l2`` and it is ``l2``-strongly convex in ``w``, so a fixed step ``1/L``
+    and momentum ``(√κ−1)/(√κ+1)``, ``κ = L/l2``, converge fast and need no line search: each step is two
+    matrix-vector products, a Newton step would build and solve a 385×385 system.
+    """
     n, dim = x.shape
     xb = np.hstack([x.astype(np.float64), np.ones((n, 1))])
     sw = sample_weight / sample_weight.sum()
-    theta = np.zeros(dim + 1)
     penalty = np.full(dim + 1, l2)
     penalty[-1] = 0.0
+    lipschitz = float((xb * xb).sum(axis=1).max()) / 4 + l2
+    kappa = lipschitz / l2
+    momentum = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
+    theta = np.zeros(dim + 1)
+    ahead = theta.copy()
     for _ in range(steps):
-        p = _sigmoid(xb @ theta)
-        grad = xb.T @ (sw * (p - y)) + penalty * theta
-        hess = (xb * (sw * p * (1 - p))[:, None]).T @ xb + np.diag(penalty + 1e-9)
-        theta -= np.linalg.solve(hess, grad)
+        grad = xb.T @ (sw * (_sigmoid(xb @ ahead) - y)) + penalty * ahead
+        nxt = ahead - grad / lipschitz
+        ahead = nxt + momentum * (nxt - theta)
+        theta = nxt
     return theta[:-1].astype(np.float32), float(theta[-1])
 
 

@@ -59,11 +59,8 @@ def for_you_view(session: Session, *, member_id: int, period: Period, limit: int
     papers = _papers(session, [r.paper_id for r in result.items])
     recs = [r for r in result.items if r.paper_id in papers]
     cards = cards_for(session, [papers[r.paper_id] for r in recs], member_id=member_id)
-    taste = taste_of(session, member_id)
     return ForYouView(period=period, result=result, items=[Item(c, r) for c, r in zip(cards, recs, strict=True)],
-                      started=taste is not None and taste.started_at is not None,
-                      paused=taste is not None and taste.paused,
-                      picked=[c for c in (taste.categories.split(",") if taste else []) if c])
+                      started=result.started, paused=result.paused, picked=result.categories)
 
 
 @dataclass(frozen=True)

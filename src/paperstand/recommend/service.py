@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from paperstand.community.models import Vote
 from paperstand.papers.periods import BadPeriod, Period, parse_period, week_period_of
 from paperstand.recommend import explain
-from paperstand.recommend.signals import Signal, member_signals, seen_papers, taste_of
+from paperstand.recommend.signals import Signal, raw_signals, since_reset, taste_of
 from paperstand.recommend.training import MemberModel, member_model
 from paperstand.recommend.vectors import Candidates, latest_day_with_papers, period_candidates
 
@@ -40,13 +40,15 @@ class Recommendation:
 
 @dataclass
 class ForYou:
-    """A member's list for a period and how it was made."""
+    """A member's list for a period and how it was made (with the member's settings, for the page)."""
 
     mode: str  # "personal", "start" (too few signals) or "paused"
     items: list[Recommendation] = field(default_factory=list)
     positives: int = 0
     categories: list[str] = field(default_factory=list)
     model_kind: str = ""  # "classifier" or "centroid" in the personal mode
+    started: bool = False  # the first visit's categories were picked
+    paused: bool = False
 
 
 def _cold_start(session: Session, cands: Candidates, categories: list[str], limit: int,
@@ -97,14 +99,19 @@ def for_you(session: Session, *, member_id: int, start: date, end: date, limit: 
     limit = max(1, min(limit, MAX_LIMIT))
     taste = taste_of(session, member_id)
     categories = [c for c in (taste.categories.split(",") if taste is not None else []) if c]
-    cands = period_candidates(session, start, end, seen_papers(session, member_id))
+    every = raw_signals(session, member_id)  # all of them: a paper signalled before a reset is still seen
+    cands = period_candidates(session, start, end, {s.paper_id for s in every})
     if taste is not None and taste.paused:
-        return _cold_start(session, cands, categories, limit, "paused")
-    signals = member_signals(session, member_id)
-    model = member_model(session, member_id, signals)
-    if model is None:
-        return _cold_start(session, cands, categories, limit, "start")
-    return _personal(session, member_id, cands, model, signals, limit)
+        result = _cold_start(session, cands, categories, limit, "paused")
+    else:
+        signals = since_reset(every, taste)
+        model = member_model(session, member_id, signals)
+        result = (_cold_start(session, cands, categories, limit, "start") if model is None
+                  else _personal(session, member_id, cands, model, signals, limit))
+    result.started = taste is not None and taste.started_at is not None
+    result.paused = taste is not None and taste.paused
+    result.categories = categories
+    return result
 
 
 def recommendations(session: Session, *, member_id: int, start: date, end: date, limit: int = 20,

@@ -63,6 +63,12 @@ def member_signals(session: Session, member_id: int) -> list[Signal]:
     return raw_signals(session, member_id, _since(taste_of(session, member_id)))
 
 
+def since_reset(signals: list[Signal], taste: Taste | None) -> list[Signal]:
+    """Those of ``signals`` given after the member's last reset."""
+    since = _since(taste)
+    return signals if since is None else [s for s in signals if s.at > since]
+
+
 def labels(signals: list[Signal]) -> dict[int, int]:
     """One label per paper: an explicit rating wins over an upvote or save (a 👎 on a saved paper is a 👎)."""
     out: dict[int, int] = {}

@@ -22,6 +22,9 @@ from paperstand.recommend.vectors import random_vectors, vectors_of
 # Fewer liked papers than this and the member gets the cold-start list: one or two papers say too little to
 # rank a whole week by (and the first visit asks for a handful of 👍 to get past it).
 PERSONAL_MIN_POSITIVES = 3
+# Random papers read once per retrain run; each member draws its RANDOM_NEGATIVES from them. Ten times as many
+# keeps two members' negatives mostly different, at 3 MiB of vectors.
+POOL_SIZE = 10 * learn.RANDOM_NEGATIVES
 
 
 @dataclass(frozen=True)
@@ -39,15 +42,39 @@ def signal_fingerprint(signals: list[Signal]) -> str:
     return learn.fingerprint(labels(signals).items())
 
 
-def fit(session: Session, member_id: int, signals: list[Signal]) -> MemberModel | None:
+@dataclass(frozen=True)
+class RandomPool:
+    """Random papers' vectors read once for a whole retrain run, each member drawing its negatives from them."""
+
+    ids: np.ndarray
+    vectors: np.ndarray
+
+    def draw(self, count: int, seed: int, exclude: dict[int, int]) -> np.ndarray:
+        """``count`` of the pool's vectors (a fixed draw per seed), none of a paper in ``exclude``."""
+        keep = np.flatnonzero(~np.isin(self.ids, np.fromiter(exclude, dtype=np.int64, count=len(exclude))))
+        rows = np.random.default_rng(seed).choice(keep, min(count, len(keep)), replace=False)
+        return self.vectors[np.sort(rows)]
+
+
+def random_pool(session: Session, size: int = POOL_SIZE) -> RandomPool:
+    """A pool of random papers' vectors for ``retrain_all``."""
+    ids, vecs = random_vectors(session, size, 0, set())
+    return RandomPool(np.asarray(ids, dtype=np.int64), vecs)
+
+
+def fit(session: Session, member_id: int, signals: list[Signal], pool: RandomPool | None = None) -> MemberModel | None:
     """Train the member's model from their signals; ``None`` below PERSONAL_MIN_POSITIVES liked papers."""
     labelled = labels(signals)
     liked_ids, liked = vectors_of(session, [p for p, y in labelled.items() if y > 0])
     if len(liked_ids) < PERSONAL_MIN_POSITIVES:
         return None
     _, disliked = vectors_of(session, [p for p, y in labelled.items() if y < 0])
-    randoms = (random_vectors(session, learn.RANDOM_NEGATIVES, member_id, labelled)
-               if len(liked_ids) >= learn.CLASSIFIER_MIN_POSITIVES else np.zeros((0, liked.shape[1]), np.float32))
+    if len(liked_ids) < learn.CLASSIFIER_MIN_POSITIVES:
+        randoms = np.zeros((0, liked.shape[1]), np.float32)
+    elif pool is not None:
+        randoms = pool.draw(learn.RANDOM_NEGATIVES, member_id, labelled)
+    else:
+        randoms = random_vectors(session, learn.RANDOM_NEGATIVES, member_id, labelled)[1]
     taste = learn.train(liked, disliked, randoms)
     return MemberModel(taste, liked_ids, liked, signal_fingerprint(signals))
 
@@ -86,14 +113,15 @@ def store(session: Session, member_id: int, model: MemberModel | None, now: date
                             negatives=t.negatives, trained_at=now))
 
 
-def retrain_member(session: Session, *, member_id: int, now: datetime | None = None) -> bool:
+def retrain_member(session: Session, *, member_id: int, now: datetime | None = None,
+                   pool: RandomPool | None = None) -> bool:
     """Retrain and store one member's model if their signals changed; True when it was retrained."""
     signals = member_signals(session, member_id)
     row = session.get(TasteModel, member_id)
     fp = signal_fingerprint(signals)
     if row is not None and row.fingerprint == fp:
         return False
-    store(session, member_id, fit(session, member_id, signals), now or datetime.now(UTC))
+    store(session, member_id, fit(session, member_id, signals, pool), now or datetime.now(UTC))
     return True
 
 
@@ -123,9 +151,10 @@ def retrain_all(session: Session, *, now: datetime | None = None,
     """Retrain every member whose signals changed since their stored model, committing each one."""
     started = clock()
     report = RetrainReport()
+    pool = random_pool(session)
     for member_id in members_with_signals(session):
         report.members += 1
-        if retrain_member(session, member_id=member_id, now=now):
+        if retrain_member(session, member_id=member_id, now=now, pool=pool):
             report.retrained += 1
         session.commit()
     report.seconds = clock() - started

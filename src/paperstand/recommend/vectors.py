@@ -46,19 +46,20 @@ def vectors_of(session: Session, paper_ids: Sequence[int]) -> tuple[list[int], n
     return ids, unpack_vectors(blobs)
 
 
-def random_vectors(session: Session, count: int, seed: int, exclude: Collection[int]) -> np.ndarray:
-    """About ``count`` vectors of random papers (a fixed draw for a given seed and table), none in ``exclude``.
+def random_vectors(session: Session, count: int, seed: int,
+                   exclude: Collection[int]) -> tuple[list[int], np.ndarray]:
+    """About ``count`` random papers' ids and vectors (a fixed draw for a seed and table), none in ``exclude``.
 
     Ids are drawn uniformly between the smallest and largest embedded id and looked up, so the draw costs an
     index lookup per id rather than a scan of the table (ids are dense enough: gaps only make the draw smaller).
     """
     low, high = session.execute(select(func.min(PaperEmbedding.paper_id), func.max(PaperEmbedding.paper_id))).one()
     if low is None or count <= 0:
-        return np.zeros((0, DIM), dtype=np.float32)
+        return [], np.zeros((0, DIM), dtype=np.float32)
     rng = np.random.default_rng(seed)
     drawn = {int(i) for i in rng.integers(low, high + 1, size=count * 2)} - set(exclude)
     ids, vecs = vectors_of(session, sorted(drawn))
-    return vecs[:count]
+    return ids[:count], vecs[:count]
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
