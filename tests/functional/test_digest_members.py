@@ -20,6 +20,7 @@ from tests.conftest import make_member, smtp_server
 from paperstand.accounts.digest_link import link_subscription
 from paperstand.app import create_app
 from paperstand.config import Settings
+from paperstand.digests.preview import render_for
 from paperstand.digests.send import send_period
 from paperstand.follows import alerts, service, watch
 from paperstand.follows.models import WatchAlert
@@ -32,6 +33,7 @@ from paperstand.recommend.models import PaperRating
 from paperstand.search.embed_text import DIM, MODEL_ID
 from paperstand.search.models import PaperEmbedding
 from paperstand.search.vectors import pack_vector
+from paperstand.subscriptions.models import Subscriber
 from paperstand.subscriptions.service import confirm_subscription, request_subscription
 
 DAY = date(2026, 3, 2)
@@ -116,6 +118,12 @@ def test_a_members_digest_learns_and_a_plain_subscribers_stays_as_it_was(
     with Session(engine) as s:
         watch.scan(s, now=T0 - timedelta(hours=1))
         assert alerts.send_instant(s, now=T0, site_url="https://papers.example.org") == 0  # kept for the digest
+
+    with Session(engine) as s:  # the preview shows what the digest will hold, and claims no alert
+        subscriber = s.scalars(select(Subscriber).where(Subscriber.email == ada.email)).one()
+        preview = render_for(s, settings, subscriber, DAY.isoformat(), parse_day(DAY.isoformat()), now=T0)
+        assert preview is not None and "Recommended for you" in _text(preview) and "new version 2" in _text(preview)
+        assert s.scalar(select(func.count()).select_from(WatchAlert).where(WatchAlert.sent_at.is_(None))) == 1
 
     report = send_period(engine, settings, parse_day(DAY.isoformat()), backend_from_url(url), clock=lambda: T0)
     assert report.sent == 2

@@ -38,6 +38,14 @@ LOOKBACK = timedelta(days=3)
 MAX_SPAN_PAPERS = 5000
 
 
+def member_of(session: Session, subscriber: Subscriber) -> int | None:
+    """The member whose digest this subscription is: linked, or of the same verified address."""
+    if subscriber.member_id is not None:
+        return subscriber.member_id
+    return session.scalar(select(Member.id).where(Member.email == subscriber.email,
+                                                  Member.email_verified_at.is_not(None)))
+
+
 def member_addresses(session: Session) -> dict[str, int]:
     """Verified members' ids by address, for the subscriptions of those addresses not linked to them yet."""
     rows = session.execute(select(Subscriber.email, Member.id).join(Member, Member.email == Subscriber.email)
@@ -93,11 +101,12 @@ def followed_papers(session: Session, *, member_id: int, start: date, end: date,
 
 
 def member_sections(session: Session, *, settings: Settings, base: str, member_id: int, days: Period,
-                    digest_row_id: int, now: datetime, shown: Collection[int] = ()) -> list[Section]:
+                    digest_row_id: int | None, now: datetime, shown: Collection[int] = ()) -> list[Section]:
     """The member's own sections of this digest, in order; empty ones are left out.
 
     Papers the digest already lists (``shown``) are not repeated; a recommended paper that a follow also
-    matches says both why it is recommended and which follow it matches.
+    matches says both why it is recommended and which follow it matches. Without ``digest_row_id`` (a
+    preview) the waiting watch alerts are shown but not claimed.
     """
     start, end = window(days)
     secret = settings.effective_secret_key
@@ -116,7 +125,8 @@ def member_sections(session: Session, *, settings: Settings, base: str, member_i
                                          tuple(header_text(x) for x in r)) for p, r in follows if p in papers):
         sections.append(Section("follows", "From what you follow", follow_items))
     if alerts.delivery_of(session, member_id=member_id) == "digest":
-        folded = alerts.fold_into_digest(session, member_id=member_id, digest_row_id=digest_row_id, now=now)
+        folded = (alerts.pending_alerts(session, member_id=member_id) if digest_row_id is None else
+                  alerts.fold_into_digest(session, member_id=member_id, digest_row_id=digest_row_id, now=now))
         if folded:
             sections.append(Section("watch", "Papers you watch", tuple(
                 SectionItem(header_text(a.paper_title), base + a.paper_path + a.anchor, (header_text(a.sentence),))

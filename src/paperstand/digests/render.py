@@ -333,9 +333,9 @@ def digest_bytes(body: DigestBody, mail: DigestMail, *, sender: str, base_url: s
 
 
 def render_digest(env: Environment, mail: DigestMail, *, sender: str, base_url: str,
-                  site_name: str = "paperstand") -> EmailMessage:
+                  site_name: str = "paperstand", sections: Sequence[Section] = ()) -> EmailMessage:
     """The digest as an EmailMessage: exactly the bytes a send delivers, parsed back."""
-    body = render_body(env, mail.papers, mail.period_phrase, mail.preferences_url is not None)
+    body = Renderer(env).body(mail.papers, mail.period_phrase, mail.preferences_url is not None, sections)
     data = digest_bytes(body, mail, sender=sender, base_url=base_url, site_name=site_name)
     message = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
