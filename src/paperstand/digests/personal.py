@@ -7,7 +7,7 @@ every other subscriber's digest is built exactly as before.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from paperstand.config import Settings
 from paperstand.digests.ratings import make_rate_key
 from paperstand.digests.sections import Section, SectionItem
 from paperstand.follows import alerts
-from paperstand.follows.matching import SLICE, follow_matches
+from paperstand.follows.matching import PaperFacts, follow_matches, member_rules, paper_facts, reasons_for
 from paperstand.mail.headers import header_text
 from paperstand.papers.links import paper_path
 from paperstand.papers.models import Paper
@@ -85,23 +85,45 @@ def _rated(base: str, secret: bytes, member_id: int, paper: Paper, reasons: list
                        up, down)
 
 
-def followed_papers(session: Session, *, member_id: int, start: date, end: date,
-                    exclude: Collection[int]) -> list[tuple[int, list[str]]]:
-    """(paper id, reasons) of the newest papers published in ``[start, end)`` the member's follows match."""
+def span_ids(session: Session, start: date, end: date) -> list[int]:
+    """The papers published in ``[start, end)``, newest first (at most :data:`MAX_SPAN_PAPERS`)."""
     low, high = (datetime.combine(d, time(), UTC) for d in (start, end))
-    ids = [pid for pid in session.scalars(select(Paper.id).where(
+    return list(session.scalars(select(Paper.id).where(
         Paper.published_at >= low, Paper.published_at < high, Paper.withdrawn.is_(False))
-        .order_by(Paper.published_at.desc(), Paper.id.desc()).limit(MAX_SPAN_PAPERS)) if pid not in exclude]
-    matches: dict[int, list[str]] = {}
-    for at in range(0, len(ids), SLICE):  # newest first, until the section is full
-        matches.update(follow_matches(session, member_id=member_id, paper_ids=ids[at:at + SLICE]))
-        if len(matches) >= FOLLOWED:
-            break
-    return [(pid, matches[pid]) for pid in ids if pid in matches][:FOLLOWED]
+        .order_by(Paper.published_at.desc(), Paper.id.desc()).limit(MAX_SPAN_PAPERS)))
+
+
+def followed_papers(session: Session, *, member_id: int, facts: Sequence[PaperFacts],
+                    exclude: Collection[int]) -> list[tuple[int, list[str]]]:
+    """(paper id, reasons) of the first papers of ``facts`` (newest first) the member's follows match."""
+    rules = member_rules(session, member_id=member_id)
+    found: list[tuple[int, list[str]]] = []
+    for paper in facts if rules else ():
+        if paper.paper_id not in exclude and (reasons := reasons_for(paper, rules)):
+            found.append((paper.paper_id, reasons))
+            if len(found) >= FOLLOWED:
+                break
+    return found
+
+
+class SpanFacts:
+    """The papers of each span read once for a whole send run (every member is matched against the same ones)."""
+
+    def __init__(self) -> None:
+        self._spans: dict[tuple[date, date], list[PaperFacts]] = {}
+
+    def get(self, session: Session, start: date, end: date) -> list[PaperFacts]:
+        """The span's papers, newest first, read on first use."""
+        if (start, end) not in self._spans:
+            if len(self._spans) > 8:  # a run covers a day or a week, rarely more: keep memory flat
+                self._spans.clear()
+            self._spans[(start, end)] = paper_facts(session, span_ids(session, start, end))
+        return self._spans[(start, end)]
 
 
 def member_sections(session: Session, *, settings: Settings, base: str, member_id: int, days: Period,
-                    digest_row_id: int | None, now: datetime, shown: Collection[int] = ()) -> list[Section]:
+                    digest_row_id: int | None, now: datetime, shown: Collection[int] = (),
+                    spans: SpanFacts | None = None) -> list[Section]:
     """The member's own sections of this digest, in order; empty ones are left out.
 
     Papers the digest already lists (``shown``) are not repeated; a recommended paper that a follow also
@@ -115,8 +137,8 @@ def member_sections(session: Session, *, settings: Settings, base: str, member_i
     found = [(p, r) for p, r in found if p not in shown][:RECOMMENDED]
     matched = follow_matches(session, member_id=member_id, paper_ids=[p for p, _ in found])
     recs = [(p, list(dict.fromkeys([*r, *matched.get(p, [])]))) for p, r in found]
-    follows = followed_papers(session, member_id=member_id, start=start, end=end,
-                              exclude={p for p, _ in recs} | set(shown))
+    facts = (spans or SpanFacts()).get(session, start, end)
+    follows = followed_papers(session, member_id=member_id, facts=facts, exclude={p for p, _ in recs} | set(shown))
     papers = _papers(session, {p for p, _ in recs} | {p for p, _ in follows})
     sections = []
     if rec_items := tuple(_rated(base, secret, member_id, papers[p], r) for p, r in recs if p in papers):

@@ -32,7 +32,7 @@ from paperstand.digests.outbox import (
     utcnow,
 )
 from paperstand.digests.pace import Pacer
-from paperstand.digests.personal import member_addresses, member_sections
+from paperstand.digests.personal import SpanFacts, member_addresses, member_sections
 from paperstand.digests.render import DigestBody, DigestMail, DigestPaper, Renderer, digest_bytes, excerpt, message_id
 from paperstand.digests.select import Candidate, Selector, Topics
 from paperstand.mail.backends import MailBackend, Outcome, RawMessage, open_stream
@@ -294,6 +294,7 @@ class _Run:
         self.closed: list[tuple[int, str, str]] = []  # (row id, status, reason): rows closed without mail
         self.written_at = time.monotonic()
         self._member_ids: dict[str, int] | None = None
+        self.spans = SpanFacts()  # the papers members' follows are matched against, read once per run
 
     def _done(self, count: int = 1) -> None:
         if self.progress and count:
@@ -344,7 +345,8 @@ class _Run:
         with Session(self.engine) as session:
             sections = member_sections(session, settings=self.settings, base=self.base, member_id=member_id,
                                        days=days, digest_row_id=row.id, now=self.clock(),
-                                       shown={p.paper_id for p in papers if p.paper_id is not None})
+                                       shown={p.paper_id for p in papers if p.paper_id is not None},
+                                       spans=self.spans)
         if not papers and not sections:
             return None
         return self.cache.renderer.body(papers, words, sections=sections)

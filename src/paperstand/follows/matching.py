@@ -161,6 +161,18 @@ def _facts(session: Session, paper_ids: Sequence[int], claimants: set[int]) -> l
                        frozenset(claimed.get(pid, ()))) for pid, title, abstract, authors, cats, published in rows]
 
 
+def paper_facts(session: Session, paper_ids: Sequence[int]) -> list[PaperFacts]:
+    """What matching reads of these papers, in their order, with every approved claimant: for a caller that
+    matches many members against the same papers (a digest run), so each paper is read and tokenised once."""
+    found: dict[int, PaperFacts] = {}
+    for start in range(0, len(paper_ids), 900):
+        chunk = paper_ids[start:start + 900]
+        claimants = set(session.scalars(select(AuthorClaim.member_id).distinct().where(
+            AuthorClaim.status == "approved", AuthorClaim.paper_id.in_(chunk))))
+        found.update((f.paper_id, f) for f in _facts(session, chunk, claimants))
+    return [found[pid] for pid in paper_ids if pid in found]
+
+
 def member_rules(session: Session, *, member_id: int) -> list[Rule]:
     """The member's follows as rules, followed members under their current display name."""
     follows = list(session.scalars(select(Follow).where(Follow.member_id == member_id).order_by(Follow.id)))
