@@ -62,6 +62,8 @@ bench: $(STAMP) postfix wrk
 	$(BIN)/python bench/login_timing.py
 	$(BIN)/python bench/votes.py
 	$(BIN)/python bench/trending.py
+	nice -n 10 $(BIN)/python bench/recommend_quality.py
+	nice -n 10 $(BIN)/python bench/recommend_speed.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

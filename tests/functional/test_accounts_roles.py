@@ -29,10 +29,14 @@ from paperstand.web.csrf import check_csrf
 
 # Forms anyone may send: their own token or key is the proof, or they are how one gets an account.
 PUBLIC = {"/subscribe", "/subscribe/confirm", "/preferences/{key}", "/unsubscribe/{key}", "/hooks/mail-feedback",
-          "/join", "/verify", "/login", "/logout", "/reset", "/reset/confirm", "/settings/email/confirm"}
+          "/join", "/verify", "/login", "/logout", "/reset", "/reset/confirm", "/settings/email/confirm",
+          "/rate/{key}"}
 # Forms of any logged-in member, whatever their standing (an unverified or banned member manages their account).
 LOGIN = {"/settings/profile", "/settings/password", "/settings/email", "/settings/verify", "/settings/tokens",
-         "/settings/tokens/{token_id}/revoke"}
+         "/settings/tokens/{token_id}/revoke",
+         # Following and watching are private to the member and need no right (any standing may keep them).
+         "/follows", "/follows/remove", "/following/delivery", "/papers/{paper_id:path}/watch",
+         "/for-you/start", "/for-you/pause", "/for-you/reset", "/for-you/signals/remove"}
 # A member's own (private) library is theirs to keep whatever their standing; making one public takes ``comment``.
 LOGIN |= {"/library/save", "/library/new", "/library/{slug}/edit", "/library/{slug}/delete", "/library/{slug}/item",
           "/library/{slug}/import"}
@@ -40,6 +44,7 @@ LOGIN |= {"/library/save", "/library/new", "/library/{slug}/edit", "/library/{sl
 # The probes (one per right, added by the fixture) keep the walk honest until the real routes exist.
 RIGHTS: dict[str, str] = {f"/probe/{right}": right for right in sorted(roles.RIGHTS)} | {
     "/papers/{paper_id:path}/upvote": "vote",
+    "/for-you/rate": "vote",
     "/papers/submit": "submit",
     "/papers/{paper_id:path}/comments": "comment",
     "/comments/{comment_id}/edit": "comment",

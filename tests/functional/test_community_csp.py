@@ -27,6 +27,7 @@ from comments_fixtures import store_paper
 from paperstand.app import create_app
 from paperstand.community import comments
 from paperstand.config import Settings
+from paperstand.digests.ratings import make_rate_key
 from paperstand.ingest.record import PaperRecord
 from paperstand.papers.store import store_batch
 from paperstand.subscriptions.links import make_key
@@ -75,6 +76,8 @@ def _fill(path: str, world: World) -> str:
         param = match.group(1)
         if param == "comment_id":
             return str(world.comment_id)
+        if param == "key" and path.startswith("/rate/"):  # a digest's 👍 link: the first member, the first paper
+            return make_rate_key(SECRET.encode(), member_id=1, paper_id=1, rating=1)
         if param == "key":
             purpose = "unsubscribe" if path.startswith("/unsubscribe") else "preferences"
             return make_key(SECRET.encode(), purpose, world.subscriber_id)
@@ -148,8 +151,9 @@ def test_every_html_answer_forbids_inline_scripts(site: tuple[TestClient, World,
     for expected in ("/", f"/papers/{PAPER}", f"/papers/date/{DAY}", f"/papers/week/{WEEK}", "/u/ada",
                      f"/comments/{world.comment_id}/edit", f"/comments/{world.comment_id}/flag",
                      "/moderation/queue", "/moderation/claims", f"/papers/date/{DAY}/curate", "/settings",
-                     "/papers/submit", "/docs", "/search?q=sheep", f"/arxiv/{MONTH}"):
+                     "/papers/submit", "/docs", "/search?q=sheep", f"/arxiv/{MONTH}", "/following"):
         assert expected in shown, (expected, pages.get(expected))
     assert any(url.startswith("/preferences/") and url.endswith("/preview/email.html") for url in shown)
     assert any(url.startswith("/unsubscribe/") for url in shown)
+    assert any(url.startswith("/rate/") for url in shown)
     assert [pages[url]["anonymous"] for url in MISSING[:4]] == [404, 404, 404, 400]

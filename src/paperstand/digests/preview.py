@@ -13,6 +13,7 @@ from paperstand.config import Settings
 from paperstand.digests.due import due_digest, local_time, next_slot
 from paperstand.digests.models import OutboxMessage
 from paperstand.digests.outbox import schedule_of, utcnow
+from paperstand.digests.personal import member_of, member_sections
 from paperstand.digests.render import render_digest
 from paperstand.digests.send import covered_days, digest_mail, period_papers
 from paperstand.mail.headers import sender_address
@@ -45,10 +46,14 @@ def render_for(session: Session, settings: Settings, subscriber: Subscriber, lab
     """
     base = (base_url or settings.effective_base_url).rstrip("/")
     mail = digest_mail(settings, base, subscriber, label, days, period_papers(session, days), now or utcnow())
-    if not mail.papers:
+    member_id = member_of(session, subscriber)
+    sections = [] if member_id is None else member_sections(  # a member's own sections, alerts left waiting
+        session, settings=settings, base=base, member_id=member_id, days=days, digest_row_id=None,
+        now=now or utcnow(), shown={p.paper_id for p in mail.papers if p.paper_id is not None})
+    if not mail.papers and not sections:
         return None
     return render_digest(mail_env(), mail, sender=sender_address(settings.mail_from, settings.site_name),
-                         base_url=base, site_name=settings.site_name)
+                         base_url=base, site_name=settings.site_name, sections=sections)
 
 
 def next_digest(session: Session, settings: Settings, subscriber: Subscriber, now: datetime, *,

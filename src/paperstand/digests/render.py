@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import css_inline
 from jinja2 import Environment
 
+from paperstand.digests.sections import Section
 from paperstand.mail.headers import checked_address, header_text, single_line
 
 log = logging.getLogger("paperstand.digests")
@@ -43,6 +44,8 @@ class DigestPaper:
     reasons: tuple[str, ...]
     url: str
     arxiv_url: str | None
+    # Which paper it is (a member's digest leaves it out of their own sections); not shown.
+    paper_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -128,12 +131,18 @@ class Renderer:
         self._html: dict[DigestPaper, _Piece] = {}
         self._text: dict[tuple[int, DigestPaper], _Piece] = {}
 
-    def body(self, papers: Sequence[DigestPaper], period_phrase: str, has_preferences: bool = True) -> DigestBody:
-        """Subject, text and HTML (CSS inlined) for these papers, with link placeholders."""
+    def body(self, papers: Sequence[DigestPaper], period_phrase: str, has_preferences: bool = True,
+             sections: Sequence[Section] = ()) -> DigestBody:
+        """Subject, text and HTML (CSS inlined) for these papers, with link placeholders.
+
+        ``sections`` (a member's recommendations, follows and watch alerts) follow the papers; they are
+        rendered for this one digest, never cached, since they are the member's own.
+        """
         context = {"items": papers, "period_phrase": period_phrase, "named": is_named(period_phrase)}
         # header_text, not a refusal: a title stored with a control character must not stop the digest.
         subject = header_text(" ".join(self.env.get_template("email/digest/subject.txt").render(context).split()))
-        html_head, html_foot, text_head, text_foot = self._frame(period_phrase, has_preferences, bool(papers))
+        html_head, html_foot, text_head, text_foot = self._frame(period_phrase, has_preferences,
+                                                                 bool(papers or sections))
         html, text = [html_head], [text_head]
         for paper in papers:
             try:
@@ -144,6 +153,10 @@ class Renderer:
                 continue
             html.append(pieces[0])
             text.append(pieces[1])
+        for section in sections:
+            html.append(_line_piece(css_inline.inline_fragment(
+                self.env.get_template("email/digest/section.html").render(section=section), self.css)))
+            text.append(_line_piece(self.env.get_template("email/digest/section.txt").render(section=section)))
         html.append(html_foot)
         text.append(text_foot)
         # Only line breaks are checked here: the Subject header is folded (and checked again) when sent.
@@ -320,9 +333,9 @@ def digest_bytes(body: DigestBody, mail: DigestMail, *, sender: str, base_url: s
 
 
 def render_digest(env: Environment, mail: DigestMail, *, sender: str, base_url: str,
-                  site_name: str = "paperstand") -> EmailMessage:
+                  site_name: str = "paperstand", sections: Sequence[Section] = ()) -> EmailMessage:
     """The digest as an EmailMessage: exactly the bytes a send delivers, parsed back."""
-    body = render_body(env, mail.papers, mail.period_phrase, mail.preferences_url is not None)
+    body = Renderer(env).body(mail.papers, mail.period_phrase, mail.preferences_url is not None, sections)
     data = digest_bytes(body, mail, sender=sender, base_url=base_url, site_name=site_name)
     message = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(message, EmailMessage)

@@ -32,6 +32,7 @@ from paperstand.digests.outbox import (
     utcnow,
 )
 from paperstand.digests.pace import Pacer
+from paperstand.digests.personal import SpanFacts, member_addresses, member_sections
 from paperstand.digests.render import DigestBody, DigestMail, DigestPaper, Renderer, digest_bytes, excerpt, message_id
 from paperstand.digests.select import Candidate, Selector, Topics
 from paperstand.mail.backends import MailBackend, Outcome, RawMessage, open_stream
@@ -118,7 +119,7 @@ def digest_papers(base: str, subscriber: Subscriber, words: str, papers: Papers)
         # Stored text is never trusted in a mail: a control character in an old row becomes a space.
         shown.append(DigestPaper(header_text(item.candidate.title), header_text(links.authors),
                                  header_text(excerpt(item.candidate.abstract)), item.reasons,
-                                 base + links.path, links.arxiv_url))
+                                 base + links.path, links.arxiv_url, item.candidate.paper_id))
     return shown
 
 
@@ -292,6 +293,8 @@ class _Run:
         self.sent: list[dict[str, object]] = []
         self.closed: list[tuple[int, str, str]] = []  # (row id, status, reason): rows closed without mail
         self.written_at = time.monotonic()
+        self._member_ids: dict[str, int] | None = None
+        self.spans = SpanFacts()  # the papers members' follows are matched against, read once per run
 
     def _done(self, count: int = 1) -> None:
         if self.progress and count:
@@ -314,7 +317,11 @@ class _Run:
     def _message(self, row: _Row, subscriber: Subscriber) -> RawMessage | None:
         days = covered_days(row.period, row.first_day, row.last_day)
         words = phrase(row.period, days, local_today(subscriber, self.clock()))
-        body = self.cache.body(subscriber, row.period, days, words)
+        member_id = subscriber.member_id or self.member_ids().get(subscriber.email)
+        if member_id is not None:  # a member's digest adds their own sections (digests.personal)
+            body = self._member_body(row, subscriber, days, words, member_id)
+        else:
+            body = self.cache.body(subscriber, row.period, days, words)
         if body is None:  # an empty digest is noise: close the row, send nothing
             self.closed.append((row.id, "skipped", "nothing matched"))
             return None
@@ -323,6 +330,26 @@ class _Run:
                           digest_bytes(body, mail, sender=self.sender, base_url=self.base,
                                        site_name=self.settings.site_name),
                           message_id(subscriber.id, row.period, self.base))
+
+    def member_ids(self) -> dict[str, int]:
+        """Members by the address of a subscription made after they verified it (so not linked yet); read once."""
+        if self._member_ids is None:
+            with Session(self.engine) as session:
+                self._member_ids = member_addresses(session)
+        return self._member_ids
+
+    def _member_body(self, row: _Row, subscriber: Subscriber, days: Period, words: str,
+                     member_id: int) -> DigestBody | None:
+        """The subscriber's digest plus the member's recommendations, follows and watch alerts; never shared."""
+        papers = digest_papers(self.base, subscriber, words, self.cache.papers(days))
+        with Session(self.engine) as session:
+            sections = member_sections(session, settings=self.settings, base=self.base, member_id=member_id,
+                                       days=days, digest_row_id=row.id, now=self.clock(),
+                                       shown={p.paper_id for p in papers if p.paper_id is not None},
+                                       spans=self.spans)
+        if not papers and not sections:
+            return None
+        return self.cache.renderer.body(papers, words, sections=sections)
 
     def settle(self, conn: Connection, outcomes: list[Outcome], final: bool = False) -> None:
         """Take in the mail server's answers; write them when enough have gathered (or ``final``)."""

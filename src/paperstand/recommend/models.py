@@ -1,10 +1,10 @@
-"""Explicit ratings and each member's personalisation settings."""
+"""Explicit ratings, each member's personalisation settings and their trained taste model."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from paperstand.db import Base, UTCDateTime
@@ -40,3 +40,21 @@ class Taste(Base):
     reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TasteModel(Base):
+    """A member's trained linear model over paper embeddings, with the fingerprint of the signals it learned."""
+
+    __tablename__ = "taste_models"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    # "classifier" (logistic regression) or "centroid" (too few signals for a classifier).
+    kind: Mapped[str] = mapped_column(String(16))
+    # DIM little-endian float32 weights; the score of a paper is ``vector · weights + bias``.
+    weights: Mapped[bytes] = mapped_column(LargeBinary)
+    bias: Mapped[float] = mapped_column(Float)
+    # Hash of the signals (and the learning recipe) the model was trained on: an unchanged member is skipped.
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    positives: Mapped[int] = mapped_column(Integer)
+    negatives: Mapped[int] = mapped_column(Integer)
+    trained_at: Mapped[datetime] = mapped_column(UTCDateTime())

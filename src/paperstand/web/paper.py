@@ -17,6 +17,7 @@ from paperstand.papers.queries import find_card
 from paperstand.search.service import similar
 from paperstand.web.auth import viewer
 from paperstand.web.comments import comments_section
+from paperstand.web.follows import paper_extras
 from paperstand.web.render import absolute, render
 from paperstand.web.templating import paper_url
 from paperstand.web.votes import viewer_id
@@ -45,7 +46,8 @@ def paper_page(request: Request, paper_id: str, settings: SettingsDep,
                   authorship=authorship(session, paper=card.paper, member=viewer(request)),
                   canonical=absolute(request, paper_url(card.paper)),
                   similar=similar(session, card.paper.id, settings=settings, limit=SIMILAR_SHOWN),
-                  comments=comments_section(request, session, card.paper))
+                  comments=comments_section(request, session, card.paper),
+                  **paper_extras(request, session, card.paper.id))
 
 
 # How many neighbours the paper page lists.

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from paperstand.accounts.profile import SHOWN, profile
 from paperstand.deps import DB_SESSION
+from paperstand.web.follows import follow_buttons
 from paperstand.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -16,4 +17,5 @@ router = APIRouter(include_in_schema=False)
 @router.get("/u/{name}", response_class=HTMLResponse)
 def member_page(request: Request, name: str, session: Session = DB_SESSION) -> HTMLResponse:
     """The profile of the member called ``name`` (404 when there is none)."""
-    return render(request, "profile.html", p=profile(session, name=name), shown=SHOWN)
+    return render(request, "profile.html", p=profile(session, name=name), shown=SHOWN,
+                  follow_buttons=follow_buttons(request, session))

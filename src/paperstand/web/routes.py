@@ -8,6 +8,9 @@ from paperstand.web import (
     comments,
     curate,
     feeds,
+    follows,
+    for_you,
+    for_you_signals,
     hooks,
     library,
     library_forms,
@@ -17,12 +20,14 @@ from paperstand.web import (
     moderation,
     paper,
     preferences,
+    rate,
     search,
     submit,
     subscribe,
     trending,
     unsubscribe,
     votes,
+    watch,
 )
 from paperstand.web.account import router as account_router
 from paperstand.web.member_settings import router as settings_router
@@ -34,6 +39,7 @@ router.include_router(subscribe.router)
 router.include_router(unsubscribe.router)
 router.include_router(hooks.router)
 router.include_router(preferences.router)
+router.include_router(rate.router)
 router.include_router(listing.router)
 router.include_router(feeds.router)
 router.include_router(search.router)
@@ -52,6 +58,10 @@ router.include_router(library_forms.router)  # before ``library``: /library/new 
 router.include_router(library_io.router)
 router.include_router(library.router)
 router.include_router(library_public.router)
+router.include_router(follows.router)
+router.include_router(watch.router)  # before ``paper``: /papers/{id}/watch ends in a fixed word
 router.include_router(trending.router)
+router.include_router(for_you.router)
+router.include_router(for_you_signals.router)
 # Last: its ``{paper_id:path}`` pattern would otherwise swallow /papers/date/..., /week/..., /month/...
 router.include_router(paper.router)

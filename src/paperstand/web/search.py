@@ -13,6 +13,7 @@ from paperstand.deps import DB_SESSION, SettingsDep
 from paperstand.papers.queries import cards_for
 from paperstand.search.query import SearchSyntaxError, compose
 from paperstand.search.service import MODES, PER_PAGE, parse_mode, search
+from paperstand.web.follows import follow_buttons
 from paperstand.web.render import render
 from paperstand.web.votes import viewer_id
 
@@ -46,4 +47,5 @@ def search_page(request: Request, settings: SettingsDep, session: Session = DB_S
     # The results' upvotes (and the viewer's own), beside each result, in one query for the page.
     cards = cards_for(session, [r.paper for r in result.results], member_id=viewer_id(request)) if result else []
     return render(request, "search.html", 400 if error else 200, form=form, modes=MODES, result=result,
-                  error=error, page_url=page_url, feed=feed, text=text, cards=cards)
+                  error=error, page_url=page_url, feed=feed, text=text, cards=cards,
+                  follow_buttons=follow_buttons(request, session) if text and not error else None)

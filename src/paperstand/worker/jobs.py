@@ -92,8 +92,43 @@ def trending_job(settings: Settings) -> str:
         engine.dispose()
 
 
+def watch_job(settings: Settings) -> str:
+    """Record what happened to watched papers (versions, code, comments) and queue the alerts due at once."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm import Session
+
+    from paperstand.follows.alerts import send_instant
+    from paperstand.follows.watch import scan
+    from paperstand.site.service import resolve_public_url
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with Session(engine) as session:
+            events = scan(session, now=datetime.now(UTC))
+            mails = send_instant(session, now=datetime.now(UTC), site_url=resolve_public_url(engine, settings).url)
+        return f"{events} new events, {mails} alert mails queued"
+    finally:
+        engine.dispose()
+
+
+def recommend_job(settings: Settings) -> str:
+    """Retrain the taste model of every member whose signals changed since it was stored."""
+    from sqlalchemy.orm import Session
+
+    from paperstand.recommend.training import retrain_all
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with Session(engine) as session:
+            return retrain_all(session).line()
+    finally:
+        engine.dispose()
+
+
 JOBS: dict[str, Callable[[Settings], str]] = {"harvest": harvest_job, "digests": digests_job, "embed": embed_job,
                                                "backup": backup_job, "send_mail": send_mail_job,
-                                               "trending": trending_job}
+                                               "trending": trending_job, "watch": watch_job,
+                                               "recommend": recommend_job}
 # What ``paperstand serve`` runs in-process: torch and a GPU stay out of the web process.
 IN_PROCESS_JOBS: dict[str, Callable[[Settings], str]] = {**JOBS, "embed": embed_on_cpu_job}

@@ -47,4 +47,10 @@ SCHEDULE: dict[str, Every] = {
     # week's window as time passes: every 5 minutes keeps each stored score within 0.1 of the truth. A vote
     # also refreshes its paper at once, so this run only carries time forward.
     "trending": Every(minute="*/5", hour="*", about="recompute every trending paper's stored score"),
+    # Watched papers are scanned rather than hooked into imports (see follows.watch): every 2 minutes tells a
+    # watcher of a comment soon after it is posted; a run costs a few queries over the watched papers only.
+    "watch": Every(minute="*/2", hour="*", about="alert watchers of new versions, code and comments"),
+    # /for-you trains a changed member's model on the fly (tens of ms), so this run only spares later visits
+    # that work: every 10 minutes, skipping each member whose signals' fingerprint is unchanged.
+    "recommend": Every(minute="*/10", hour="*", about="retrain the taste model of every member whose signals changed"),
 }

@@ -1,7 +1,7 @@
 """trending_scores without a foreign key to papers: a derived table, rewritten in bulk
 
 Revision ID: 0025
-Revises: 0020
+Revises: 0023
 Create Date: 2026-12-01 17:00:00
 
 The bulk recompute writes up to a row per trending paper. Checking each new row against ``papers`` was
@@ -22,7 +22,7 @@ from alembic import op
 import paperstand.db
 
 revision = '0025'
-down_revision = '0020'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,86 @@
+"""Reading the stored paper embeddings a member's model needs: their signals, random papers, a period's papers."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from paperstand.papers.models import Paper
+from paperstand.search.embed_text import DIM, MODEL_ID
+from paperstand.search.models import PaperEmbedding
+from paperstand.search.vectors import unpack_vectors
+
+# Ids sent in one IN (...) list: under SQLite's default limit of host parameters, and small enough for PostgreSQL.
+CHUNK = 900
+
+
+@dataclass
+class Candidates:
+    """A period's papers with vectors: ids, published times, titles, abstracts, categories and the vectors."""
+
+    ids: list[int]
+    published: list[datetime | None]
+    titles: list[str]
+    abstracts: list[str]
+    categories: list[list[str]]
+    vectors: np.ndarray
+
+
+def vectors_of(session: Session, paper_ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
+    """The stored vectors of those of ``paper_ids`` that have one (current model): ``(ids, matrix)``."""
+    ids: list[int] = []
+    blobs: list[bytes] = []
+    wanted = sorted(set(paper_ids))
+    for i in range(0, len(wanted), CHUNK):
+        rows = session.execute(select(PaperEmbedding.paper_id, PaperEmbedding.vector)
+                               .where(PaperEmbedding.paper_id.in_(wanted[i:i + CHUNK]),
+                                      PaperEmbedding.model_id == MODEL_ID)).all()
+        for pid, blob in rows:
+            ids.append(pid)
+            blobs.append(blob)
+    return ids, unpack_vectors(blobs)
+
+
+def random_vectors(session: Session, count: int, seed: int,
+                   exclude: Collection[int]) -> tuple[list[int], np.ndarray]:
+    """About ``count`` random papers' ids and vectors (a fixed draw for a seed and table), none in ``exclude``.
+
+    Ids are drawn uniformly between the smallest and largest embedded id and looked up, so the draw costs an
+    index lookup per id rather than a scan of the table (ids are dense enough: gaps only make the draw smaller).
+    """
+    low, high = session.execute(select(func.min(PaperEmbedding.paper_id), func.max(PaperEmbedding.paper_id))).one()
+    if low is None or count <= 0:
+        return [], np.zeros((0, DIM), dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    drawn = {int(i) for i in rng.integers(low, high + 1, size=count * 2)} - set(exclude)
+    ids, vecs = vectors_of(session, sorted(drawn))
+    return ids[:count], vecs[:count]
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    return datetime.combine(start, time(), UTC), datetime.combine(end, time(), UTC)
+
+
+def period_candidates(session: Session, start: date, end: date, exclude: Collection[int]) -> Candidates:
+    """The papers published in ``[start, end)`` that have a vector and are not withdrawn or in ``exclude``."""
+    low, high = _bounds(start, end)
+    rows = session.execute(
+        select(Paper.id, Paper.published_at, Paper.title, Paper.abstract, Paper.categories, PaperEmbedding.vector)
+        .join(PaperEmbedding, PaperEmbedding.paper_id == Paper.id)
+        .where(Paper.published_at >= low, Paper.published_at < high, Paper.withdrawn.is_(False),
+               PaperEmbedding.model_id == MODEL_ID)).all()
+    rows = [r for r in rows if r[0] not in exclude]
+    return Candidates(ids=[r[0] for r in rows], published=[r[1] for r in rows], titles=[r[2] for r in rows],
+                      abstracts=[r[3] or "" for r in rows], categories=[list(r[4] or []) for r in rows],
+                      vectors=unpack_vectors([r[5] for r in rows]))
+
+
+def latest_day_with_papers(session: Session) -> date | None:
+    """The arXiv date of the newest paper (not withdrawn), or ``None`` when there are none."""
+    newest = session.execute(select(func.max(Paper.published_at)).where(Paper.withdrawn.is_(False))).scalar()
+    return newest.date() if newest is not None else None
