@@ -66,7 +66,7 @@ def upgrade() -> None:
         _rebuild_sqlite(foreign_key=False)
         return
     for fk in sa.inspect(op.get_bind()).get_foreign_keys('trending_scores'):
-        op.drop_constraint(fk['name'], 'trending_scores', type_='foreignkey')
+        op.drop_constraint(fk['name'] or 'trending_scores_paper_id_fkey', 'trending_scores', type_='foreignkey')
 
 
 def downgrade() -> None:
