@@ -53,6 +53,9 @@ def artifact_path(cache_dir: Path, model_path: Path | None = None) -> Path:
     return cache_dir / f"{MODEL_NAME}.seq{MAX_SEQ_LENGTH}.{digest}.int8.onnx"
 
 
+_EXPORT_LOCK = threading.Lock()
+
+
 def ensure_artifact(cache_dir: Path, model_path: Path | None = None) -> Path:
     """The quantised ONNX graph, built from the package's weights on first use and reused afterwards.
 
@@ -63,6 +66,16 @@ def ensure_artifact(cache_dir: Path, model_path: Path | None = None) -> Path:
     final = artifact_path(cache_dir, model_path)
     if final.is_file():
         return final
+    # torch's exporter keeps its state in module globals: two exports at once in one process (the web
+    # process's warm-up thread and a first query, or two apps) fail with "in_onnx_export must be False".
+    with _EXPORT_LOCK:
+        if final.is_file():  # built by the thread we waited for
+            return final
+        _build(cache_dir, final, model_path)
+    return final
+
+
+def _build(cache_dir: Path, final: Path, model_path: Path | None) -> None:
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=cache_dir))
     try:
@@ -74,7 +87,6 @@ def ensure_artifact(cache_dir: Path, model_path: Path | None = None) -> Path:
         os.replace(int8, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return final
 
 
 def _export_onnx(target: Path, model_path: Path) -> None:
