@@ -6,7 +6,8 @@ theme announced in March–April; 5 other papers of the theme announced in May a
 then ranks all May papers and keeps its top 20:
 
 * paperstand: the member's taste model (``recommend.learn.train``: a logistic regression over the stored MiniLM
-  vectors, the member's likes against random papers, as ``recommend.service`` trains and scores it);
+  vectors, the member's likes against random papers) plus the category affinity, as ``recommend.service``
+  trains and scores it;
 * most upvoted: May's most upvoted papers, the votes of a simulated crowd (1,000 visitors, each with a category
   drawn by its share of papers, upvoting 5 May papers of it; the real data carries no votes);
 * newest in the member's categories: May papers sharing a category with the liked ones, newest first;
@@ -140,13 +141,18 @@ def make_recommenders(corpus: Corpus, vecs: np.ndarray, x_tfidf, train: np.ndarr
     from paperstand.recommend import learn
 
     order_by_day = np.array([d.toordinal() for d in corpus.days], dtype=float)
+    test_categories = [corpus.categories[r] for r in test]
 
     def paperstand(m: Member) -> list[int]:
         rng = np.random.default_rng(seed + m.liked[0])
         randoms = rng.choice(len(corpus.ids), learn.RANDOM_NEGATIVES, replace=False)
         randoms = np.array([r for r in randoms if r not in set(m.liked)])
         taste = learn.train(vecs[m.liked], np.zeros((0, vecs.shape[1]), np.float32), vecs[randoms])
-        return top_of(taste.score(vecs), test, set(m.liked))
+        scores = np.full(len(corpus.ids), -np.inf, dtype=np.float32)
+        # As recommend.service scores a period's candidates: the model plus the category affinity.
+        affinity = learn.category_affinity([corpus.categories[r] for r in m.liked], test_categories)
+        scores[test] = taste.score(vecs[test]) + learn.CATEGORY_WEIGHT * affinity
+        return top_of(scores, test, set(m.liked))
 
     def popular(m: Member) -> list[int]:
         return top_of(votes + 1e-9 * order_by_day, test, set(m.liked))

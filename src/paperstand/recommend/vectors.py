@@ -84,3 +84,13 @@ def latest_day_with_papers(session: Session) -> date | None:
     """The arXiv date of the newest paper (not withdrawn), or ``None`` when there are none."""
     newest = session.execute(select(func.max(Paper.published_at)).where(Paper.withdrawn.is_(False))).scalar()
     return newest.date() if newest is not None else None
+
+
+def categories_of(session: Session, paper_ids: Sequence[int]) -> list[list[str]]:
+    """The categories of each of ``paper_ids`` that exists (order not kept: only their counts matter)."""
+    out: list[list[str]] = []
+    ids = list(paper_ids)
+    for i in range(0, len(ids), CHUNK):
+        rows = session.execute(select(Paper.categories).where(Paper.id.in_(ids[i:i + CHUNK])))
+        out += [list(c or []) for (c,) in rows]
+    return out
