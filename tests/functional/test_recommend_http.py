@@ -59,7 +59,8 @@ def papers(engine: Engine, tmp_path: Path, model: Any) -> dict[str, Paper]:
 
 @pytest.fixture
 def client(papers: dict[str, Paper], db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=db_url, data_dir=tmp_path, harvest_on_start=False))
+    # Limits off: one test client asks dozens of pages a minute from one address.
+    app = create_app(Settings(database_url=db_url, data_dir=tmp_path, harvest_on_start=False, rate_limits="off"))
     with TestClient(app, follow_redirects=False) as test_client:
         yield test_client
 

@@ -85,7 +85,7 @@ def _personal(session: Session, member_id: int, cands: Candidates, model: Member
     order = np.lexsort((-np.asarray(cands.ids), -scores))[:limit]
     top = [cands.ids[i] for i in order]
     sims = cands.vectors[order] @ model.liked_vectors.T if len(order) else np.zeros((0, 0), np.float32)
-    texts = {cands.ids[i]: f"{cands.titles[i]} {cands.abstracts[i]}" for i in order}
+    texts = {pid: f"{title} {abstract}" for pid, (title, abstract) in explain.liked_titles(session, top).items()}
     reasons = explain.reasons_for(top, sims, texts, model.liked_ids,
                                   explain.liked_titles(session, model.liked_ids), explain.kinds_of(signals),
                                   explain.follow_reasons(session, member_id, top))
