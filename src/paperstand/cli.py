@@ -28,6 +28,7 @@ def _add_subcommands() -> None:
     from paperstand.library.cli import app as library_app
     from paperstand.mail.cli import app as mail_app
     from paperstand.ranking.cli import app as trending_app
+    from paperstand.recommend.cli import app as recommend_app
     from paperstand.search.cli import embed, search_command
     from paperstand.worker.cli import worker
 
@@ -36,6 +37,7 @@ def _add_subcommands() -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(trending_app, name="trending")
     app.add_typer(library_app, name="library")
+    app.add_typer(recommend_app, name="recommend")
     app.command("worker")(worker)
     app.command("embed")(embed)
     app.command("search")(search_command)

@@ -59,7 +59,8 @@ def papers(engine: Engine, tmp_path: Path, model: Any) -> dict[str, Paper]:
 
 @pytest.fixture
 def client(papers: dict[str, Paper], db_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=db_url, data_dir=tmp_path, harvest_on_start=False))
+    # Limits off: one test client asks dozens of pages a minute from one address.
+    app = create_app(Settings(database_url=db_url, data_dir=tmp_path, harvest_on_start=False, rate_limits="off"))
     with TestClient(app, follow_redirects=False) as test_client:
         yield test_client
 
@@ -217,3 +218,23 @@ def test_anonymous_and_bad_forms(client: TestClient, engine: Engine) -> None:
                          headers={**_page(ada), "Content-Type": "application/x-www-form-urlencoded"})
     assert answer.status_code == 400
     assert client.post("/for-you/rate", headers=_page(ada), data={"paper": "1", "rating": "up"}).status_code == 403
+
+
+def test_the_command_line_shows_the_list_and_retrains(client: TestClient, engine: Engine, papers: dict[str, Paper],
+                                                      db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from paperstand.cli import app
+
+    ada = make_member(engine, "ada")
+    _liked(client, engine, papers, ada)
+    monkeypatch.setenv("PAPERSTAND_DATABASE_URL", db_url)
+    runner = CliRunner()
+    shown = runner.invoke(app, ["recommend", "show", "ada", "--month", "2026-05", "--limit", "3"])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith("2026-05: personal") and shown.output.count("· ") >= 3
+    assert runner.invoke(app, ["recommend", "show", "ada", "--month", "2026-13"]).exit_code == 2
+    assert runner.invoke(app, ["recommend", "show", "nobody"]).exit_code == 2
+    first = runner.invoke(app, ["recommend", "retrain"])
+    assert first.exit_code == 0 and "1 of 1 members" in first.output
+    assert "unchanged" in runner.invoke(app, ["recommend", "retrain", "--member", "ada"]).output

@@ -52,7 +52,7 @@ def words_reason(shared: list[str]) -> str | None:
 
 
 def liked_titles(session: Session, paper_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-    """Title and abstract of each liked paper."""
+    """Title and abstract of each of the papers (the liked ones, or those shown)."""
     out: dict[int, tuple[str, str]] = {}
     ids = list(paper_ids)
     for i in range(0, len(ids), 900):
@@ -80,7 +80,7 @@ def reasons_for(top: list[int], sims: np.ndarray, texts: dict[int, str], liked_i
                 follows: dict[int, list[str]]) -> dict[int, list[str]]:
     """The reasons of each paper of ``top`` (``sims``: their cosines to the liked papers, one row each)."""
     liked_tokens = [words.tokens(f"{t} {a}") for t, a in liked_text.values()]
-    cand_tokens = {pid: words.tokens(texts[pid]) for pid in top}
+    cand_tokens = {pid: words.tokens(texts.get(pid, "")) for pid in top}
     docs = liked_tokens + list(cand_tokens.values())
     df = words.document_frequencies(docs)
     profile: Counter[str] = Counter()

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from paperstand.community.models import Vote
 from paperstand.papers.periods import BadPeriod, Period, parse_period, week_period_of
-from paperstand.recommend import explain
+from paperstand.recommend import explain, learn
 from paperstand.recommend.signals import Signal, raw_signals, since_reset, taste_of
 from paperstand.recommend.training import MemberModel, member_model
-from paperstand.recommend.vectors import Candidates, latest_day_with_papers, period_candidates
+from paperstand.recommend.vectors import Candidates, categories_of, latest_day_with_papers, period_candidates
 
 if TYPE_CHECKING:
     from paperstand.config import Settings
@@ -80,11 +80,12 @@ def _cold_start(session: Session, cands: Candidates, categories: list[str], limi
 def _personal(session: Session, member_id: int, cands: Candidates, model: MemberModel, signals: list[Signal],
               limit: int) -> ForYou:
     """The candidates ranked by the member's model, the best ``limit`` with their reasons."""
-    scores = model.taste.score(cands.vectors)
+    affinity = learn.category_affinity(categories_of(session, model.liked_ids), cands.categories)
+    scores = model.taste.score(cands.vectors) + learn.CATEGORY_WEIGHT * affinity
     order = np.lexsort((-np.asarray(cands.ids), -scores))[:limit]
     top = [cands.ids[i] for i in order]
     sims = cands.vectors[order] @ model.liked_vectors.T if len(order) else np.zeros((0, 0), np.float32)
-    texts = {cands.ids[i]: f"{cands.titles[i]} {cands.abstracts[i]}" for i in order}
+    texts = {pid: f"{title} {abstract}" for pid, (title, abstract) in explain.liked_titles(session, top).items()}
     reasons = explain.reasons_for(top, sims, texts, model.liked_ids,
                                   explain.liked_titles(session, model.liked_ids), explain.kinds_of(signals),
                                   explain.follow_reasons(session, member_id, top))

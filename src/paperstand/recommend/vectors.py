@@ -21,12 +21,11 @@ CHUNK = 900
 
 @dataclass
 class Candidates:
-    """A period's papers with vectors: ids, published times, titles, abstracts, categories and the vectors."""
+    """A period's papers with vectors: ids, published times, categories and the vectors (texts are read only for
+    the papers shown: a week of a large site has thousands of candidates)."""
 
     ids: list[int]
     published: list[datetime | None]
-    titles: list[str]
-    abstracts: list[str]
     categories: list[list[str]]
     vectors: np.ndarray
 
@@ -70,17 +69,26 @@ def period_candidates(session: Session, start: date, end: date, exclude: Collect
     """The papers published in ``[start, end)`` that have a vector and are not withdrawn or in ``exclude``."""
     low, high = _bounds(start, end)
     rows = session.execute(
-        select(Paper.id, Paper.published_at, Paper.title, Paper.abstract, Paper.categories, PaperEmbedding.vector)
+        select(Paper.id, Paper.published_at, Paper.categories, PaperEmbedding.vector)
         .join(PaperEmbedding, PaperEmbedding.paper_id == Paper.id)
         .where(Paper.published_at >= low, Paper.published_at < high, Paper.withdrawn.is_(False),
                PaperEmbedding.model_id == MODEL_ID)).all()
     rows = [r for r in rows if r[0] not in exclude]
-    return Candidates(ids=[r[0] for r in rows], published=[r[1] for r in rows], titles=[r[2] for r in rows],
-                      abstracts=[r[3] or "" for r in rows], categories=[list(r[4] or []) for r in rows],
-                      vectors=unpack_vectors([r[5] for r in rows]))
+    return Candidates(ids=[r[0] for r in rows], published=[r[1] for r in rows],
+                      categories=[list(r[2] or []) for r in rows], vectors=unpack_vectors([r[3] for r in rows]))
 
 
 def latest_day_with_papers(session: Session) -> date | None:
     """The arXiv date of the newest paper (not withdrawn), or ``None`` when there are none."""
     newest = session.execute(select(func.max(Paper.published_at)).where(Paper.withdrawn.is_(False))).scalar()
     return newest.date() if newest is not None else None
+
+
+def categories_of(session: Session, paper_ids: Sequence[int]) -> list[list[str]]:
+    """The categories of each of ``paper_ids`` that exists (order not kept: only their counts matter)."""
+    out: list[list[str]] = []
+    ids = list(paper_ids)
+    for i in range(0, len(ids), CHUNK):
+        rows = session.execute(select(Paper.categories).where(Paper.id.in_(ids[i:i + CHUNK])))
+        out += [list(c or []) for (c,) in rows]
+    return out

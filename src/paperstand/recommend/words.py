@@ -12,7 +12,8 @@ from paperstand.search.query import STOPWORDS
 _WORD = re.compile(r"[a-z][a-z0-9]+(?:-[a-z0-9]+)*")
 # Words of abstracts that say nothing about a topic (beyond the search stopwords): they would top any list.
 ABSTRACT_STOPWORDS = STOPWORDS | frozenset({
-    "paper", "propose", "proposed", "method", "methods", "approach", "results", "show", "also", "based", "using",
+    "paper", "about", "propose", "proposed", "method", "methods", "approach", "results", "show", "also", "based",
+    "using",
     "use", "used", "which", "these", "their", "than", "such", "into", "has", "have", "been", "not", "more",
     "both", "new", "two", "one", "however", "while", "each", "other", "over", "across", "work", "via", "all",
     "can", "may", "then", "there", "they", "them", "it", "its", "well", "existing", "first", "further", "only",

@@ -93,3 +93,13 @@ def test_idf_and_shared_words() -> None:
     doc = ["lattice", "attack", "attack", "kem"]
     # lattice: 1·3·idf(2)², attack: 2·1·idf(3)²; kem is not in the profile.
     assert words.shared_words(doc, profile, df, 4) == ["lattice", "attack"]
+
+
+def test_category_affinity_weighs_liked_share_by_rarity() -> None:
+    liked = [["cs.RO", "cs.AI"], ["cs.RO"], ["cs.AI"], ["cs.RO", "cs.AI"]]
+    cands = [["cs.RO"], ["cs.AI"], ["cs.AI"], ["cs.AI"], ["math.CO"]]
+    got = learn.category_affinity(liked, cands)
+    # cs.RO: 3/4 of the liked papers, 1 of 5 candidates; cs.AI: 3/4, 3 of 5; math.CO: never liked.
+    assert got.tolist() == pytest.approx([0.75 * math.log(5), 0.75 * math.log(5 / 3), 0.75 * math.log(5 / 3),
+                                          0.75 * math.log(5 / 3), 0.0])
+    assert learn.category_affinity([], cands).tolist() == [0.0] * 5
