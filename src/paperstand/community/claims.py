@@ -106,7 +106,9 @@ def decide(session: Session, *, moderator: Member, claim_id: int, approve: bool,
         raise BadRequest("claims: a moderator cannot decide their own claim.", hint="Another moderator will.")
     if approve and row.status == PENDING:
         holder = approved_holder(session, paper_id=row.paper_id, author_index=row.author_index)
-        if holder is not None:
+        # The holder may be this very claim, approved by another moderator since ``row`` was read: then
+        # the guarded update below changes nothing and this decision is the same one, not a conflict.
+        if holder is not None and holder.id != row.member_id:
             raise _taken(row, holder.name)
     status = APPROVED if approve else REJECTED
     guarded = update(AuthorClaim).where(AuthorClaim.id == claim_id, AuthorClaim.status == PENDING).values(
