@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paperstand.accounts.models import Member
-from paperstand.dialect import upsert
 from paperstand.papers.models import Paper
+from paperstand.recommend.actions import rate as record_rating
 from paperstand.recommend.models import PaperRating
 
 _SIG_BYTES = 16
@@ -95,9 +95,7 @@ def rate(session: Session, *, key: RateKey, now: datetime) -> RatingChange | Non
     if paper is None or key.member_id >= 2**31 or session.get(Member, key.member_id) is None:
         return None
     before = current_rating(session, member_id=key.member_id, paper_id=key.paper_id)
-    session.execute(upsert(session, PaperRating, keys=["member_id", "paper_id"],
-                           update=["rating", "source", "created_at"]),
-                    [{"member_id": key.member_id, "paper_id": key.paper_id, "rating": key.rating,
-                      "source": "digest", "created_at": now}])
+    record_rating(session, member_id=key.member_id, paper_id=key.paper_id, rating=key.rating, source="digest",
+                  now=now)
     session.commit()
     return RatingChange(paper, before, key.rating)
