@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from paperstand.accounts.models import ApiToken, Member, MemberSession
@@ -73,14 +73,16 @@ def member_for_api_token(session: Session, *, secret: str) -> Member | None:
     ).scalar_one_or_none()
 
 
+# Built once with a bound parameter: every API write (each vote) starts with this lookup.
+_TOKEN_MEMBER = (select(Member, ApiToken.last_used_at).join(ApiToken, ApiToken.member_id == Member.id)
+                 .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)))
+
+
 def api_token_use(session: Session, *, secret: str) -> tuple[Member, datetime | None] | None:
     """The member an unrevoked API token belongs to and when the token was last used, or None."""
     if not secret or len(secret) > MAX_SECRET:
         return None
-    row = session.execute(
-        select(Member, ApiToken.last_used_at).join(ApiToken, ApiToken.member_id == Member.id)
-        .where(ApiToken.token_hash == hash_secret(secret), ApiToken.revoked_at.is_(None))
-    ).one_or_none()
+    row = session.execute(_TOKEN_MEMBER, {"token_hash": hash_secret(secret)}).one_or_none()
     return None if row is None else (row[0], row[1])
 
 

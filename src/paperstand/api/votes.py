@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,14 +10,11 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from paperstand.community.votes import VoteState, unvote, upvote
-from paperstand.deps import DB_SESSION
 from paperstand.web.auth import require_api
 
-# Sessions here are closed when the handler returns (``scope="function"``), not after the answer is sent:
-# a vote needs its connection only for its own transaction, and under load every pooled connection counts.
 router = APIRouter(tags=["votes"])
 
 
@@ -52,15 +50,25 @@ def _answer(state: VoteState) -> Response:
 # ``:path`` because old-style arXiv ids contain a slash (hep-th/9901001).
 @router.post("/api/papers/{paper_id:path}/upvote", responses=_RESPONSES, response_class=Response,
              summary="Upvote a paper")
-def upvote_paper(request: Request, paper_id: str, session: Session = DB_SESSION) -> Response:
+async def upvote_paper(request: Request, paper_id: str) -> Response:
     """Upvote a paper as the token's member (`Authorization: Bearer <token>`); upvoting again changes nothing."""
-    member = require_api(request, "vote")
-    return _answer(upvote(session, public_id=paper_id, member_id=member.id, now=datetime.now(UTC)))
+    return _answer(await run_in_threadpool(_vote, request, paper_id, upvote))
 
 
 @router.delete("/api/papers/{paper_id:path}/upvote", responses=_RESPONSES, response_class=Response,
                summary="Take back an upvote")
-def unvote_paper(request: Request, paper_id: str, session: Session = DB_SESSION) -> Response:
+async def unvote_paper(request: Request, paper_id: str) -> Response:
     """Take back the token's member's upvote; taking back one that is not there changes nothing."""
-    member = require_api(request, "vote")
-    return _answer(unvote(session, public_id=paper_id, member_id=member.id, now=datetime.now(UTC)))
+    return _answer(await run_in_threadpool(_vote, request, paper_id, unvote))
+
+
+def _vote(request: Request, paper_id: str, act: Callable[..., VoteState]) -> VoteState:
+    """The token check and the vote on one worker thread and one pooled connection.
+
+    One hand-over from the event loop per vote: a sync route with a session dependency hands over three
+    times (open the session, run, close it), and each hand-over waits for the interpreter behind every
+    other request in flight.
+    """
+    with request.app.state.sessions() as session:
+        member = require_api(request, "vote", session)
+        return act(session, public_id=paper_id, member_id=member.id, now=datetime.now(UTC))

@@ -24,7 +24,7 @@ from paperstand.site.version import VersionReader
 # bare number. One pattern finds both forms in one pass.
 MARK = re.compile(rb'\x1e<v:(\d{1,12}):(\d{1,12})>\x1e|"\\u001e<v:(\d{1,12}):(\d{1,12})>\\u001e"')
 _PROBES = (b"\x1e<v:", b"\\u001e<v:")
-# Papers per answer whose counts are read: more than any page shows (100 per API page).
+# Papers per counting query: more than any page shows (100 per API page).
 MAX_PAPERS = 500
 
 Mark = tuple[int, int, int, int]  # start, end, paper id, base
@@ -99,11 +99,17 @@ class TallyReader(VersionReader):
         return int(rows[0][0]) if rows else None
 
     def counts(self, paper_ids: set[int]) -> dict[int, int]:
-        """Local votes per paper, for at most ``MAX_PAPERS`` of ``paper_ids`` (the rest count 0)."""
-        ids = sorted(paper_ids)[:MAX_PAPERS]
-        if not ids:
-            return {}
-        marks = ", ".join([self._param] * len(ids))
-        sql = f"SELECT paper_id, COUNT(*) FROM votes WHERE paper_id IN ({marks}) GROUP BY paper_id"
-        rows: list[Any] = self._query(sql, ids)
-        return {int(paper): int(n) for paper, n in rows}
+        """Local votes per paper of ``paper_ids`` (papers without votes are left out: they count 0).
+
+        One query per ``MAX_PAPERS`` papers: one page's papers fit in one, and a shared read for many
+        pages at once (``paperstand.web.coalesce``) takes a few.
+        """
+        ids = sorted(paper_ids)
+        found: dict[int, int] = {}
+        for start in range(0, len(ids), MAX_PAPERS):
+            part = ids[start:start + MAX_PAPERS]
+            marks = ", ".join([self._param] * len(part))
+            sql = f"SELECT paper_id, COUNT(*) FROM votes WHERE paper_id IN ({marks}) GROUP BY paper_id"
+            rows: list[Any] = self._query(sql, part)
+            found.update((int(paper), int(n)) for paper, n in rows)
+        return found

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from time import perf_counter
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, Connection, ScalarSelect, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from paperstand.accounts.models import Member
@@ -43,40 +43,78 @@ class RecomputeReport:
                 f"{self.write_seconds:.1f} s)")
 
 
-def _votes(session: Session, paper_id: int) -> list[tuple[datetime, float]]:
+# One paper's inputs, read after every vote and comment: three statements built once with bound parameters
+# and run on the session's Connection. Built per call through the ORM, they cost several times their own
+# run time, which made this refresh most of a vote's cost.
+_PAPER_ID: BindParameter[int] = bindparam("paper_id")
+def _signal(name: str) -> ScalarSelect[int]:
+    return select(ExternalSignal.value).where(ExternalSignal.paper_id == _PAPER_ID,
+                                              ExternalSignal.name == name).scalar_subquery()
+
+
+# Hugging Face's upvotes ride along (a vote answers with them) rather than costing a statement of their own.
+_DATES = select(Paper.published_at, Paper.first_seen_at, _signal("github_stars"), _signal("hf_upvotes")).where(
+    Paper.id == _PAPER_ID)
+_COMMENTS = select(Comment.created_at).where(
+    Comment.paper_id == _PAPER_ID, Comment.deleted_at.is_(None), Comment.hidden_at.is_(None))
+# A vote counts 0 from the paper's submitter, its verified authors and banned voters (the flag column).
+_EXCLUDED = or_(
+    Member.banned_at.is_not(None),
+    Vote.member_id.in_(select(DailyPick.member_id).where(DailyPick.paper_id == _PAPER_ID,
+                                                         DailyPick.member_id.is_not(None))),
+    Vote.member_id.in_(select(AuthorClaim.member_id).where(AuthorClaim.paper_id == _PAPER_ID,
+                                                           AuthorClaim.status == "approved")))
+_VOTES = (select(Vote.created_at, Member.created_at, _EXCLUDED)
+          .join(Member, Member.id == Vote.member_id).where(Vote.paper_id == _PAPER_ID))
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What one paper's refresh read: its trending score and the vote counts a vote answers with."""
+
+    trending: Trending
+    votes: int  # every stored local vote, counted for trending or not
+    hf_upvotes: int | None  # the imported Hugging Face count; None when none was imported
+
+
+def _votes(conn: Connection, paper_id: int) -> list[tuple[datetime, float]]:
     """The paper's votes as (time, weight): the submitter, verified authors and banned voters count 0."""
-    excluded = set(session.execute(select(DailyPick.member_id).where(
-        DailyPick.paper_id == paper_id, DailyPick.member_id.is_not(None))).scalars())
-    excluded |= set(session.execute(select(AuthorClaim.member_id).where(
-        AuthorClaim.paper_id == paper_id, AuthorClaim.status == "approved")).scalars())
-    rows = session.execute(select(Vote.created_at, Vote.member_id, Member.created_at, Member.banned_at)
-                           .join(Member, Member.id == Vote.member_id).where(Vote.paper_id == paper_id))
-    return [(voted, vote_weight(voted_at=voted, joined_at=joined,
-                                excluded=member in excluded or banned is not None))
-            for voted, member, joined, banned in rows]
+    return [(voted, vote_weight(voted_at=voted, joined_at=joined, excluded=bool(excluded)))
+            for voted, joined, excluded in conn.execute(_VOTES, {"paper_id": paper_id})]
+
+
+def paper_activity(session: Session, *, paper_id: int, now: datetime) -> Activity | None:
+    """One paper's score at ``now`` and its vote counts, from what is stored (``None``: no such paper)."""
+    conn = session.connection()
+    dates = conn.execute(_DATES, {"paper_id": paper_id}).first()
+    if dates is None:
+        return None
+    published, first_seen, stars, hf = dates
+    comments = list(conn.execute(_COMMENTS, {"paper_id": paper_id}).scalars())
+    votes = _votes(conn, paper_id)
+    score = trending_score(votes=votes, comments=comments, stars=stars or 0,
+                           published_at=published or first_seen, now=now)
+    return Activity(score, len(votes), hf)
 
 
 def score_paper(session: Session, *, paper_id: int, now: datetime) -> Trending | None:
     """One paper's trending score at ``now`` from what is stored (``None``: no such paper)."""
-    dates = session.execute(select(Paper.published_at, Paper.first_seen_at).where(Paper.id == paper_id)).first()
-    if dates is None:
-        return None
-    comments = list(session.execute(select(Comment.created_at).where(
-        Comment.paper_id == paper_id, Comment.deleted_at.is_(None), Comment.hidden_at.is_(None))).scalars())
-    stars = session.execute(select(ExternalSignal.value).where(
-        ExternalSignal.paper_id == paper_id, ExternalSignal.name == "github_stars")).scalar_one_or_none()
-    return trending_score(votes=_votes(session, paper_id), comments=comments, stars=stars or 0,
-                          published_at=dates.published_at or dates.first_seen_at, now=now)
+    activity = paper_activity(session, paper_id=paper_id, now=now)
+    return None if activity is None else activity.trending
 
 
-def refresh_paper(session: Session, *, paper_id: int, now: datetime) -> None:
-    """Recompute one paper's stored score in the caller's transaction (called after a vote or comment)."""
-    result = score_paper(session, paper_id=paper_id, now=now)
+def refresh_paper(session: Session, *, paper_id: int, now: datetime) -> Activity | None:
+    """Recompute one paper's stored score in the caller's transaction (called after a vote or comment).
+
+    Returns what it read, so a vote answers with the counts its own transaction sees without asking again.
+    """
+    activity = paper_activity(session, paper_id=paper_id, now=now)
     conn = session.connection()
-    if result is not None and result.trends:
-        store.write(conn, [store.one_row(conn, paper_id, result, now)])
+    if activity is not None and activity.trending.trends:
+        store.write(conn, [store.one_row(conn, paper_id, activity.trending, now)])
     else:
         store.remove_one(conn, paper_id=paper_id, now=now)
+    return activity
 
 
 def recompute_all(session: Session, *, now: datetime, progress: Progress | None = None) -> RecomputeReport:

@@ -111,6 +111,11 @@ def remove(conn: Connection, paper_ids: list[int], *, before: datetime) -> int:
     return int(conn.execute(stmt, [{"pid": pid} for pid in paper_ids]).rowcount)
 
 
+# Built once: it runs after every vote that leaves a paper without counted activity.
+_REMOVE_ONE = delete(TrendingScore).where(TrendingScore.paper_id == bindparam("paper_id"),
+                                          TrendingScore.computed_at <= bindparam("now"))
+
+
 def remove_one(conn: Connection, *, paper_id: int, now: datetime) -> None:
     """Delete one paper's row unless it was computed after ``now`` (by a later refresh)."""
-    conn.execute(delete(TrendingScore).where(TrendingScore.paper_id == paper_id, TrendingScore.computed_at <= now))
+    conn.execute(_REMOVE_ONE, {"paper_id": paper_id, "now": now})

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
 
 import anyio
-import anyio.to_thread
 from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -43,6 +42,7 @@ from paperstand.community.tallies import MARKS_HEADER, encode_marks, find_marks
 from paperstand.config import Settings
 from paperstand.site.version import ALL, ARXIV, FEATURED, SCOPES, TRENDING, VersionReader, Versions
 from paperstand.web.cache_store import Entry, MemoryStore, RedisStore, Store
+from paperstand.web.coalesce import Coalesced
 from paperstand.web.conditional import CACHE_CONTROL, Validators, not_modified, parse_http_date
 
 log = logging.getLogger("paperstand.cache")
@@ -208,9 +208,9 @@ class PageCache:
         self.version = version
         self.max_entry = max_entry
         # SQLite answers the version in microseconds from a local file: asking from the event loop costs
-        # less than a thread hop. A network database is asked from a thread of the cache's own, so a
-        # busy render pool never delays a hit.
-        self.limiter = anyio.CapacityLimiter(4) if threaded else None
+        # less than a thread hop. A network database is asked from a thread, and every hit waiting at once
+        # shares one read (``paperstand.web.coalesce``): one round trip serves them all.
+        self._shared = Coalesced(lambda _keys: version()) if threaded else None
         self._inflight: dict[str, anyio.Event] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -236,9 +236,9 @@ class PageCache:
 
     async def _read_version(self) -> Versions | None:
         try:
-            if self.limiter is None:
+            if self._shared is None:
                 return self.version()
-            return await anyio.to_thread.run_sync(self.version, limiter=self.limiter)
+            return await self._shared.get()
         except Exception as exc:  # noqa: BLE001 - no version, no cache: the page renders as without it
             log.debug("page cache: data version unavailable (%s)", exc)
             return None

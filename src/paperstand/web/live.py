@@ -14,8 +14,6 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 
-import anyio
-import anyio.to_thread
 from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from paperstand.community.tallies import MARKS_HEADER, Mark, TallyReader, decode_marks, fill, find_marks, has_marks
 from paperstand.site.version import SCOPES, VOTES, Versions
 from paperstand.web.cache import VERSIONS_SEEN
+from paperstand.web.coalesce import Coalesced
 from paperstand.web.conditional import Validators, not_modified, parse_http_date
 
 # Only these answers can hold markers; others (static files, feeds) stream through untouched.
@@ -73,9 +72,11 @@ class LiveCounts:
         self.counts = counts
         self.version = version
         self.memo = FilledMemo()
-        # As the page cache's version reads: SQLite answers faster than a thread hop, PostgreSQL is
-        # asked from a few threads of our own.
-        self.limiter = anyio.CapacityLimiter(4) if threaded else None
+        # As the page cache's version reads: SQLite answers faster than a thread hop; PostgreSQL is asked
+        # from a thread, one read at a time serving every request waiting for one (``coalesce``), for the
+        # union of their papers.
+        self._counts = Coalesced(counts) if threaded else None
+        self._version = Coalesced(lambda _keys: version()) if threaded and version is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on (as an unconditional GET for GET/HEAD); fill and revalidate what comes back."""
@@ -95,9 +96,9 @@ class LiveCounts:
     async def read_counts(self, papers: set[int]) -> dict[int, int]:
         """The counts of ``papers``; none (every marker shows its base) when the database cannot answer."""
         try:
-            if self.limiter is None:
+            if self._counts is None:
                 return self.counts(papers)
-            return await anyio.to_thread.run_sync(self.counts, papers, limiter=self.limiter)
+            return await self._counts.get(papers)
         except Exception:  # noqa: BLE001 - a page with stale-free zeros beats no page
             return {}
 
@@ -106,9 +107,9 @@ class LiveCounts:
         if self.version is None:
             return None
         try:
-            if self.limiter is None:
+            if self._version is None:
                 return self.version()
-            return await anyio.to_thread.run_sync(self.version, limiter=self.limiter)
+            return await self._version.get()
         except Exception:  # noqa: BLE001 - without the counter, fill afresh
             return None
 
