@@ -50,7 +50,8 @@ FEATURED = 60
 READERS, VOTERS = 50, 20
 TARGET_VOTE_P95_MS, TARGET_PAGE_P95_MS = 50.0, 200.0
 PAPER_PAGES = 7  # paper pages in the readers' cycle, beside the three listings
-VOTE_IDS = 5000  # papers the voters pick from at random (a Lua table of this many ids)
+VOTE_IDS = 5000
+WORKERS = 1  # web processes of the serve (--workers)  # papers the voters pick from at random (a Lua table of this many ids)
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 POSTGRES_DB = "paperstand_bench_votes"
 # Voters pick a token and a paper at random per request; a quarter of the requests take a vote back.
@@ -220,7 +221,7 @@ def measure(kind: str, data: Path, url: str, n: int, seconds: float) -> dict[str
     mix = WRK_MIX % ", ".join(json.dumps(p) for p in reading)
     tokens = voters(url, data)
     port = free_port()
-    env = server_env(data, port, PAPERSTAND_DATABASE_URL=url)
+    env = server_env(data, port, PAPERSTAND_DATABASE_URL=url, PAPERSTAND_SERVE_WORKERS=str(WORKERS))
     with running([sys.executable, "-m", "paperstand", "serve"], port, env) as base:
         for path in reading:  # warm: templates compiled, pages cached once
             fetch(base + path)
@@ -282,7 +283,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10,000 papers and 10 s per phase")
     parser.add_argument("--papers", type=int, help="papers in the database (default 100,000; --quick: 10,000)")
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--workers", type=int, default=1, help="web processes of the serve (default 1)")
     args = parser.parse_args()
+    global WORKERS
+    WORKERS = args.workers
     if shutil.which("wrk") is None:
         print("skipped: wrk not installed (apt-get install -y wrk)")
         return
@@ -291,7 +295,7 @@ def main() -> None:
     kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
     built = {kind: build(kind, n) for kind in kinds}
     print(f"\n{n:,} papers ({FEATURED} featured on {DAY}); {READERS} readers over 3 listings and {PAPER_PAGES} "
-          f"paper pages; {VOTERS} voters via the write API; {seconds:g} s per phase; one serve process; "
+          f"paper pages; {VOTERS} voters via the write API; {seconds:g} s per phase; {WORKERS} serve process(es); "
           f"{cpu_model()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     for kind, found in built.items():
         if found is not None:

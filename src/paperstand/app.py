@@ -58,6 +58,9 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
         if worker is not None:
             worker.stop()
         release_jobs(settings)
+        writer = getattr(app.state, "vote_writer", None)
+        if writer is not None:
+            await writer.aclose()
         for name in ("version_reader", "tally_reader"):
             reader = getattr(app.state, name, None)
             if reader is not None:  # its connection is detached from the pool: dispose() would not close it

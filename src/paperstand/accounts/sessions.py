@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, or_, select, update
@@ -84,6 +85,20 @@ def api_token_use(session: Session, *, secret: str) -> tuple[Member, datetime | 
         return None
     row = session.execute(_TOKEN_MEMBER, {"token_hash": hash_secret(secret)}).one_or_none()
     return None if row is None else (row[0], row[1])
+
+
+_TOKENS_MEMBERS = (select(ApiToken.token_hash, Member, ApiToken.last_used_at)
+                   .join(ApiToken, ApiToken.member_id == Member.id)
+                   .where(ApiToken.token_hash.in_(bindparam("hashes", expanding=True)), ApiToken.revoked_at.is_(None)))
+
+
+def api_tokens_use(session: Session, *, secrets_: Collection[str]) -> dict[str, tuple[Member, datetime | None]]:
+    """``api_token_use`` for many tokens in one statement: each valid token, mapped to its member and last use."""
+    hashes = {hash_secret(s): s for s in set(secrets_) if s and len(s) <= MAX_SECRET}
+    if not hashes:
+        return {}
+    rows = session.execute(_TOKENS_MEMBERS, {"hashes": sorted(hashes)}).all()
+    return {hashes[token_hash]: (member, last_used) for token_hash, member, last_used in rows}
 
 
 def token_use_is_stale(last_used_at: datetime | None, now: datetime) -> bool:

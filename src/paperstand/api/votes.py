@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
-from paperstand.community.votes import VoteState, unvote, upvote
-from paperstand.web.auth import require_api
+from paperstand.api.vote_writer import vote_writer
+from paperstand.community.votes import VoteState
 
 router = APIRouter(tags=["votes"])
 
@@ -52,23 +49,11 @@ def _answer(state: VoteState) -> Response:
              summary="Upvote a paper")
 async def upvote_paper(request: Request, paper_id: str) -> Response:
     """Upvote a paper as the token's member (`Authorization: Bearer <token>`); upvoting again changes nothing."""
-    return _answer(await run_in_threadpool(_vote, request, paper_id, upvote))
+    return _answer(await vote_writer(request.app).cast(request, paper_id, up=True))
 
 
 @router.delete("/api/papers/{paper_id:path}/upvote", responses=_RESPONSES, response_class=Response,
                summary="Take back an upvote")
 async def unvote_paper(request: Request, paper_id: str) -> Response:
     """Take back the token's member's upvote; taking back one that is not there changes nothing."""
-    return _answer(await run_in_threadpool(_vote, request, paper_id, unvote))
-
-
-def _vote(request: Request, paper_id: str, act: Callable[..., VoteState]) -> VoteState:
-    """The token check and the vote on one worker thread and one pooled connection.
-
-    One hand-over from the event loop per vote: a sync route with a session dependency hands over three
-    times (open the session, run, close it), and each hand-over waits for the interpreter behind every
-    other request in flight.
-    """
-    with request.app.state.sessions() as session:
-        member = require_api(request, "vote", session)
-        return act(session, public_id=paper_id, member_id=member.id, now=datetime.now(UTC))
+    return _answer(await vote_writer(request.app).cast(request, paper_id, up=False))

@@ -13,7 +13,7 @@ external number, shown beside ours and added to it only where the Hugging Face-c
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,8 +27,8 @@ from paperstand.community.models import Vote
 from paperstand.dialect import dialect_name, insert_or_ignore, on_sqlite
 from paperstand.errors import BadRequest, NotFound
 from paperstand.papers.models import ExternalSignal
-from paperstand.papers.queries import PaperRef, find_paper_ref
-from paperstand.ranking.service import refresh_paper
+from paperstand.papers.queries import PaperRef, find_paper_ref, find_paper_refs
+from paperstand.ranking.service import refresh_paper, refresh_papers
 
 # No paper id is anywhere near this long (old-style ids with a version are about 20 characters);
 # longer ones are refused before any lookup.
@@ -81,6 +81,69 @@ def toggle(session: Session, *, public_id: str, member_id: int, now: datetime) -
         return _finish(session, paper, now, voted=True)
 
 
+@dataclass(frozen=True)
+class Ballot:
+    """One vote to record: whose, on which paper (as the caller named it), cast (``up``) or taken back."""
+
+    public_id: str
+    member_id: int
+    up: bool
+
+
+def record_many(session: Session, ballots: Sequence[Ballot], *, now: datetime,
+                wait: bool = True) -> list[VoteState | NotFound]:
+    """Record ``ballots`` in order in one transaction, with a handful of statements for all of them.
+
+    Papers are looked up together, the inserts and deletes go as one ``executemany`` each (split only
+    where one member votes twice on one paper, so order holds), every touched paper's score is refreshed
+    at once, and there is one commit. Each ballot is answered as ``upvote`` or ``unvote`` would answer it
+    alone, with the counts the commit leaves; a ballot naming no stored paper gets its NotFound and the
+    others still count. A database error (a paper merged away under a vote: a foreign key) rolls back
+    all of them and is raised, for the caller to record them one by one. With ``wait=False`` it raises
+    ``WriteTurnTaken`` at once, writing nothing, when another vote of this process is being written.
+    """
+    refs = find_paper_refs(session, [b.public_id for b in ballots if 0 < len(b.public_id) <= MAX_ID])
+    with _write_turn(session, wait=wait):
+        ups: list[dict[str, object]] = []
+        downs: list[dict[str, object]] = []
+        pending: set[tuple[int, int]] = set()
+        for ballot in ballots:
+            ref = refs.get(ballot.public_id)
+            if ref is None:
+                continue
+            key = (ref.id, ballot.member_id)
+            if key in pending:  # the same member's second vote on this paper: the first one goes first
+                _write_all(session, ups, downs)
+                pending.clear()
+            pending.add(key)
+            (ups if ballot.up else downs).append({"paper_id": ref.id, "member_id": ballot.member_id,
+                                                  "created_at": now})
+        _write_all(session, ups, downs)
+        counts = {pid: (a.votes, a.hf_upvotes) for pid, a in refresh_papers(
+            session, paper_ids={r.id for r in refs.values()}, now=now).items()}
+        session.commit()
+    answers: list[VoteState | NotFound] = []
+    for ballot in ballots:
+        ref = refs.get(ballot.public_id)
+        if ref is None:
+            answers.append(NotFound(f"votes: no paper with id {ballot.public_id[:MAX_ID]!r} is stored here"))
+            continue
+        local, hf = counts.get(ref.id, (0, None))
+        answers.append(VoteState(ref, local, ballot.up, hf))
+    return answers
+
+
+def _write_all(session: Session, ups: list[dict[str, object]], downs: list[dict[str, object]]) -> None:
+    """Run the queued inserts, then the queued deletes (each as one executemany), and empty both queues."""
+    conn = session.connection()
+    if ups:
+        conn.execute(_insert_statement(session), ups)
+    if downs:
+        conn.execute(_DELETE, [{"paper_id": d["paper_id"], "member_id": d["member_id"]} for d in downs])
+    ups.clear()
+    downs.clear()
+
+
 def cast_vote(session: Session, *, public_id: str, member_id: int, action: str, now: datetime) -> VoteState:
     """``upvote``, ``unvote`` or ``toggle`` as a form's ``action`` (``up``, ``down``, ``toggle``) names it."""
     if action == "up":
@@ -108,18 +171,24 @@ def vote_state(session: Session, *, public_id: str, member_id: int | None) -> Vo
 _SQLITE_WRITER = threading.Lock()
 
 
+class WriteTurnTaken(Exception):
+    """Another vote of this process holds SQLite's write turn (only raised when asked not to wait)."""
+
+
 @contextmanager
-def _write_turn(session: Session) -> Iterator[None]:
+def _write_turn(session: Session, *, wait: bool = True) -> Iterator[None]:
     """Hold this process's SQLite write turn for the rest of the vote's transaction (PostgreSQL: nothing)."""
     if not on_sqlite(session):
         yield
         return
-    with _SQLITE_WRITER:
-        try:
-            yield
-        finally:
-            if session.in_transaction():  # an error before the commit: let the next vote have the lock
-                session.rollback()
+    if not _SQLITE_WRITER.acquire(blocking=wait):
+        raise WriteTurnTaken
+    try:
+        yield
+    finally:
+        if session.in_transaction():  # an error before the commit: let the next vote have the lock
+            session.rollback()
+        _SQLITE_WRITER.release()
 
 
 def _paper(session: Session, public_id: str) -> PaperRef:
@@ -141,11 +210,15 @@ _COUNTS = select(
 _INSERTS: dict[str, Executable] = {}
 
 
-def _insert(session: Session, paper_id: int, member_id: int, now: datetime) -> None:
+def _insert_statement(session: Session) -> Executable:
     name = dialect_name(session)
     if name not in _INSERTS:
         _INSERTS[name] = insert_or_ignore(session, Vote, keys=("paper_id", "member_id"))
-    stmt = _INSERTS[name]
+    return _INSERTS[name]
+
+
+def _insert(session: Session, paper_id: int, member_id: int, now: datetime) -> None:
+    stmt = _insert_statement(session)
     try:
         session.connection().execute(stmt, {"paper_id": paper_id, "member_id": member_id, "created_at": now})
     except IntegrityError:
@@ -161,10 +234,15 @@ def _delete(session: Session, paper_id: int, member_id: int) -> int:
 
 def _finish(session: Session, paper: PaperRef, now: datetime, *, voted: bool) -> VoteState:
     """Refresh the paper's stored score, count, commit: the count is the one this commit leaves."""
-    activity = refresh_paper(session, paper_id=paper.id, now=now)
-    local, hf = (activity.votes, activity.hf_upvotes) if activity is not None else _counts(session, paper.id)
+    local, hf = _refreshed_counts(session, paper.id, now)
     session.commit()
     return VoteState(paper, local, voted, hf)
+
+
+def _refreshed_counts(session: Session, paper_id: int, now: datetime) -> tuple[int, int | None]:
+    """Refresh the paper's stored score; its local and Hugging Face upvotes as that refresh read them."""
+    activity = refresh_paper(session, paper_id=paper_id, now=now)
+    return (activity.votes, activity.hf_upvotes) if activity is not None else _counts(session, paper_id)
 
 
 def _counts(session: Session, paper_id: int) -> tuple[int, int | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -169,6 +170,28 @@ class PaperRef:
 # Built once: a vote looks its paper up on every request, and building the statement costs more than running it.
 _REF = select(Paper.id, Paper.arxiv_id, Paper.local_key, Paper.pdf_url)
 _REF_BY = {True: _REF.where(Paper.local_key == bindparam("key")), False: _REF.where(Paper.arxiv_id == bindparam("key"))}
+
+
+_REFS_BY = {True: _REF.where(Paper.local_key.in_(bindparam("keys", expanding=True))),
+             False: _REF.where(Paper.arxiv_id.in_(bindparam("keys", expanding=True)))}
+
+
+def find_paper_refs(session: Session, public_ids: Collection[str]) -> dict[str, PaperRef]:
+    """``find_paper_ref`` for many ids in at most two statements: each id that names a stored paper, mapped to it."""
+    wanted: dict[bool, dict[str, list[str]]] = {True: {}, False: {}}
+    for public_id in set(public_ids):
+        key = _key(public_id)
+        if key is not None:
+            wanted[key[0]].setdefault(key[1], []).append(public_id)
+    found: dict[str, PaperRef] = {}
+    for local, keys in wanted.items():
+        if not keys:
+            continue
+        for row in session.connection().execute(_REFS_BY[local], {"keys": sorted(keys)}):
+            ref = PaperRef(*row)
+            for public_id in keys.get((ref.local_key if local else ref.arxiv_id) or "", []):
+                found[public_id] = ref
+    return found
 
 
 def find_paper_ref(session: Session, public_id: str) -> PaperRef | None:

@@ -8,12 +8,13 @@ each run's writes, to the papers people are acting on now rather than every pape
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from time import perf_counter
 
-from sqlalchemy import BindParameter, Connection, ScalarSelect, bindparam, or_, select
+from sqlalchemy import BindParameter, ScalarSelect, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from paperstand.accounts.models import Member
@@ -43,29 +44,31 @@ class RecomputeReport:
                 f"{self.write_seconds:.1f} s)")
 
 
-# One paper's inputs, read after every vote and comment: three statements built once with bound parameters
-# and run on the session's Connection. Built per call through the ORM, they cost several times their own
-# run time, which made this refresh most of a vote's cost.
-_PAPER_ID: BindParameter[int] = bindparam("paper_id")
+# The inputs of a few papers, read after every vote and comment (or batch of votes): three statements for
+# any number of papers, built once with bound parameters and run on the session's Connection. Built per
+# call through the ORM, they cost several times their own run time, which made this refresh most of a
+# vote's cost.
+_IDS: BindParameter[list[int]] = bindparam("paper_ids", expanding=True)
+
+
 def _signal(name: str) -> ScalarSelect[int]:
-    return select(ExternalSignal.value).where(ExternalSignal.paper_id == _PAPER_ID,
+    return select(ExternalSignal.value).where(ExternalSignal.paper_id == Paper.id,
                                               ExternalSignal.name == name).scalar_subquery()
 
 
 # Hugging Face's upvotes ride along (a vote answers with them) rather than costing a statement of their own.
-_DATES = select(Paper.published_at, Paper.first_seen_at, _signal("github_stars"), _signal("hf_upvotes")).where(
-    Paper.id == _PAPER_ID)
-_COMMENTS = select(Comment.created_at).where(
-    Comment.paper_id == _PAPER_ID, Comment.deleted_at.is_(None), Comment.hidden_at.is_(None))
+_DATES = select(Paper.id, Paper.published_at, Paper.first_seen_at, _signal("github_stars"),
+                _signal("hf_upvotes")).where(Paper.id.in_(_IDS))
+_COMMENTS = select(Comment.paper_id, Comment.created_at).where(
+    Comment.paper_id.in_(_IDS), Comment.deleted_at.is_(None), Comment.hidden_at.is_(None))
 # A vote counts 0 from the paper's submitter, its verified authors and banned voters (the flag column).
 _EXCLUDED = or_(
     Member.banned_at.is_not(None),
-    Vote.member_id.in_(select(DailyPick.member_id).where(DailyPick.paper_id == _PAPER_ID,
-                                                         DailyPick.member_id.is_not(None))),
-    Vote.member_id.in_(select(AuthorClaim.member_id).where(AuthorClaim.paper_id == _PAPER_ID,
-                                                           AuthorClaim.status == "approved")))
-_VOTES = (select(Vote.created_at, Member.created_at, _EXCLUDED)
-          .join(Member, Member.id == Vote.member_id).where(Vote.paper_id == _PAPER_ID))
+    exists().where(DailyPick.paper_id == Vote.paper_id, DailyPick.member_id == Vote.member_id),
+    exists().where(AuthorClaim.paper_id == Vote.paper_id, AuthorClaim.member_id == Vote.member_id,
+                   AuthorClaim.status == "approved"))
+_VOTES = (select(Vote.paper_id, Vote.created_at, Member.created_at, _EXCLUDED)
+          .join(Member, Member.id == Vote.member_id).where(Vote.paper_id.in_(_IDS)))
 
 
 @dataclass(frozen=True)
@@ -77,24 +80,29 @@ class Activity:
     hf_upvotes: int | None  # the imported Hugging Face count; None when none was imported
 
 
-def _votes(conn: Connection, paper_id: int) -> list[tuple[datetime, float]]:
-    """The paper's votes as (time, weight): the submitter, verified authors and banned voters count 0."""
-    return [(voted, vote_weight(voted_at=voted, joined_at=joined, excluded=bool(excluded)))
-            for voted, joined, excluded in conn.execute(_VOTES, {"paper_id": paper_id})]
+def paper_activities(session: Session, *, paper_ids: Collection[int], now: datetime) -> dict[int, Activity]:
+    """Papers' scores at ``now`` and their vote counts, from what is stored (papers not stored are left out)."""
+    ids = sorted(set(paper_ids))
+    if not ids:
+        return {}
+    conn = session.connection()
+    comments: dict[int, list[datetime]] = defaultdict(list)
+    for paper, at in conn.execute(_COMMENTS, {"paper_ids": ids}):
+        comments[paper].append(at)
+    votes: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
+    for paper, voted, joined, excluded in conn.execute(_VOTES, {"paper_ids": ids}):
+        votes[paper].append((voted, vote_weight(voted_at=voted, joined_at=joined, excluded=bool(excluded))))
+    found: dict[int, Activity] = {}
+    for paper, published, first_seen, stars, hf in conn.execute(_DATES, {"paper_ids": ids}):
+        score = trending_score(votes=votes[paper], comments=comments[paper], stars=stars or 0,
+                               published_at=published or first_seen, now=now)
+        found[paper] = Activity(score, len(votes[paper]), hf)
+    return found
 
 
 def paper_activity(session: Session, *, paper_id: int, now: datetime) -> Activity | None:
     """One paper's score at ``now`` and its vote counts, from what is stored (``None``: no such paper)."""
-    conn = session.connection()
-    dates = conn.execute(_DATES, {"paper_id": paper_id}).first()
-    if dates is None:
-        return None
-    published, first_seen, stars, hf = dates
-    comments = list(conn.execute(_COMMENTS, {"paper_id": paper_id}).scalars())
-    votes = _votes(conn, paper_id)
-    score = trending_score(votes=votes, comments=comments, stars=stars or 0,
-                           published_at=published or first_seen, now=now)
-    return Activity(score, len(votes), hf)
+    return paper_activities(session, paper_ids=[paper_id], now=now).get(paper_id)
 
 
 def score_paper(session: Session, *, paper_id: int, now: datetime) -> Trending | None:
@@ -108,13 +116,19 @@ def refresh_paper(session: Session, *, paper_id: int, now: datetime) -> Activity
 
     Returns what it read, so a vote answers with the counts its own transaction sees without asking again.
     """
-    activity = paper_activity(session, paper_id=paper_id, now=now)
+    return refresh_papers(session, paper_ids=[paper_id], now=now).get(paper_id)
+
+
+def refresh_papers(session: Session, *, paper_ids: Collection[int], now: datetime) -> dict[int, Activity]:
+    """``refresh_paper`` for several papers at once: one upsert and one delete for all of them."""
+    found = paper_activities(session, paper_ids=paper_ids, now=now)
     conn = session.connection()
-    if activity is not None and activity.trending.trends:
-        store.write(conn, [store.one_row(conn, paper_id, activity.trending, now)])
-    else:
-        store.remove_one(conn, paper_id=paper_id, now=now)
-    return activity
+    trending = [store.one_row(conn, pid, a.trending, now) for pid, a in found.items() if a.trending.trends]
+    if trending:
+        store.write(conn, trending)
+    store.remove_many(conn, paper_ids=[pid for pid in set(paper_ids)
+                                       if pid not in found or not found[pid].trending.trends], now=now)
+    return found
 
 
 def recompute_all(session: Session, *, now: datetime, progress: Progress | None = None) -> RecomputeReport:

@@ -111,11 +111,17 @@ def remove(conn: Connection, paper_ids: list[int], *, before: datetime) -> int:
     return int(conn.execute(stmt, [{"pid": pid} for pid in paper_ids]).rowcount)
 
 
-# Built once: it runs after every vote that leaves a paper without counted activity.
-_REMOVE_ONE = delete(TrendingScore).where(TrendingScore.paper_id == bindparam("paper_id"),
-                                          TrendingScore.computed_at <= bindparam("now"))
-
-
 def remove_one(conn: Connection, *, paper_id: int, now: datetime) -> None:
     """Delete one paper's row unless it was computed after ``now`` (by a later refresh)."""
-    conn.execute(_REMOVE_ONE, {"paper_id": paper_id, "now": now})
+    remove_many(conn, paper_ids=[paper_id], now=now)
+
+
+def remove_many(conn: Connection, *, paper_ids: list[int], now: datetime) -> None:
+    """``remove_one`` for several papers, in one statement."""
+    if paper_ids:
+        conn.execute(_REMOVE_MANY, {"paper_ids": sorted(paper_ids), "now": now})
+
+
+# Built once: it runs after every vote (or batch of votes) that leaves papers without counted activity.
+_REMOVE_MANY = delete(TrendingScore).where(TrendingScore.paper_id.in_(bindparam("paper_ids", expanding=True)),
+                                           TrendingScore.computed_at <= bindparam("now"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from fastapi import Request
@@ -10,11 +11,18 @@ from sqlalchemy.orm import Session
 from paperstand.accounts.errors import LoginRequired, NotAllowed
 from paperstand.accounts.models import Member
 from paperstand.accounts.roles import allowed
-from paperstand.accounts.sessions import api_token_use, member_for_session, token_use_is_stale, touch_api_token
+from paperstand.accounts.sessions import (
+    api_token_use,
+    api_tokens_use,
+    member_for_session,
+    token_use_is_stale,
+    touch_api_token,
+)
 
 # The login cookie; the page cache (``web/cache.py``) never serves or stores a request that carries it.
 SESSION_COOKIE = "ps_session"
 _UNSET = object()
+_API_HINT = "Send Authorization: Bearer <token>; make one in /settings."
 
 
 def viewer(request: Request) -> Member | None:
@@ -68,7 +76,32 @@ def _token_member(session: Session, secret: str) -> Member | None:
 
 def require_api(request: Request, right: str, session: Session | None = None) -> Member:
     """The API caller, if their token is valid and they hold ``right``: 401 or 403 otherwise."""
-    return _check(api_caller(request, session), right, "Send Authorization: Bearer <token>; make one in /settings.")
+    return _check(api_caller(request, session), right, _API_HINT)
+
+
+def require_api_many(requests: Sequence[Request], right: str, session: Session) -> list[Member | Exception]:
+    """``require_api`` for many requests at once (a batch of votes): their tokens looked up in one statement."""
+    secrets_ = [_bearer(request) for request in requests]
+    found = api_tokens_use(session, secrets_=[s for s in secrets_ if s])
+    now = datetime.now(UTC)
+    stale = [s for s, (_, last_used) in found.items() if token_use_is_stale(last_used, now)]
+    for secret in stale:
+        touch_api_token(session, secret=secret, now=now)
+    if stale:
+        session.commit()
+    answers: list[Member | Exception] = []
+    for secret in secrets_:
+        member = found[secret][0] if secret in found else None
+        try:
+            answers.append(_check(member, right, _API_HINT))
+        except (LoginRequired, NotAllowed) as refused:
+            answers.append(refused)
+    return answers
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else ""
 
 
 def _check(member: Member | None, right: str, hint: str) -> Member:
