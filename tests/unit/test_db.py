@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
@@ -29,3 +30,19 @@ def test_migrations_match_models_and_rerun(engine: Engine) -> None:
         ctx = MigrationContext.configure(conn, opts={"include_name": lambda name, *_: not is_search_index_object(name)})
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_postgresql_connections_run_without_jit_and_keep_the_urls_options(db_url: str) -> None:
+    """A vote's small queries over stale statistics once paid 15 ms of JIT compilation each."""
+    from sqlalchemy import text
+
+    from paperstand.db import _pg_options
+
+    assert _pg_options("postgresql+psycopg://u@h/db") == "-c jit=off"
+    assert _pg_options("postgresql+psycopg://u@h/db?options=-c%20statement_timeout%3D5000") == (
+        "-c statement_timeout=5000 -c jit=off")
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SHOW jit")).scalar() == "off"
+    engine.dispose()

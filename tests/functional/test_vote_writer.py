@@ -1,0 +1,81 @@
+"""The write API's votes on SQLite run on the event loop, never waiting there for another writer's lock."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
+from tests.conftest import make_member
+
+from paperstand.app import create_app
+from paperstand.community.models import Vote
+from paperstand.config import Settings
+from paperstand.db import SQLITE_BUSY_TIMEOUT_MS, make_engine, migrate
+from paperstand.ingest.record import PaperRecord
+from paperstand.papers.store import store_batch
+
+
+@pytest.fixture
+def sqlite_file(tmp_path: Path) -> Iterator[tuple[str, Path, Engine]]:
+    path = tmp_path / "paperstand.db"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    migrate(engine)
+    with engine.begin() as conn:
+        store_batch(conn, [PaperRecord(source="listing", title="Sparse Lanterns", arxiv_id="2503.00001")])
+    yield url, path, engine
+    engine.dispose()
+
+
+def test_a_vote_while_another_process_writes_waits_for_it_and_counts(sqlite_file: tuple[str, Path, Engine]) -> None:
+    url, path, engine = sqlite_file
+    ada = make_member(engine, "ada")
+    app = create_app(Settings(database_url=url, harvest_on_start=False))
+    with TestClient(app) as client:
+        assert client.post("/api/papers/2503.00001/upvote", headers=ada.bearer).status_code == 200
+        client.delete("/api/papers/2503.00001/upvote", headers=ada.bearer)
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)  # as another process
+        other.execute("BEGIN IMMEDIATE")
+        threading.Timer(0.5, other.execute, ("COMMIT",)).start()
+        started = time.monotonic()
+        voted: dict[str, object] = {}
+        voting = threading.Thread(target=lambda: voted.update(
+            answer=client.post("/api/papers/2503.00001/upvote", headers=ada.bearer), at=time.monotonic()))
+        voting.start()
+        time.sleep(0.1)
+        page = client.get("/api/papers/2503.00001")  # while the vote waits for the lock
+        served = time.monotonic()
+        voting.join(10)
+        other.close()
+        answer: Any = voted["answer"]
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["local"] == 1
+        assert float(voted["at"]) - started >= 0.4  # type: ignore[arg-type]  # it waited for the lock, not "locked"
+        assert page.status_code == 200 and served < float(voted["at"])  # type: ignore[arg-type]  # the loop did not wait
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Vote)) == 1
+
+
+def test_the_pool_keeps_its_busy_timeout(sqlite_file: tuple[str, Path, Engine]) -> None:
+    """The loop's connection never waits for a lock; no connection the app's other requests use may inherit that."""
+    url, _, engine = sqlite_file
+    ada = make_member(engine, "ada")
+    app = create_app(Settings(database_url=url, harvest_on_start=False))
+    with TestClient(app) as client:
+        for _ in range(5):
+            assert client.post("/api/papers/2503.00001/upvote", headers=ada.bearer).status_code == 200
+        timeouts = set()
+        sessions = [app.state.sessions() for _ in range(6)]  # more than one pooled connection at once
+        for s in sessions:
+            timeouts.add(s.execute(text("PRAGMA busy_timeout")).scalar())
+        for s in sessions:
+            s.close()
+    assert timeouts == {SQLITE_BUSY_TIMEOUT_MS}
