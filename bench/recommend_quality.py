@@ -6,8 +6,8 @@ theme announced in March–April; 5 other papers of the theme announced in May a
 then ranks all May papers and keeps its top 20:
 
 * paperstand: the member's taste model (``recommend.learn.train``: a logistic regression over the stored MiniLM
-  vectors, the member's likes against random papers) plus the category affinity, as ``recommend.service``
-  trains and scores it;
+  vectors and one over the hashed words of title and abstract, the member's likes against random papers)
+  ranked by ``recommend.learn.rank`` with the category affinity, as ``recommend.service`` trains and scores it;
 * most upvoted: May's most upvoted papers, the votes of a simulated crowd (1,000 visitors, each with a category
   drawn by its share of papers, upvoting 5 May papers of it; the real data carries no votes);
 * newest in the member's categories: May papers sharing a category with the liked ones, newest first;
@@ -138,21 +138,27 @@ def make_recommenders(corpus: Corpus, vecs: np.ndarray, x_tfidf, train: np.ndarr
     """The four recommenders, each member -> its top 20 rows of the test period."""
     from sklearn import svm
 
-    from paperstand.recommend import learn
+    from paperstand.recommend import learn, wordmodel
 
     order_by_day = np.array([d.toordinal() for d in corpus.days], dtype=float)
     test_categories = [corpus.categories[r] for r in test]
+
+    texts = [f"{t} {a}" for t, a in zip(corpus.titles, corpus.abstracts, strict=True)]
 
     def paperstand(m: Member) -> list[int]:
         rng = np.random.default_rng(seed + m.liked[0])
         randoms = rng.choice(len(corpus.ids), learn.RANDOM_NEGATIVES, replace=False)
         randoms = np.array([r for r in randoms if r not in set(m.liked)])
-        taste = learn.train(vecs[m.liked], np.zeros((0, vecs.shape[1]), np.float32), vecs[randoms])
-        scores = np.full(len(corpus.ids), -np.inf, dtype=np.float32)
-        # As recommend.service scores a period's candidates: the model plus the category affinity.
+        # As recommend.training fits it: the embedding classifier and the word model of the same papers.
+        words = (wordmodel.features([texts[r] for r in m.liked]), wordmodel.features([]),
+                 wordmodel.features([texts[r] for r in randoms]))
+        taste = learn.train(vecs[m.liked], np.zeros((0, vecs.shape[1]), np.float32), vecs[randoms], words)
+        # As recommend.service ranks a period's candidates: the model plus the category affinity, the
+        # shortlist rescored with the words.
         affinity = learn.category_affinity([corpus.categories[r] for r in m.liked], test_categories)
-        scores[test] = taste.score(vecs[test]) + learn.CATEGORY_WEIGHT * affinity
-        return top_of(scores, test, set(m.liked))
+        order, _ = learn.rank(taste, vecs[test], affinity, test, lambda rows: [texts[test[r]] for r in rows])
+        liked = set(m.liked)
+        return [int(test[i]) for i in order if int(test[i]) not in liked][:TOP]
 
     def popular(m: Member) -> list[int]:
         return top_of(votes + 1e-9 * order_by_day, test, set(m.liked))

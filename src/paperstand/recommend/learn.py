@@ -1,17 +1,22 @@
-"""A member's taste as a linear model over paper embeddings: a logistic regression or a centroid. Pure numpy.
+"""A member's taste as linear models over paper embeddings (a logistic regression or a centroid) and words.
 
 As arxiv-sanity-lite does per tag (tf-idf features, a linear SVM, the tag's papers against all others), a
 member's liked papers are the positives, and their 👎 plus a sample of random papers the negatives; the
 features here are the stored MiniLM vectors (unit length, 384-d), so a paper's score is ``vector · w + b``.
+Beside that classifier, ``wordmodel`` learns the same papers' words, and ``rank`` adds both to the category
+affinity.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
+
+from paperstand.recommend import wordmodel
 
 # Below this many positive signals the member's model is the centroid of what they liked. With 1–4 points in
 # 384 dimensions against a hundred random papers, any hyperplane separates them perfectly, and the fitted
@@ -34,7 +39,7 @@ GRADIENT_STEPS = 60
 # In the centroid, how far a 👎 pushes the direction away (a fraction of the positives' mean).
 CENTROID_NEGATIVE_PULL = 0.5
 # Bump when the recipe changes: every stored model's fingerprint changes and the worker retrains everyone.
-RECIPE = "lr-v1"
+RECIPE = "lr-v2-words"
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,8 @@ class Taste:
     bias: float
     positives: int
     negatives: int
+    # The word model beside the classifier (``None`` for a centroid, or a model stored before it existed).
+    words: wordmodel.WordTaste | None = None
 
     def score(self, vectors: np.ndarray) -> np.ndarray:
         """The score of each row of ``vectors`` (higher: closer to the member's taste)."""
@@ -101,8 +108,13 @@ def logistic_regression(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray,
     return theta[:-1].astype(np.float32), float(theta[-1])
 
 
-def train(positives: np.ndarray, negatives: np.ndarray, randoms: np.ndarray) -> Taste:
-    """The member's model: a centroid below CLASSIFIER_MIN_POSITIVES liked papers, else a classifier."""
+def train(positives: np.ndarray, negatives: np.ndarray, randoms: np.ndarray,
+          words: tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix] | None = None) -> Taste:
+    """The member's model: a centroid below CLASSIFIER_MIN_POSITIVES liked papers, else a classifier.
+
+    With ``words`` (``wordmodel.features`` of the same liked, 👎 and random papers, in order) the classifier has
+    a word model beside it (``wordmodel.train``).
+    """
     if len(positives) < CLASSIFIER_MIN_POSITIVES or len(negatives) + len(randoms) == 0:
         return centroid(positives, negatives)
     x = np.vstack([positives, negatives, randoms])
@@ -111,15 +123,15 @@ def train(positives: np.ndarray, negatives: np.ndarray, randoms: np.ndarray) -> 
     neg_w = np.concatenate([np.full(len(negatives), EXPLICIT_NEGATIVE_WEIGHT), np.ones(len(randoms))])
     pos_w = np.full(len(positives), neg_w.sum() / len(positives))
     weights, bias = logistic_regression(x, y, np.concatenate([pos_w, neg_w]))
-    return Taste("classifier", weights, bias, len(positives), len(negatives))
+    word_taste = None if words is None else wordmodel.train(*words, explicit_weight=EXPLICIT_NEGATIVE_WEIGHT)
+    return Taste("classifier", weights, bias, len(positives), len(negatives), word_taste)
 
 
 # How much the category affinity (below) adds to a model's score per unit of affinity. The embeddings know
 # topics but not arXiv's labels, and a member who likes cs.RO papers mostly wants cs.RO. Chosen on
-# bench/recommend_quality.py: 0.2 lifts category themes from 0.06 to 0.28 held-out hits (in-theme share 0.31 →
-# 1.00) at a small cost to themes that cut across labels (tf-idf clusters: 0.137 → 0.125); 0.05 costs those
-# less and gains half as much; 0.5 and more gain nothing further and cost more.
-CATEGORY_WEIGHT = 0.2
+# bench/recommend_quality.py together with WORD_WEIGHT: beside the word model 0.2 no longer holds category
+# themes (in-theme share 0.52 at seed 7), 0.8 does (1.00), 1.2–1.5 gain nothing more and cost the clusters.
+CATEGORY_WEIGHT = 0.8
 
 
 def category_affinity(liked: list[list[str]], candidates: list[list[str]]) -> np.ndarray:
@@ -141,3 +153,35 @@ def category_affinity(liked: list[list[str]], candidates: list[list[str]]) -> np
     n = len(candidates)
     weight = {c: k / len(liked) * np.log(n / cand_count[c]) for c, k in liked_count.items() if c in cand_count}
     return np.array([max((weight.get(c, 0.0) for c in cats), default=0.0) for cats in candidates], dtype=np.float32)
+
+
+# How much the word model's score adds to the embedding's (both are logits of classifiers of the same papers).
+# Chosen on bench/recommend_quality.py (seed 7, checked on seed 11): 2 lifts word-cluster themes from 0.125 to
+# 0.190 held-out hits and category themes too (0.276 → 0.312); 4–6 pull the list off category themes.
+WORD_WEIGHT = 2.0
+# The word model rescores only this many of the best candidates by embedding and category: reading and hashing
+# every abstract of a week would cost a page request most of its time budget, and a paper far down the
+# embedding's ranking is rarely lifted into the top 20 by its words (bench/recommend_quality.py, seed 7: every
+# May paper rescored 0.182 / 0.770 on word clusters, 300 0.190 / 0.763, 150 0.190 / 0.753).
+SHORTLIST = 150
+
+
+def rank(taste: Taste, vectors: np.ndarray, affinity: np.ndarray, ids: np.ndarray,
+         texts_of: Callable[[np.ndarray], Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates' rows, best first, with their scores: what /for-you, the API and the digests show.
+
+    ``score = taste.score(vector) + CATEGORY_WEIGHT · affinity``, plus ``WORD_WEIGHT · words.score(text)`` for
+    the SHORTLIST best of those (``texts_of(rows)``: title and abstract of those rows); the shortlist comes first,
+    the rest follow in the first score's order. Ties: the higher of ``ids`` (the newer paper) first.
+    """
+    n = len(vectors)
+    base = taste.score(vectors) + CATEGORY_WEIGHT * affinity
+    ids = np.asarray(ids)
+    order = np.lexsort((-ids, -base))
+    if taste.words is None or n == 0:
+        return order, base.astype(np.float32)
+    short = order[:SHORTLIST]
+    scores = base.astype(np.float32).copy()
+    scores[short] += WORD_WEIGHT * taste.words.score(wordmodel.features(texts_of(short)))
+    head = short[np.lexsort((-ids[short], -scores[short]))]
+    return np.concatenate([head, order[SHORTLIST:]]), scores

@@ -53,6 +53,8 @@ class TasteModel(Base):
     # DIM little-endian float32 weights; the score of a paper is ``vector · weights + bias``.
     weights: Mapped[bytes] = mapped_column(LargeBinary)
     bias: Mapped[float] = mapped_column(Float)
+    # The word model beside a classifier (``recommend.wordmodel.WordTaste.pack``); NULL for a centroid.
+    word_weights: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     # Hash of the signals (and the learning recipe) the model was trained on: an unchanged member is skipped.
     fingerprint: Mapped[str] = mapped_column(String(32))
     positives: Mapped[int] = mapped_column(Integer)

@@ -19,7 +19,13 @@ from paperstand.papers.periods import BadPeriod, Period, parse_period, week_peri
 from paperstand.recommend import explain, learn
 from paperstand.recommend.signals import Signal, raw_signals, since_reset, taste_of
 from paperstand.recommend.training import MemberModel, member_model
-from paperstand.recommend.vectors import Candidates, categories_of, latest_day_with_papers, period_candidates
+from paperstand.recommend.vectors import (
+    Candidates,
+    categories_of,
+    latest_day_with_papers,
+    period_candidates,
+    texts_of,
+)
 
 if TYPE_CHECKING:
     from paperstand.config import Settings
@@ -81,11 +87,20 @@ def _personal(session: Session, member_id: int, cands: Candidates, model: Member
               limit: int) -> ForYou:
     """The candidates ranked by the member's model, the best ``limit`` with their reasons."""
     affinity = learn.category_affinity(categories_of(session, model.liked_ids), cands.categories)
-    scores = model.taste.score(cands.vectors) + learn.CATEGORY_WEIGHT * affinity
-    order = np.lexsort((-np.asarray(cands.ids), -scores))[:limit]
+    texts: dict[int, str] = {}
+
+    def shortlist_texts(rows: np.ndarray) -> list[str]:
+        # Read once: the reasons below use the shown papers' texts too.
+        texts.update(texts_of(session, [cands.ids[i] for i in rows]))
+        return [texts.get(cands.ids[i], "") for i in rows]
+
+    order_all, scores = learn.rank(model.taste, cands.vectors, affinity, np.asarray(cands.ids), shortlist_texts)
+    order = order_all[:limit]
     top = [cands.ids[i] for i in order]
     sims = cands.vectors[order] @ model.liked_vectors.T if len(order) else np.zeros((0, 0), np.float32)
-    texts = {pid: f"{title} {abstract}" for pid, (title, abstract) in explain.liked_titles(session, top).items()}
+    missing = [pid for pid in top if pid not in texts]
+    if missing:
+        texts.update(texts_of(session, missing))
     reasons = explain.reasons_for(top, sims, texts, model.liked_ids,
                                   explain.liked_titles(session, model.liked_ids), explain.kinds_of(signals),
                                   explain.follow_reasons(session, member_id, top))

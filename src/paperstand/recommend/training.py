@@ -8,16 +8,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
+import scipy.sparse as sp
 from sqlalchemy import delete, select, union
 from sqlalchemy.orm import Session
 
 from paperstand.community.models import Vote
 from paperstand.dialect import upsert
 from paperstand.library.models import Collection
-from paperstand.recommend import learn
+from paperstand.recommend import learn, wordmodel
 from paperstand.recommend.models import PaperRating, TasteModel
 from paperstand.recommend.signals import Signal, labels, member_signals
-from paperstand.recommend.vectors import random_vectors, vectors_of
+from paperstand.recommend.vectors import random_vectors, texts_of, vectors_of
 
 # Fewer liked papers than this and the member gets the cold-start list: one or two papers say too little to
 # rank a whole week by (and the first visit asks for a handful of 👍 to get past it).
@@ -44,22 +45,24 @@ def signal_fingerprint(signals: list[Signal]) -> str:
 
 @dataclass(frozen=True)
 class RandomPool:
-    """Random papers' vectors read once for a whole retrain run, each member drawing its negatives from them."""
+    """Random papers' vectors and texts read once for a whole retrain run, each member drawing its negatives."""
 
     ids: np.ndarray
     vectors: np.ndarray
+    words: sp.csr_matrix  # wordmodel.features of the same papers: hashed once per run, not once per member
 
-    def draw(self, count: int, seed: int, exclude: dict[int, int]) -> np.ndarray:
-        """``count`` of the pool's vectors (a fixed draw per seed), none of a paper in ``exclude``."""
+    def draw(self, count: int, seed: int, exclude: dict[int, int]) -> tuple[np.ndarray, sp.csr_matrix]:
+        """``count`` of the pool's vectors and word features (a fixed draw per seed), none of ``exclude``."""
         keep = np.flatnonzero(~np.isin(self.ids, np.fromiter(exclude, dtype=np.int64, count=len(exclude))))
-        rows = np.random.default_rng(seed).choice(keep, min(count, len(keep)), replace=False)
-        return self.vectors[np.sort(rows)]
+        rows = np.sort(np.random.default_rng(seed).choice(keep, min(count, len(keep)), replace=False))
+        return self.vectors[rows], self.words[rows]
 
 
 def random_pool(session: Session, size: int = POOL_SIZE) -> RandomPool:
-    """A pool of random papers' vectors for ``retrain_all``."""
+    """A pool of random papers' vectors and word features for ``retrain_all``."""
     ids, vecs = random_vectors(session, size, 0, set())
-    return RandomPool(np.asarray(ids, dtype=np.int64), vecs)
+    texts = texts_of(session, ids)
+    return RandomPool(np.asarray(ids, dtype=np.int64), vecs, wordmodel.features([texts.get(p, "") for p in ids]))
 
 
 def fit(session: Session, member_id: int, signals: list[Signal], pool: RandomPool | None = None) -> MemberModel | None:
@@ -68,14 +71,20 @@ def fit(session: Session, member_id: int, signals: list[Signal], pool: RandomPoo
     liked_ids, liked = vectors_of(session, [p for p, y in labelled.items() if y > 0])
     if len(liked_ids) < PERSONAL_MIN_POSITIVES:
         return None
-    _, disliked = vectors_of(session, [p for p, y in labelled.items() if y < 0])
+    disliked_ids, disliked = vectors_of(session, [p for p, y in labelled.items() if y < 0])
     if len(liked_ids) < learn.CLASSIFIER_MIN_POSITIVES:
-        randoms = np.zeros((0, liked.shape[1]), np.float32)
-    elif pool is not None:
-        randoms = pool.draw(learn.RANDOM_NEGATIVES, member_id, labelled)
+        taste = learn.train(liked, disliked, np.zeros((0, liked.shape[1]), np.float32))
+        return MemberModel(taste, liked_ids, liked, signal_fingerprint(signals))
+    if pool is not None:
+        randoms, random_words = pool.draw(learn.RANDOM_NEGATIVES, member_id, labelled)
     else:
-        randoms = random_vectors(session, learn.RANDOM_NEGATIVES, member_id, labelled)[1]
-    taste = learn.train(liked, disliked, randoms)
+        random_ids, randoms = random_vectors(session, learn.RANDOM_NEGATIVES, member_id, labelled)
+        by_id = texts_of(session, random_ids)
+        random_words = wordmodel.features([by_id.get(p, "") for p in random_ids])
+    texts = texts_of(session, liked_ids + disliked_ids)
+    words = (wordmodel.features([texts.get(p, "") for p in liked_ids]),
+             wordmodel.features([texts.get(p, "") for p in disliked_ids]), random_words)
+    taste = learn.train(liked, disliked, randoms, words)
     return MemberModel(taste, liked_ids, liked, signal_fingerprint(signals))
 
 
@@ -85,7 +94,8 @@ def stored_taste(session: Session, member_id: int, fingerprint: str) -> learn.Ta
     if row is None or row.fingerprint != fingerprint:
         return None
     weights = np.frombuffer(row.weights, dtype="<f4").astype(np.float32)
-    return learn.Taste(row.kind, weights, float(row.bias), row.positives, row.negatives)
+    words = wordmodel.unpack(row.word_weights) if row.word_weights else None
+    return learn.Taste(row.kind, weights, float(row.bias), row.positives, row.negatives, words)
 
 
 def member_model(session: Session, member_id: int, signals: list[Signal]) -> MemberModel | None:
@@ -106,10 +116,11 @@ def store(session: Session, member_id: int, model: MemberModel | None, now: date
         return
     t = model.taste
     session.execute(upsert(session.connection(), TasteModel, keys=["member_id"],
-                           update=["kind", "weights", "bias", "fingerprint", "positives", "negatives",
-                                   "trained_at"])
+                           update=["kind", "weights", "bias", "word_weights", "fingerprint", "positives",
+                                   "negatives", "trained_at"])
                     .values(member_id=member_id, kind=t.kind, weights=t.weights.astype("<f4").tobytes(),
-                            bias=t.bias, fingerprint=model.fingerprint, positives=t.positives,
+                            bias=t.bias, word_weights=t.words.pack() if t.words is not None else None,
+                            fingerprint=model.fingerprint, positives=t.positives,
                             negatives=t.negatives, trained_at=now))
 
 

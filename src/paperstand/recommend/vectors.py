@@ -92,3 +92,14 @@ def categories_of(session: Session, paper_ids: Sequence[int]) -> list[list[str]]
         rows = session.execute(select(Paper.categories).where(Paper.id.in_(ids[i:i + CHUNK])))
         out += [list(c or []) for (c,) in rows]
     return out
+
+
+def texts_of(session: Session, paper_ids: Sequence[int]) -> dict[int, str]:
+    """``"title abstract"`` of each of ``paper_ids`` that exists: the word model's input."""
+    out: dict[int, str] = {}
+    ids = list(paper_ids)
+    for i in range(0, len(ids), CHUNK):
+        for pid, title, abstract in session.execute(
+                select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(ids[i:i + CHUNK]))):
+            out[pid] = f"{title} {abstract or ''}"
+    return out
