@@ -50,8 +50,8 @@ FEATURED = 60
 READERS, VOTERS = 50, 20
 TARGET_VOTE_P95_MS, TARGET_PAGE_P95_MS = 50.0, 200.0
 PAPER_PAGES = 7  # paper pages in the readers' cycle, beside the three listings
-VOTE_IDS = 5000
-WORKERS = 1  # web processes of the serve (--workers)  # papers the voters pick from at random (a Lua table of this many ids)
+VOTE_IDS = 5000  # papers the voters pick from at random (a Lua table of this many ids)
+WORKERS = 1  # web processes of the serve (--workers)
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 POSTGRES_DB = "paperstand_bench_votes"
 # Voters pick a token and a paper at random per request; a quarter of the requests take a vote back.
@@ -285,7 +285,7 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--workers", type=int, default=1, help="web processes of the serve (default 1)")
     args = parser.parse_args()
-    global WORKERS
+    global WORKERS  # noqa: PLW0603 - read by measure(); one run, one setting
     WORKERS = args.workers
     if shutil.which("wrk") is None:
         print("skipped: wrk not installed (apt-get install -y wrk)")
