@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -41,15 +42,20 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, busy_timeout and foreign keys on every connection."""
+    """Create an engine; SQLite gets WAL, busy_timeout and foreign keys on every connection.
+
+    JSON columns (categories, authors) are read with orjson: a week's candidates for /for-you decode two
+    thousand of them, which the standard library's decoder made a fifth of the page's time.
+    """
     if is_sqlite(url):
         path = make_url(url).database
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, json_deserializer=orjson.loads)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, connect_args={"options": _pg_options(url)})
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": _pg_options(url)},
+                         json_deserializer=orjson.loads)
 
 
 def _pg_options(url: str) -> str:
