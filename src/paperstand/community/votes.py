@@ -116,8 +116,8 @@ def record_many(session: Session, ballots: Sequence[Ballot], *, now: datetime,
                 _write_all(session, ups, downs)
                 pending.clear()
             pending.add(key)
-            (ups if ballot.up else downs).append({"paper_id": ref.id, "member_id": ballot.member_id,
-                                                  "created_at": now})
+            row: dict[str, object] = {"paper_id": ref.id, "member_id": ballot.member_id}
+            (ups if ballot.up else downs).append({**row, "created_at": now} if ballot.up else row)
         _write_all(session, ups, downs)
         counts = {pid: (a.votes, a.hf_upvotes) for pid, a in refresh_papers(
             session, paper_ids={r.id for r in refs.values()}, now=now).items()}
@@ -139,7 +139,7 @@ def _write_all(session: Session, ups: list[dict[str, object]], downs: list[dict[
     if ups:
         conn.execute(_insert_statement(session), ups)
     if downs:
-        conn.execute(_DELETE, [{"paper_id": d["paper_id"], "member_id": d["member_id"]} for d in downs])
+        conn.execute(_DELETE, downs)
     ups.clear()
     downs.clear()
 

@@ -111,13 +111,8 @@ def remove(conn: Connection, paper_ids: list[int], *, before: datetime) -> int:
     return int(conn.execute(stmt, [{"pid": pid} for pid in paper_ids]).rowcount)
 
 
-def remove_one(conn: Connection, *, paper_id: int, now: datetime) -> None:
-    """Delete one paper's row unless it was computed after ``now`` (by a later refresh)."""
-    remove_many(conn, paper_ids=[paper_id], now=now)
-
-
 def remove_many(conn: Connection, *, paper_ids: list[int], now: datetime) -> None:
-    """``remove_one`` for several papers, in one statement."""
+    """Delete these papers' rows unless computed after ``now`` (by a later refresh), in one statement."""
     if paper_ids:
         conn.execute(_REMOVE_MANY, {"paper_ids": sorted(paper_ids), "now": now})
 

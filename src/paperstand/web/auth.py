@@ -46,37 +46,27 @@ def require(request: Request, right: str) -> Member:
     return _check(member, right, "Log in to do this.")
 
 
-def api_caller(request: Request, session: Session | None = None) -> Member | None:
-    """The member of an API request's ``Authorization: Bearer`` token, or None.
-
-    With ``session``, the lookup uses it (and commits a "last used" touch) instead of a session of its own:
-    a vote then checks its token on the connection it votes with.
-    """
-    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
+def api_caller(request: Request) -> Member | None:
+    """The member of an API request's ``Authorization: Bearer`` token, or None."""
+    secret = _bearer(request)
+    if not secret:
         return None
-    if session is None:
-        with request.app.state.sessions() as own:
-            return _token_member(own, secret.strip())
-    return _token_member(session, secret.strip())
-
-
-def _token_member(session: Session, secret: str) -> Member | None:
-    found = api_token_use(session, secret=secret)
-    if found is None:
-        return None
-    member, last_used = found
-    session.expunge(member)
-    now = datetime.now(UTC)
-    if token_use_is_stale(last_used, now):  # "last used" in /settings, to the minute
-        touch_api_token(session, secret=secret, now=now)
-        session.commit()
+    with request.app.state.sessions() as session:
+        found = api_token_use(session, secret=secret)
+        if found is None:
+            return None
+        member, last_used = found
+        session.expunge(member)
+        now = datetime.now(UTC)
+        if token_use_is_stale(last_used, now):  # "last used" in /settings, to the minute
+            touch_api_token(session, secret=secret, now=now)
+            session.commit()
     return member
 
 
-def require_api(request: Request, right: str, session: Session | None = None) -> Member:
+def require_api(request: Request, right: str) -> Member:
     """The API caller, if their token is valid and they hold ``right``: 401 or 403 otherwise."""
-    return _check(api_caller(request, session), right, _API_HINT)
+    return _check(api_caller(request), right, _API_HINT)
 
 
 def require_api_many(requests: Sequence[Request], right: str, session: Session) -> list[Member | Exception]:
