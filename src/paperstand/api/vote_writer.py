@@ -12,7 +12,12 @@ together, one commit. A lone vote is a batch of one and starts at once; nobody w
   that never waits for SQLite's lock (``busy_timeout`` 0). If another process is writing (an import, the
   trending job) or a form's vote in this process holds the write turn, nothing was written and the batch
   goes to a worker thread, which waits for the lock as every other writer does.
-- **PostgreSQL**: a batch runs on one worker thread of its own, so it never queues behind page renders.
+- **PostgreSQL**: the same, on the loop's own connection, which gives up on a row lock after
+  ``LOCK_TIMEOUT_MS`` (``lock_timeout``; the trending job or another process holding a vote's rows) and
+  on any statement after ``STATEMENT_TIMEOUT_MS``; then, or when that connection is lost, the batch goes
+  to a worker thread and a pooled connection that wait as long as they need. On a thread, every round trip
+  of a batch (ten or so) had to take the interpreter back from the busy event loop, up to its 5 ms switch
+  interval each: a batch waited tens of milliseconds for a millisecond of database work.
 
 Nothing about a vote's answer changes: each is answered after the commit that holds it (a 2xx means it is
 stored), with the counts that commit leaves, and with its own refusal (401, 403, 404) if it has one. A
@@ -29,13 +34,18 @@ from datetime import UTC, datetime
 import anyio
 from fastapi import FastAPI, Request
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from paperstand.accounts.models import Member
 from paperstand.community.votes import Ballot, VoteState, WriteTurnTaken, record_many, unvote, upvote
 from paperstand.web.auth import require_api_many
 from paperstand.web.coalesce import Batched
+
+# PostgreSQL, on the event loop: a batch's statements take well under a millisecond each; a wait longer
+# than these is somebody else's lock (or a server in trouble), waited for on a thread instead.
+LOCK_TIMEOUT_MS = 20
+STATEMENT_TIMEOUT_MS = 500
 
 
 @dataclass(frozen=True)
@@ -55,9 +65,8 @@ class VoteWriter:
         self.sessions = sessions
         self._conn: Connection | None = None  # SQLite: the event loop's own connection
         self._thread = anyio.CapacityLimiter(1)
-        self._batched: Batched[VoteJob, VoteState] = (
-            Batched(run_async=self._run_on_loop) if engine.dialect.name == "sqlite"
-            else Batched(self.run, limiter=self._thread))
+        self._batched: Batched[VoteJob, VoteState] = Batched(self.run, limiter=self._thread,
+                                                             run_inline=self._run_on_loop)
 
     async def cast(self, request: Request, paper_id: str, *, up: bool) -> VoteState:
         """Record one vote; its answer once the commit holding it is done (or its refusal, raised)."""
@@ -91,30 +100,44 @@ class VoteWriter:
             answers[n] = answer
         return answers
 
-    async def _run_on_loop(self, jobs: list[VoteJob]) -> list[VoteState | Exception]:
-        """SQLite: the batch written at once on the loop's connection, or on a thread when that would wait."""
-        if self._conn is None:
-            self._conn = self.engine.connect()
-            self._conn.exec_driver_sql("PRAGMA busy_timeout=0")  # never wait on the event loop
-            self._conn.commit()
-        with Session(bind=self._conn, expire_on_commit=False) as session:
-            try:
+    def _run_on_loop(self, jobs: list[VoteJob]) -> list[VoteState | Exception] | None:
+        """The batch written at once on the loop's connection; None (nothing written) when it would wait."""
+        try:
+            conn = self._loop_connection()
+            with Session(bind=conn, expire_on_commit=False) as session:
                 return self.run(jobs, session, wait=False)
-            except WriteTurnTaken:
-                pass  # a form's vote of this process is being written: wait for it on a thread
-            except OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                # another process is writing (an import, the trending job): wait for it on a thread
-        return await anyio.to_thread.run_sync(self.run, jobs, limiter=self._thread)
+        except WriteTurnTaken:
+            return None  # SQLite: a form's vote of this process is being written: wait for it on a thread
+        except DBAPIError as exc:
+            # Rolled back, nothing written. Mostly another process writing (an import, the trending job),
+            # waited for on the thread; any other error is answered vote by vote there (``run``).
+            if exc.connection_invalidated:
+                self._drop_loop_connection()  # lost: the thread's pooled connection is checked first
+            return None
 
-    async def aclose(self) -> None:
-        """Close the loop's SQLite connection."""
+    def _loop_connection(self) -> Connection:
+        if self._conn is None:
+            conn = self.engine.connect()
+            if self.engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA busy_timeout=0")  # never wait on the event loop
+            else:
+                conn.exec_driver_sql(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
+                conn.exec_driver_sql(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
+                conn.exec_driver_sql("SET synchronous_commit = off")
+            conn.commit()
+            self._conn = conn
+        return self._conn
+
+    def _drop_loop_connection(self) -> None:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             with contextlib.suppress(Exception):
-                conn.invalidate()  # closed, not pooled: a pooled connection must not keep busy_timeout 0
+                conn.invalidate()  # closed, not pooled: a pooled connection must not keep these timeouts
                 conn.close()
+
+    async def aclose(self) -> None:
+        """Close the loop's connection."""
+        self._drop_loop_connection()
 
 
 def _alone(session: Session, ballot: Ballot, now: datetime) -> VoteState | Exception:

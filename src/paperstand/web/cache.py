@@ -42,8 +42,8 @@ from paperstand.community.tallies import MARKS_HEADER, encode_marks, find_marks
 from paperstand.config import Settings
 from paperstand.site.version import ALL, ARXIV, FEATURED, SCOPES, TRENDING, VersionReader, Versions
 from paperstand.web.cache_store import Entry, MemoryStore, RedisStore, Store
-from paperstand.web.coalesce import Coalesced
-from paperstand.web.conditional import CACHE_CONTROL, Validators, not_modified, parse_http_date
+from paperstand.web.conditional import CACHE_CONTROL, Validators, conditional, not_modified, parse_http_date
+from paperstand.web.turn import TurnRead
 
 log = logging.getLogger("paperstand.cache")
 
@@ -181,10 +181,11 @@ async def _send_entry(entry: Entry, scope: Scope, send: Send, state: bytes) -> N
     headers = Headers(raw=entry.headers)
     status, raw, body = entry.status, list(entry.headers), entry.body
     etag = headers.get("etag")
-    if status == 200 and etag:
+    request = Headers(scope=scope)
+    if status == 200 and etag and conditional(request):
         modified = headers.get("last-modified")
         validators = Validators(etag, parse_http_date(modified) if modified else None)
-        if not_modified(Headers(scope=scope), validators):
+        if not_modified(request, validators):
             status, body = 304, b""
             raw = [(k, v) for k, v in raw if k.lower() not in _BODY_HEADERS]
     if state:
@@ -200,17 +201,16 @@ VERSIONS_SEEN = "paperstand.versions_seen"
 class PageCache:
     """ASGI middleware: serve anonymous GET/HEAD answers from ``store`` under the current data version."""
 
-    def __init__(self, app: ASGIApp, *, store: Store, version: Callable[[], Versions], threaded: bool,
+    def __init__(self, app: ASGIApp, *, store: Store, version: Callable[[], Versions],
                  max_entry: int, volatile: Callable[[Scope], bool] = lambda _scope: False) -> None:
         self.app = app
         self.volatile = volatile
         self.store = store
         self.version = version
         self.max_entry = max_entry
-        # SQLite answers the version in microseconds from a local file: asking from the event loop costs
-        # less than a thread hop. A network database is asked from a thread, and every hit waiting at once
-        # shares one read (``paperstand.web.coalesce``): one round trip serves them all.
-        self._shared = Coalesced(lambda _keys: version()) if threaded else None
+        # Asked on the event loop, once per turn of it (``paperstand.web.turn``): a read costs less than a
+        # thread hop, and one serves every request of the turn.
+        self._versions = TurnRead(version)
         self._inflight: dict[str, anyio.Event] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -236,9 +236,7 @@ class PageCache:
 
     async def _read_version(self) -> Versions | None:
         try:
-            if self._shared is None:
-                return self.version()
-            return await self._shared.get()
+            return self._versions.get()
         except Exception as exc:  # noqa: BLE001 - no version, no cache: the page renders as without it
             log.debug("page cache: data version unavailable (%s)", exc)
             return None
@@ -300,5 +298,4 @@ def install_page_cache(app: FastAPI) -> None:
     # The app's shutdown closes the reader's connection; an app dropped without one closes it when collected.
     weakref.finalize(app, reader.close)
     app.add_middleware(PageCache, store=make_store(settings), version=reader.read,
-                       threaded=app.state.engine.dialect.name != "sqlite",
                        max_entry=settings.page_cache_mb * MIB // ENTRY_SHARE, volatile=harvest_running)

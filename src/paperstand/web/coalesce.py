@@ -1,21 +1,13 @@
-"""One database read shared by every request that asked for it before the read began.
+"""Jobs that arrive together, run together: ``Batched`` runs every job queued while the last batch ran.
 
-On PostgreSQL each page-cache hit asks the database for the data versions, and a page beside voters
-asks for its papers' vote counts too: a round trip each, on a dedicated connection. Fifty readers at once
-then queue behind one another's round trips (and behind the interpreter, which every waking thread must
-take back), and the readers' throughput falls to that of one connection.
-
-A ``Coalesced`` read serves a whole queue with one round trip: requests that arrive while a read is in
-flight wait for the next one, which starts as soon as the current one ends and answers all of them
-together (counts: for the union of the papers they asked about). No answer is older than its request —
-every read that serves a request began after that request asked — so a page never shows less than what
-was committed before it was requested.
+The write API's votes use it (``paperstand.api.vote_writer``): twenty votes in flight share one
+transaction, one commit and, when the batch must wait for a lock, one hand-over to a worker thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 import anyio
@@ -31,14 +23,18 @@ class Batched(Generic[J, R]):
     ``run`` answers each job in order, with a result or the exception that job ends in; if ``run`` itself
     raises, every job of the batch ends in that error. Under load the batches grow on their own: each
     waits only for the one before it, so a lone job starts at once and a crowd shares one hand-over.
+
+    With ``run_inline`` a batch is first tried on the event loop itself, by that function, which answers
+    the jobs or returns None for "this batch must wait: run it on the thread" (having done nothing). It
+    runs from a plain callback queued by the batch's first job, so every job submitted in the same turn
+    of the loop is in it; after a batch that had to wait, the next one is tried on the loop again.
     """
 
-    def __init__(self, run: Callable[[list[J]], list[R | Exception]] | None = None, *,
+    def __init__(self, run: Callable[[list[J]], list[R | Exception]], *,
                  limiter: anyio.CapacityLimiter | None = None,
-                 run_async: Callable[[list[J]], Awaitable[list[R | Exception]]] | None = None) -> None:
-        # ``run_async`` instead of ``run``: a coroutine that does its own waiting (an async driver), no thread.
+                 run_inline: Callable[[list[J]], list[R | Exception] | None] | None = None) -> None:
         self._run = run
-        self._run_async = run_async
+        self._run_inline = run_inline
         # A thread of its own by default: a batch never queues behind page renders in the shared pool.
         self._limiter = limiter or anyio.CapacityLimiter(1)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -54,47 +50,58 @@ class Batched(Generic[J, R]):
         self._queued.append((job, answer))
         if not self._running:
             self._running = True
-            loop.create_task(self._serve())
+            if self._run_inline is not None:
+                loop.call_soon(self._flush_inline, loop)
+            else:
+                loop.create_task(self._serve())
         return await answer
 
     async def _start(self, jobs: list[J]) -> list[R | Exception]:
-        if self._run_async is not None:
-            return await self._run_async(jobs)
-        assert self._run is not None
         return await anyio.to_thread.run_sync(self._run, jobs, limiter=self._limiter)
 
-    async def _serve(self) -> None:
+    def _flush_inline(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Run what is queued on the loop now; a batch that must wait goes to the thread."""
+        if loop is not self._loop:
+            return  # scheduled on an event loop that is gone
+        assert self._run_inline is not None
+        batch, self._queued = self._queued, []
         try:
-            while self._queued:
-                batch, self._queued = self._queued, []
+            results = self._run_inline([job for job, _ in batch])
+        except Exception as exc:  # noqa: BLE001 - every job of the batch gets its error
+            results = [exc] * len(batch)
+        if results is None:
+            loop.create_task(self._serve(batch))
+            return
+        _answer(batch, results)
+        self._running = False
+
+    async def _serve(self, first: list[tuple[J, asyncio.Future[R]]] | None = None) -> None:
+        try:
+            while first or self._queued:
+                if first is None:
+                    batch, self._queued = self._queued, []
+                else:
+                    batch, first = first, None
                 try:
                     results = await self._start([job for job, _ in batch])
                 except Exception as exc:  # noqa: BLE001 - every job of the batch gets its error
                     results = [exc] * len(batch)
-                for (_, answer), result in zip(batch, results, strict=True):
-                    if answer.done():  # a caller that gave up (its request was cancelled) is skipped
-                        continue
-                    if isinstance(result, Exception):
-                        answer.set_exception(result)
-                    else:
-                        answer.set_result(result)
-        finally:
+                _answer(batch, results)
+                if self._run_inline is not None and self._queued and self._loop is not None:
+                    # The wait is over: what queued meanwhile is tried on the loop again.
+                    self._loop.call_soon(self._flush_inline, self._loop)
+                    return
+        except BaseException:
             self._running = False
+            raise
+        self._running = False
 
 
-class Coalesced(Generic[R]):
-    """``read(keys)`` run on a worker thread, at most one at a time, each run serving every caller queued before it."""
-
-    def __init__(self, read: Callable[[set[int]], R], *, limiter: anyio.CapacityLimiter | None = None) -> None:
-        self._read = read
-        self._batched: Batched[Collection[int], R] = Batched(self._run, limiter=limiter)
-
-    async def get(self, keys: Collection[int] = ()) -> R:
-        """The answer of a read that begins after this call (raises what the read raised)."""
-        return await self._batched.submit(keys)
-
-    def _run(self, wanted: list[Collection[int]]) -> list[R | Exception]:
-        keys: set[int] = set()
-        for some in wanted:
-            keys.update(some)
-        return [self._read(keys)] * len(wanted)
+def _answer(batch: list[tuple[J, asyncio.Future[R]]], results: list[R | Exception]) -> None:
+    for (_, answer), result in zip(batch, results, strict=True):
+        if answer.done():  # a caller that gave up (its request was cancelled) is skipped
+            continue
+        if isinstance(result, Exception):
+            answer.set_exception(result)
+        else:
+            answer.set_result(result)

@@ -61,6 +61,12 @@ def _opaque(tag: str) -> str:
     return tag[2:] if tag.startswith("W/") else tag
 
 
+def conditional(headers: Mapping[str, str]) -> bool:
+    """Whether a request asks to revalidate (``If-None-Match`` or ``If-Modified-Since``): most do not, and
+    then its answer's validators need not be parsed at all."""
+    return "if-none-match" in headers or "if-modified-since" in headers
+
+
 def not_modified(headers: Mapping[str, str], validators: Validators) -> bool:
     """Whether a GET or HEAD with these request headers gets ``304 Not Modified`` (RFC 9110 §13.2.2)."""
     if_none_match = headers.get("if-none-match")

@@ -21,8 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from paperstand.community.tallies import MARKS_HEADER, Mark, TallyReader, decode_marks, fill, find_marks, has_marks
 from paperstand.site.version import SCOPES, VOTES, Versions
 from paperstand.web.cache import VERSIONS_SEEN
-from paperstand.web.coalesce import Coalesced
-from paperstand.web.conditional import Validators, not_modified, parse_http_date
+from paperstand.web.conditional import Validators, conditional, not_modified, parse_http_date
+from paperstand.web.turn import TurnCounts, TurnRead
 
 # Only these answers can hold markers; others (static files, feeds) stream through untouched.
 _FILLED_TYPES = (b"text/html", b"application/json")
@@ -67,16 +67,15 @@ class FilledMemo:
 class LiveCounts:
     """ASGI middleware: fill vote markers, and answer conditional GETs on what is finally sent."""
 
-    def __init__(self, app: ASGIApp, *, counts: Counts, threaded: bool, version: Version | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, counts: Counts, version: Version | None = None) -> None:
         self.app = app
         self.counts = counts
         self.version = version
         self.memo = FilledMemo()
-        # As the page cache's version reads: SQLite answers faster than a thread hop; PostgreSQL is asked
-        # from a thread, one read at a time serving every request waiting for one (``coalesce``), for the
-        # union of their papers.
-        self._counts = Coalesced(counts) if threaded else None
-        self._version = Coalesced(lambda _keys: version()) if threaded and version is not None else None
+        # As the page cache's version reads: on the event loop, each paper's count (and the counter) read
+        # once per turn of it, for every request that turn serves (``paperstand.web.turn``).
+        self._counts = TurnCounts(counts)
+        self._version = TurnRead(version) if version is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on (as an unconditional GET for GET/HEAD); fill and revalidate what comes back."""
@@ -96,20 +95,16 @@ class LiveCounts:
     async def read_counts(self, papers: set[int]) -> dict[int, int]:
         """The counts of ``papers``; none (every marker shows its base) when the database cannot answer."""
         try:
-            if self._counts is None:
-                return self.counts(papers)
-            return await self._counts.get(papers)
+            return self._counts.get(papers)
         except Exception:  # noqa: BLE001 - a page with stale-free zeros beats no page
             return {}
 
     async def read_version(self) -> int | None:
         """The votes counter, or None (no reuse of filled answers) when unknown or unreadable."""
-        if self.version is None:
+        if self._version is None:
             return None
         try:
-            if self._version is None:
-                return self.version()
-            return await self._version.get()
+            return self._version.get()
         except Exception:  # noqa: BLE001 - without the counter, fill afresh
             return None
 
@@ -230,6 +225,8 @@ def _stored_marks(headers: MutableHeaders) -> list[Mark] | None:
 
 def _revalidated(request: Headers, response: Headers, *, honour_date: bool) -> bool:
     """Whether the client already holds this answer (its ETag, or its Last-Modified when ``honour_date``)."""
+    if not conditional(request):
+        return False
     etag = response.get("etag")
     modified = response.get("last-modified") if honour_date else None
     if etag is None and modified is None:
@@ -252,5 +249,4 @@ def install_live_counts(app: FastAPI) -> None:
     reader = TallyReader(app.state.engine)
     app.state.tally_reader = reader
     weakref.finalize(app, reader.close)  # the app's shutdown closes it; an app dropped without one, when collected
-    app.add_middleware(LiveCounts, counts=reader.counts, version=reader.votes_version,
-                       threaded=app.state.engine.dialect.name != "sqlite")
+    app.add_middleware(LiveCounts, counts=reader.counts, version=reader.votes_version)

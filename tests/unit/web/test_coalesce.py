@@ -1,4 +1,4 @@
-"""Shared reads and batched jobs: one run serves everything queued before it began, and nothing older."""
+"""Batched jobs: one run serves everything queued before it began; inline batches run on the loop."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 import anyio
 import pytest
 
-from paperstand.web.coalesce import Batched, Coalesced
+from paperstand.web.coalesce import Batched
 
 pytestmark = pytest.mark.anyio
 
@@ -15,55 +15,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-async def test_a_read_serves_every_caller_queued_before_it_and_none_gets_an_older_answer() -> None:
-    committed = {"value": 1}
-    started = threading.Event()
-    release = threading.Event()
-    reads: list[set[int]] = []
-
-    def read(keys: set[int]) -> int:
-        reads.append(set(keys))
-        seen = committed["value"]  # what a read that begins now sees
-        if len(reads) == 1:
-            started.set()
-            release.wait(5)
-        return seen
-
-    shared = Coalesced(read)
-    answers: dict[str, int] = {}
-
-    async def ask(name: str, keys: set[int]) -> None:
-        answers[name] = await shared.get(keys)
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(ask, "first", {1})
-        await anyio.to_thread.run_sync(started.wait, 5)
-        committed["value"] = 2  # a write committed while the first read is in flight
-        for n in range(5):  # these asked after the write: the first read must not answer them
-            tg.start_soon(ask, f"later{n}", {10 + n})
-        await anyio.sleep(0.05)
-        release.set()
-    assert answers["first"] == 1
-    assert all(answers[f"later{n}"] == 2 for n in range(5))
-    assert len(reads) == 2  # five callers, one read
-    assert reads[1] == {10, 11, 12, 13, 14}  # counts: the union of what they asked about
-
-
-async def test_a_failed_read_fails_its_callers_and_the_next_read_works() -> None:
-    calls = {"n": 0}
-
-    def read(_keys: set[int]) -> str:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise ConnectionError("database went away")
-        return "ok"
-
-    shared = Coalesced(read)
-    with pytest.raises(ConnectionError):
-        await shared.get()
-    assert await shared.get() == "ok"
 
 
 async def test_batches_answer_each_job_and_one_jobs_error_is_its_own() -> None:
@@ -109,13 +60,48 @@ async def test_a_batch_that_raises_fails_every_job_of_it_only() -> None:
     assert await batched.submit(7) == 7
 
 
-async def test_an_async_runner_needs_no_thread() -> None:
-    threads: list[int] = []
+async def test_an_inline_batch_runs_on_the_loop_and_takes_every_job_of_the_turn() -> None:
+    inline: list[tuple[list[str], int]] = []
 
-    async def run_async(jobs: list[str]) -> list[str | Exception]:
-        threads.append(threading.get_ident())
+    def run_inline(jobs: list[str]) -> list[str | Exception]:
+        inline.append((list(jobs), threading.get_ident()))
         return [j.upper() for j in jobs]
 
-    batched: Batched[str, str] = Batched(run_async=run_async)
-    assert await batched.submit("vote") == "VOTE"
-    assert threads == [threading.get_ident()]
+    def run(jobs: list[str]) -> list[str | Exception]:
+        raise AssertionError("nothing had to wait")
+
+    batched: Batched[str, str] = Batched(run, run_inline=run_inline)
+    results: dict[str, str] = {}
+
+    async def submit(job: str) -> None:
+        results[job] = await batched.submit(job)
+
+    async with anyio.create_task_group() as tg:
+        for job in ("a", "b", "c"):  # started in one turn of the loop: one batch
+            tg.start_soon(submit, job)
+    assert results == {"a": "A", "b": "B", "c": "C"}
+    assert inline == [(["a", "b", "c"], threading.get_ident())]
+    assert await batched.submit("d") == "D"
+    assert [jobs for jobs, _ in inline] == [["a", "b", "c"], ["d"]]
+
+
+async def test_a_batch_that_must_wait_goes_to_the_thread_and_the_next_is_tried_inline_again() -> None:
+    inline: list[list[int]] = []
+    threaded: list[tuple[list[int], int]] = []
+    busy = {"now": True}
+
+    def run_inline(jobs: list[int]) -> list[int | Exception] | None:
+        inline.append(list(jobs))
+        return None if busy["now"] else [j + 1 for j in jobs]
+
+    def run(jobs: list[int]) -> list[int | Exception]:
+        threaded.append((list(jobs), threading.get_ident()))
+        busy["now"] = False  # the lock it waited for is free now
+        return [j * 10 for j in jobs]
+
+    batched: Batched[int, int] = Batched(run, run_inline=run_inline)
+    assert await batched.submit(1) == 10
+    assert await batched.submit(2) == 3  # inline again
+    assert [jobs for jobs, _ in threaded] == [[1]]
+    assert threaded[0][1] != threading.get_ident()
+    assert inline == [[1], [2]]
