@@ -88,6 +88,7 @@ def serve(
     from paperstand.app import create_app
     from paperstand.failures import preflight
     from paperstand.search.embed_text import usable_cpus
+    from paperstand.web.http_protocol import OneWriteHttpToolsProtocol
 
     # --host/--port go into the settings, so the app's own links (and the address it records) use them.
     overrides: dict[str, Any] = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
@@ -105,14 +106,15 @@ def serve(
                       "PAPERSTAND_WORKER=off leaves them to `paperstand worker`", highlight=False)
     processes = workers or settings.serve_workers or usable_cpus()
     if processes == 1:
-        uvicorn.run(application, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
+        uvicorn.run(application, host=bind_host, port=bind_port, log_level=settings.log_level.lower(),
+                    http=OneWriteHttpToolsProtocol)
         return
     console.print(f"{processes} web processes share the port", highlight=False)
     # Each process builds its own app from the environment: hand it what the options said.
     os.environ.update(PAPERSTAND_HOST=bind_host, PAPERSTAND_PORT=str(bind_port),
                       PAPERSTAND_HARVEST_ON_START=str(harvest and settings.harvest_on_start).lower())
     uvicorn.run("paperstand.app:app_from_environment", factory=True, workers=processes, host=bind_host,
-                port=bind_port, log_level=settings.log_level.lower())
+                port=bind_port, log_level=settings.log_level.lower(), http=OneWriteHttpToolsProtocol)
 
 
 def _add_package_commands() -> None:
