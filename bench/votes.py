@@ -82,8 +82,10 @@ end
 done = function(summary, latency, requests)
   local r, l = 0, 0
   for _, t in ipairs(threads) do r = r + t:get("refused"); l = l + t:get("locked") end
-  io.write(string.format("P95 %%d\\nREQUESTS %%d\\nSECONDS %%f\\nERRORS %%d\\nREFUSED %%d\\nLOCKED %%d\\n",
-    latency:percentile(95), summary.requests, summary.duration / 1e6,
+  io.write(string.format("P50 %%d\\nP95 %%d\\nP99 %%d\\n", latency:percentile(50), latency:percentile(95),
+    latency:percentile(99)))
+  io.write(string.format("REQUESTS %%d\\nSECONDS %%f\\nERRORS %%d\\nREFUSED %%d\\nLOCKED %%d\\n",
+    summary.requests, summary.duration / 1e6,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, r, l))
 end
 """
@@ -204,11 +206,12 @@ def vote_wrk(base: str, tokens: list[str], ids: list[str], seconds: float) -> di
                           "--timeout", "10s", "-s", fh.name, base], capture_output=True, text=True,
                          timeout=seconds + 60)
     Path(fh.name).unlink()
-    got = {k: float(v) for k, v in re.findall(r"^(P95|REQUESTS|SECONDS|ERRORS|REFUSED|LOCKED) ([\d.]+)$",
+    got = {k: float(v) for k, v in re.findall(r"^(P50|P95|P99|REQUESTS|SECONDS|ERRORS|REFUSED|LOCKED) ([\d.]+)$",
                                               out.stdout, re.M)}
     if "REQUESTS" not in got:
         sys.exit(f"wrk gave no report for the voters:\n{out.stdout}{out.stderr}")
     return {"rps": got["REQUESTS"] / got["SECONDS"], "p95_ms": got["P95"] / 1000, "errors": got["ERRORS"],
+            "p50_ms": got["P50"] / 1000, "p99_ms": got["P99"] / 1000,
             "refused": got["REFUSED"], "locked": got["LOCKED"], "requests": got["REQUESTS"]}
 
 
@@ -270,7 +273,8 @@ def report(kind: str, got: dict[str, dict[str, float]]) -> None:
           f"{loaded['rps']:7,.0f} req/s  non-2xx or errors {loaded['errors']:.0f}"
           f"  ({verdict(loaded['p95_ms'] <= TARGET_PAGE_P95_MS)} <= {TARGET_PAGE_P95_MS:.0f} ms)")
     print(f"  {VOTERS} voters beside readers:   vote p95 {votes['p95_ms']:7.1f} ms  {votes['rps']:7,.0f} votes/s"
-          f"  ({verdict(votes['p95_ms'] <= TARGET_VOTE_P95_MS)} <= {TARGET_VOTE_P95_MS:.0f} ms)")
+          f"  ({verdict(votes['p95_ms'] <= TARGET_VOTE_P95_MS)} <= {TARGET_VOTE_P95_MS:.0f} ms;"
+          f" p50 {votes['p50_ms']:.1f}, p99 {votes['p99_ms']:.1f} ms)")
     print(f"  vote answers not 2xx: {votes['refused']:.0f}; \"database is locked\": {votes['locked']:.0f} "
           f"({verdict(votes['locked'] == 0)} zero); transport errors {votes['errors']:.0f}; "
           f"{votes['requests']:,.0f} vote requests, {got['rows']['n']:,} votes stored at the end")

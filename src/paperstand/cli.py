@@ -96,7 +96,7 @@ def serve(
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter on every start
     preflight(settings)  # a read-only folder or an unreachable database: one line, before listening
-    application = create_app(settings, background_harvest=harvest and settings.harvest_on_start)
+    application = create_app(settings, background_harvest=harvest and settings.harvest_on_start, freeze_heap=True)
     bind_host, bind_port = settings.host, settings.port
     console.print(f"paperstand serving on [bold]http://{bind_host}:{bind_port}[/] "
                   f"({_safe_url(settings.effective_database_url)})")
