@@ -14,11 +14,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from time import perf_counter
 
-from sqlalchemy import BindParameter, ScalarSelect, bindparam, exists, or_, select
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    ScalarSelect,
+    bindparam,
+    case,
+    cast,
+    exists,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from paperstand.accounts.models import Member
 from paperstand.community.models import AuthorClaim, Comment, Vote
+from paperstand.db import UTCDateTime
 from paperstand.papers.models import DailyPick, ExternalSignal, Paper
 from paperstand.ranking import store
 from paperstand.ranking.bulk import changed, compute
@@ -44,10 +58,11 @@ class RecomputeReport:
                 f"{self.write_seconds:.1f} s)")
 
 
-# The inputs of a few papers, read after every vote and comment (or batch of votes): three statements for
-# any number of papers, built once with bound parameters and run on the session's Connection. Built per
-# call through the ORM, they cost several times their own run time, which made this refresh most of a
-# vote's cost.
+# The inputs of a few papers, read after every vote and comment (or batch of votes): one statement for any
+# number of papers, built once with bound parameters and run on the session's Connection. Built per call
+# through the ORM, the reads cost several times their own run time, which made this refresh most of a
+# vote's cost; and as three statements they were three round trips, on PostgreSQL each a wait of the event
+# loop that writes votes (``paperstand.api.vote_writer``).
 _IDS: BindParameter[list[int]] = bindparam("paper_ids", expanding=True)
 
 
@@ -56,19 +71,28 @@ def _signal(name: str) -> ScalarSelect[int]:
                                               ExternalSignal.name == name).scalar_subquery()
 
 
-# Hugging Face's upvotes ride along (a vote answers with them) rather than costing a statement of their own.
-_DATES = select(Paper.id, Paper.published_at, Paper.first_seen_at, _signal("github_stars"),
-                _signal("hf_upvotes")).where(Paper.id.in_(_IDS))
-_COMMENTS = select(Comment.paper_id, Comment.created_at).where(
-    Comment.paper_id.in_(_IDS), Comment.deleted_at.is_(None), Comment.hidden_at.is_(None))
 # A vote counts 0 from the paper's submitter, its verified authors and banned voters (the flag column).
 _EXCLUDED = or_(
     Member.banned_at.is_not(None),
     exists().where(DailyPick.paper_id == Vote.paper_id, DailyPick.member_id == Vote.member_id),
     exists().where(AuthorClaim.paper_id == Vote.paper_id, AuthorClaim.member_id == Vote.member_id,
                    AuthorClaim.status == "approved"))
-_VOTES = (select(Vote.paper_id, Vote.created_at, Member.created_at, _EXCLUDED)
-          .join(Member, Member.id == Vote.member_id).where(Vote.paper_id.in_(_IDS)))
+# The three kinds of row share columns: (kind, paper, time, time, flag, number, number). The first select's
+# typed NULLs give every column its type (its result processing: aware UTC datetimes).
+_COMMENT_ROW, _VOTE_ROW, _PAPER_ROW = 0, 1, 2
+_NO_TIME = cast(null(), UTCDateTime())
+_NO_INT = cast(null(), Integer())
+_ACTIVITY = union_all(
+    select(literal_column(str(_COMMENT_ROW), Integer()), Comment.paper_id, Comment.created_at, _NO_TIME, _NO_INT,
+           _NO_INT, _NO_INT)
+    .where(Comment.paper_id.in_(_IDS), Comment.deleted_at.is_(None), Comment.hidden_at.is_(None)),
+    select(literal_column(str(_VOTE_ROW), Integer()), Vote.paper_id, Vote.created_at, Member.created_at,
+           case((_EXCLUDED, 1), else_=0), _NO_INT, _NO_INT)
+    .join(Member, Member.id == Vote.member_id).where(Vote.paper_id.in_(_IDS)),
+    # Hugging Face's upvotes ride along (a vote answers with them) rather than costing a statement of their own.
+    select(literal_column(str(_PAPER_ROW), Integer()), Paper.id, Paper.published_at, Paper.first_seen_at, _NO_INT,
+           _signal("github_stars"), _signal("hf_upvotes"))
+    .where(Paper.id.in_(_IDS)))
 
 
 @dataclass(frozen=True)
@@ -85,17 +109,20 @@ def paper_activities(session: Session, *, paper_ids: Collection[int], now: datet
     ids = sorted(set(paper_ids))
     if not ids:
         return {}
-    conn = session.connection()
     comments: dict[int, list[datetime]] = defaultdict(list)
-    for paper, at in conn.execute(_COMMENTS, {"paper_ids": ids}):
-        comments[paper].append(at)
     votes: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
-    for paper, voted, joined, excluded in conn.execute(_VOTES, {"paper_ids": ids}):
-        votes[paper].append((voted, vote_weight(voted_at=voted, joined_at=joined, excluded=bool(excluded))))
+    papers = []
+    for kind, paper, at, other, excluded, stars, hf in session.connection().execute(_ACTIVITY, {"paper_ids": ids}):
+        if kind == _COMMENT_ROW:
+            comments[paper].append(at)
+        elif kind == _VOTE_ROW:
+            votes[paper].append((at, vote_weight(voted_at=at, joined_at=other, excluded=bool(excluded))))
+        else:
+            papers.append((paper, at or other, stars, hf))
     found: dict[int, Activity] = {}
-    for paper, published, first_seen, stars, hf in conn.execute(_DATES, {"paper_ids": ids}):
+    for paper, published, stars, hf in papers:
         score = trending_score(votes=votes[paper], comments=comments[paper], stars=stars or 0,
-                               published_at=published or first_seen, now=now)
+                               published_at=published, now=now)
         found[paper] = Activity(score, len(votes[paper]), hf)
     return found
 
