@@ -46,6 +46,9 @@ def as_versions(rows: list[tuple[int, int]]) -> Versions:
     return tuple(int(found.get(scope, 0)) for scope in SCOPES)
 
 
+READ_TIMEOUT_MS = 1000
+
+
 class VersionReader:
     """Reads the data version on one dedicated connection, a few microseconds a read.
 
@@ -88,6 +91,9 @@ class VersionReader:
             driver.isolation_level = None  # autocommit: no read transaction outlives a read
         else:
             driver.autocommit = True
+            # Asked on the event loop (``paperstand.web.turn``): a server in trouble costs a page its
+            # cache, never the loop more than this.
+            driver.execute(f"SET statement_timeout = {READ_TIMEOUT_MS}")
         return conn
 
     def _drop(self) -> None:
