@@ -52,7 +52,10 @@ def random_vectors(session: Session, count: int, seed: int,
     Ids are drawn uniformly between the smallest and largest embedded id and looked up, so the draw costs an
     index lookup per id rather than a scan of the table (ids are dense enough: gaps only make the draw smaller).
     """
-    low, high = session.execute(select(func.min(PaperEmbedding.paper_id), func.max(PaperEmbedding.paper_id))).one()
+    # Two scalar subqueries, not min() and max() in one select: SQLite answers a lone min() or max() from
+    # the end of the primary key, but both at once by scanning an index (110 ms at a million papers).
+    low, high = session.execute(select(select(func.min(PaperEmbedding.paper_id)).scalar_subquery(),
+                                       select(func.max(PaperEmbedding.paper_id)).scalar_subquery())).one()
     if low is None or count <= 0:
         return [], np.zeros((0, DIM), dtype=np.float32)
     rng = np.random.default_rng(seed)
