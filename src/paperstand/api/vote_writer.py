@@ -136,7 +136,8 @@ class VoteWriter:
                 conn.close()
 
     async def aclose(self) -> None:
-        """Close the loop's connection."""
+        """Close the loop's connection and the batches' wake-up socket."""
+        self._batched.close()
         self._drop_loop_connection()
 
 
