@@ -6,7 +6,8 @@ theme announced in March–April; 5 other papers of the theme announced in May a
 then ranks all May papers and keeps its top 20:
 
 * paperstand: the member's taste model (``recommend.learn.train``: a logistic regression over the stored MiniLM
-  vectors and one over the hashed words of title and abstract, the member's likes against random papers)
+  vectors and one over the hashed, idf-weighted words of title and abstract, the member's likes against random
+  papers)
   ranked by ``recommend.learn.rank`` with the category affinity, as ``recommend.service`` trains and scores it;
 * most upvoted: May's most upvoted papers, the votes of a simulated crowd (1,000 visitors, each with a category
   drawn by its share of papers, upvoting 5 May papers of it; the real data carries no votes);
@@ -17,7 +18,7 @@ then ranks all May papers and keeps its top 20:
 Reported per theme kind: the hit rate (share of held-out papers in the top 20) and the share of the top 20
 inside the member's theme. The clusters come from tf-idf, so if anything they favour arxiv-sanity-lite.
 
-    PAPERSTAND_SHARED_DIR=/work/shared nice -n 10 .venv/bin/python bench/recommend_quality.py [--members-per-theme 2]
+    PAPERSTAND_SHARED_DIR=/work/shared nice -n 10 .venv/bin/python bench/recommend_quality.py [--seed 11]
 """
 
 from __future__ import annotations
@@ -150,8 +151,8 @@ def make_recommenders(corpus: Corpus, vecs: np.ndarray, x_tfidf, train: np.ndarr
         randoms = rng.choice(len(corpus.ids), learn.RANDOM_NEGATIVES, replace=False)
         randoms = np.array([r for r in randoms if r not in set(m.liked)])
         # As recommend.training fits it: the embedding classifier and the word model of the same papers.
-        words = (wordmodel.features([texts[r] for r in m.liked]), wordmodel.features([]),
-                 wordmodel.features([texts[r] for r in randoms]))
+        words = (wordmodel.counts([texts[r] for r in m.liked]), wordmodel.counts([]),
+                 wordmodel.counts([texts[r] for r in randoms]))
         taste = learn.train(vecs[m.liked], np.zeros((0, vecs.shape[1]), np.float32), vecs[randoms], words)
         # As recommend.service ranks a period's candidates: the model plus the category affinity, the
         # shortlist rescored with the words.

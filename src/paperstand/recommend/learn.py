@@ -39,7 +39,7 @@ GRADIENT_STEPS = 60
 # In the centroid, how far a 👎 pushes the direction away (a fraction of the positives' mean).
 CENTROID_NEGATIVE_PULL = 0.5
 # Bump when the recipe changes: every stored model's fingerprint changes and the worker retrains everyone.
-RECIPE = "lr-v2-words"
+RECIPE = "lr-v3-idf"
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def train(positives: np.ndarray, negatives: np.ndarray, randoms: np.ndarray,
           words: tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix] | None = None) -> Taste:
     """The member's model: a centroid below CLASSIFIER_MIN_POSITIVES liked papers, else a classifier.
 
-    With ``words`` (``wordmodel.features`` of the same liked, 👎 and random papers, in order) the classifier has
+    With ``words`` (``wordmodel.counts`` of the same liked, 👎 and random papers, in order) the classifier has
     a word model beside it (``wordmodel.train``).
     """
     if len(positives) < CLASSIFIER_MIN_POSITIVES or len(negatives) + len(randoms) == 0:
@@ -182,6 +182,6 @@ def rank(taste: Taste, vectors: np.ndarray, affinity: np.ndarray, ids: np.ndarra
         return order, base.astype(np.float32)
     short = order[:SHORTLIST]
     scores = base.astype(np.float32).copy()
-    scores[short] += WORD_WEIGHT * taste.words.score(wordmodel.features(texts_of(short)))
+    scores[short] += WORD_WEIGHT * taste.words.score(wordmodel.counts(texts_of(short)))
     head = short[np.lexsort((-ids[short], -scores[short]))]
     return np.concatenate([head, order[SHORTLIST:]]), scores

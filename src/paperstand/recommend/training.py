@@ -49,7 +49,7 @@ class RandomPool:
 
     ids: np.ndarray
     vectors: np.ndarray
-    words: sp.csr_matrix  # wordmodel.features of the same papers: hashed once per run, not once per member
+    words: sp.csr_matrix  # wordmodel.counts of the same papers: hashed once per run, not once per member
 
     def draw(self, count: int, seed: int, exclude: dict[int, int]) -> tuple[np.ndarray, sp.csr_matrix]:
         """``count`` of the pool's vectors and word features (a fixed draw per seed), none of ``exclude``."""
@@ -62,7 +62,7 @@ def random_pool(session: Session, size: int = POOL_SIZE) -> RandomPool:
     """A pool of random papers' vectors and word features for ``retrain_all``."""
     ids, vecs = random_vectors(session, size, 0, set())
     texts = texts_of(session, ids)
-    return RandomPool(np.asarray(ids, dtype=np.int64), vecs, wordmodel.features([texts.get(p, "") for p in ids]))
+    return RandomPool(np.asarray(ids, dtype=np.int64), vecs, wordmodel.counts([texts.get(p, "") for p in ids]))
 
 
 def fit(session: Session, member_id: int, signals: list[Signal], pool: RandomPool | None = None) -> MemberModel | None:
@@ -80,10 +80,10 @@ def fit(session: Session, member_id: int, signals: list[Signal], pool: RandomPoo
     else:
         random_ids, randoms = random_vectors(session, learn.RANDOM_NEGATIVES, member_id, labelled)
         by_id = texts_of(session, random_ids)
-        random_words = wordmodel.features([by_id.get(p, "") for p in random_ids])
+        random_words = wordmodel.counts([by_id.get(p, "") for p in random_ids])
     texts = texts_of(session, liked_ids + disliked_ids)
-    words = (wordmodel.features([texts.get(p, "") for p in liked_ids]),
-             wordmodel.features([texts.get(p, "") for p in disliked_ids]), random_words)
+    words = (wordmodel.counts([texts.get(p, "") for p in liked_ids]),
+             wordmodel.counts([texts.get(p, "") for p in disliked_ids]), random_words)
     taste = learn.train(liked, disliked, randoms, words)
     return MemberModel(taste, liked_ids, liked, signal_fingerprint(signals))
 
