@@ -45,9 +45,9 @@ class HeadWithBody:
         self._transport.write(data)
 
     def flush(self) -> None:
-        """Write a held head now."""
+        """Write a held head now, unless the connection is already closing (the client left: nobody reads it)."""
         held, self._held = self._held, None
-        if held is not None:
+        if held is not None and not self._transport.is_closing():
             self._transport.write(held)
 
     def __getattr__(self, name: str) -> Any:
