@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,26 @@ def sqlite_file(tmp_path: Path) -> Iterator[tuple[str, Path, Engine]]:
     engine.dispose()
 
 
+def vote_while_locked(client: TestClient, bearer: dict[str, str], release: Callable[[], object]) -> None:
+    """Vote while another writer holds the lock ``release`` frees after 0.5 s: the vote waits for it and
+    counts, and a page asked meanwhile is served before the vote's answer (the loop did not wait)."""
+    threading.Timer(0.5, release).start()
+    started = time.monotonic()
+    voted: dict[str, object] = {}
+    voting = threading.Thread(target=lambda: voted.update(
+        answer=client.post("/api/papers/2503.00001/upvote", headers=bearer), at=time.monotonic()))
+    voting.start()
+    time.sleep(0.1)
+    page = client.get("/api/papers/2503.00001")  # while the vote waits for the lock
+    served = time.monotonic()
+    voting.join(10)
+    answer: Any = voted["answer"]
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["local"] == 1
+    assert float(voted["at"]) - started >= 0.4  # type: ignore[arg-type]  # it waited for the lock, not "locked"
+    assert page.status_code == 200 and served < float(voted["at"])  # type: ignore[arg-type]  # the loop did not wait
+
+
 def test_a_vote_while_another_process_writes_waits_for_it_and_counts(sqlite_file: tuple[str, Path, Engine]) -> None:
     url, path, engine = sqlite_file
     ada = make_member(engine, "ada")
@@ -44,22 +64,8 @@ def test_a_vote_while_another_process_writes_waits_for_it_and_counts(sqlite_file
         client.delete("/api/papers/2503.00001/upvote", headers=ada.bearer)
         other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)  # as another process
         other.execute("BEGIN IMMEDIATE")
-        threading.Timer(0.5, other.execute, ("COMMIT",)).start()
-        started = time.monotonic()
-        voted: dict[str, object] = {}
-        voting = threading.Thread(target=lambda: voted.update(
-            answer=client.post("/api/papers/2503.00001/upvote", headers=ada.bearer), at=time.monotonic()))
-        voting.start()
-        time.sleep(0.1)
-        page = client.get("/api/papers/2503.00001")  # while the vote waits for the lock
-        served = time.monotonic()
-        voting.join(10)
+        vote_while_locked(client, ada.bearer, lambda: other.execute("COMMIT"))
         other.close()
-        answer: Any = voted["answer"]
-        assert answer.status_code == 200, answer.text
-        assert answer.json()["local"] == 1
-        assert float(voted["at"]) - started >= 0.4  # type: ignore[arg-type]  # it waited for the lock, not "locked"
-        assert page.status_code == 200 and served < float(voted["at"])  # type: ignore[arg-type]  # the loop did not wait
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Vote)) == 1
 
@@ -103,22 +109,8 @@ def test_postgresql_a_vote_behind_another_writers_lock_waits_on_a_thread(postgre
         client.delete("/api/papers/2503.00001/upvote", headers=ada.bearer)
         other = engine.connect()  # as another process: holds the votes table until it commits
         other.exec_driver_sql("LOCK TABLE votes IN EXCLUSIVE MODE")
-        threading.Timer(0.5, other.commit).start()
-        started = time.monotonic()
-        voted: dict[str, object] = {}
-        voting = threading.Thread(target=lambda: voted.update(
-            answer=client.post("/api/papers/2503.00001/upvote", headers=ada.bearer), at=time.monotonic()))
-        voting.start()
-        time.sleep(0.1)
-        page = client.get("/api/papers/2503.00001")  # while the vote waits for the lock
-        served = time.monotonic()
-        voting.join(10)
+        vote_while_locked(client, ada.bearer, other.commit)
         other.close()
-        answer: Any = voted["answer"]
-        assert answer.status_code == 200, answer.text
-        assert answer.json()["local"] == 1
-        assert float(voted["at"]) - started >= 0.4  # type: ignore[arg-type]  # it waited for the lock
-        assert page.status_code == 200 and served < float(voted["at"])  # type: ignore[arg-type]  # the loop did not wait
         # The pool's connections never inherit the loop connection's timeouts.
         sessions = [app.state.sessions() for _ in range(4)]
         settings = {(s.execute(text("SHOW lock_timeout")).scalar(), s.execute(text("SHOW statement_timeout")).scalar())

@@ -63,7 +63,7 @@ class VoteWriter:
     def __init__(self, engine: Engine, sessions: sessionmaker[Session]) -> None:
         self.engine = engine
         self.sessions = sessions
-        self._conn: Connection | None = None  # SQLite: the event loop's own connection
+        self._conn: Connection | None = None  # the event loop's own connection
         self._thread = anyio.CapacityLimiter(1)
         self._batched: Batched[VoteJob, VoteState] = Batched(self.run, limiter=self._thread,
                                                              run_inline=self._run_on_loop)

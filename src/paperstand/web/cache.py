@@ -206,7 +206,6 @@ class PageCache:
         self.app = app
         self.volatile = volatile
         self.store = store
-        self.version = version
         self.max_entry = max_entry
         # Asked on the event loop, once per turn of it (``paperstand.web.turn``): a read costs less than a
         # thread hop, and one serves every request of the turn.

@@ -69,8 +69,6 @@ class LiveCounts:
 
     def __init__(self, app: ASGIApp, *, counts: Counts, version: Version | None = None) -> None:
         self.app = app
-        self.counts = counts
-        self.version = version
         self.memo = FilledMemo()
         # As the page cache's version reads: on the event loop, each paper's count (and the counter) read
         # once per turn of it, for every request that turn serves (``paperstand.web.turn``).

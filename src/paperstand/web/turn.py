@@ -30,6 +30,22 @@ class Unavailable(Exception):
     """The database failed to answer a moment ago; it is not asked again yet."""
 
 
+class _Backoff:
+    """Calls a read unless one failed less than ``RETRY_AFTER`` seconds ago (then raises ``Unavailable``)."""
+
+    def __init__(self) -> None:
+        self._failed_at = -RETRY_AFTER
+
+    def call(self, read: Callable[..., R], *args: object) -> R:
+        if time.monotonic() - self._failed_at < RETRY_AFTER:
+            raise Unavailable("the database did not answer a moment ago")
+        try:
+            return read(*args)
+        except Exception:
+            self._failed_at = time.monotonic()
+            raise
+
+
 class TurnRead(Generic[R]):
     """``read()`` at most once per turn of the running event loop."""
 
@@ -37,19 +53,13 @@ class TurnRead(Generic[R]):
         self._read = read
         self._value: R | None = None
         self._fresh = False
-        self._failed_at = -RETRY_AFTER
+        self._backoff = _Backoff()
 
     def get(self) -> R:
         """This turn's value, read now if nothing has read it in this turn (raises what the read raised)."""
         if self._fresh:
             return self._value  # type: ignore[return-value]
-        if time.monotonic() - self._failed_at < RETRY_AFTER:
-            raise Unavailable("the database did not answer a moment ago")
-        try:
-            value = self._read()
-        except Exception:
-            self._failed_at = time.monotonic()
-            raise
+        value = self._backoff.call(self._read)
         self._value, self._fresh = value, True
         asyncio.get_running_loop().call_soon(self._expire)
         return value
@@ -66,19 +76,13 @@ class TurnCounts:
         self._known: dict[int, int] = {}
         self._asked: set[int] = set()
         self._fresh = False
-        self._failed_at = -RETRY_AFTER
+        self._backoff = _Backoff()
 
     def get(self, keys: Collection[int]) -> dict[int, int]:
         """The counts of ``keys`` (keys without a count are left out), reading only those not read this turn."""
         missing = set(keys) - self._asked if self._fresh else set(keys)
         if missing:
-            if time.monotonic() - self._failed_at < RETRY_AFTER:
-                raise Unavailable("the database did not answer a moment ago")
-            try:
-                found = self._read(missing)
-            except Exception:
-                self._failed_at = time.monotonic()
-                raise
+            found = self._backoff.call(self._read, missing)
             if not self._fresh:
                 self._known, self._asked, self._fresh = {}, set(), True
                 asyncio.get_running_loop().call_soon(self._expire)
