@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from paperstand import __version__
 from paperstand.api.docs import install_docs
 from paperstand.config import Settings
-from paperstand.db import make_engine, make_sessionmaker, migrate
+from paperstand.db import loop_engine, make_engine, make_sessionmaker, migrate
 from paperstand.site.service import record_public_url
 from paperstand.web.cache import install_page_cache
 from paperstand.web.errors import install_error_handlers
@@ -88,12 +88,14 @@ def create_app(settings: Settings | None = None, *, background_harvest: bool = F
             if reader is not None:  # its connection is detached from the pool: dispose() would not close it
                 reader.close()
         engine.dispose()
+        app.state.loop_engine.dispose()
 
     # docs_url=None: FastAPI's /docs loads Swagger UI from a CDN; install_docs serves it locally.
     app = FastAPI(title="paperstand", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Daily research papers: pages, and a JSON API compatible with Hugging Face's.")
     app.state.settings = settings
     app.state.engine = engine
+    app.state.loop_engine = loop_engine(engine)
     app.state.sessions = make_sessionmaker(engine)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.harvest_thread = None

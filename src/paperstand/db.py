@@ -10,6 +10,7 @@ import orjson
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 # How long a SQLite writer waits for a lock before giving up, in milliseconds. Writers hold
 # locks only for short batches, so five seconds is far more than any batch takes.
@@ -41,21 +42,37 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pooled: bool = True) -> Engine:
     """Create an engine; SQLite gets WAL, busy_timeout and foreign keys on every connection.
 
     JSON columns (categories, authors) are read with orjson: a week's candidates for /for-you decode two
     thousand of them, which the standard library's decoder made a fifth of the page's time.
+
+    ``pooled=False`` makes every connection on the spot and closes it when given back (``loop_engine``).
     """
+    pool: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
     if is_sqlite(url):
         path = make_url(url).database
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False}, json_deserializer=orjson.loads)
+        engine = create_engine(url, connect_args={"check_same_thread": False}, json_deserializer=orjson.loads,
+                               **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, connect_args={"options": _pg_options(url)},
-                         json_deserializer=orjson.loads)
+    return create_engine(url, pool_pre_ping=pooled, connect_args={"options": _pg_options(url)},
+                         json_deserializer=orjson.loads, **pool)
+
+
+def loop_engine(engine: Engine) -> Engine:
+    """An engine for the connections the event loop keeps for itself (page versions, live counts, votes).
+
+    They must never come from ``engine``'s pool. Its connections are held by requests on worker threads,
+    and a request gives its connection back only when the loop runs the end of its handler. A loop that
+    waited for the pool to free one therefore waited for itself: with every pooled connection held (fifty
+    submissions at once), it stood still for the pool's 30 s timeout and those requests failed with 500.
+    Connections of this engine are made when asked for, so asking never waits for another request.
+    """
+    return make_engine(engine.url.render_as_string(hide_password=False), pooled=False)
 
 
 def _pg_options(url: str) -> str:

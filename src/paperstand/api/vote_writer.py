@@ -61,7 +61,7 @@ class VoteWriter:
     """Records the write API's votes of one process (see the module's docstring for how)."""
 
     def __init__(self, engine: Engine, sessions: sessionmaker[Session]) -> None:
-        self.engine = engine
+        self.engine = engine  # the loop's own connection comes from here: an unpooled ``db.loop_engine``
         self.sessions = sessions
         self._conn: Connection | None = None  # the event loop's own connection
         self._thread = anyio.CapacityLimiter(1)
@@ -154,6 +154,6 @@ def vote_writer(app: FastAPI) -> VoteWriter:
     """The app's vote writer, made on first use."""
     writer: VoteWriter | None = getattr(app.state, "vote_writer", None)
     if writer is None:
-        writer = app.state.vote_writer = VoteWriter(app.state.engine, app.state.sessions)
+        writer = app.state.vote_writer = VoteWriter(app.state.loop_engine, app.state.sessions)
     return writer
 

@@ -83,7 +83,8 @@ class VersionReader:
 
     def _connect(self) -> Any:
         # A detached pool connection keeps the engine's connect-time setup (SQLite's WAL and busy
-        # timeout) but never returns to the pool, so it cannot be handed to a request mid-read.
+        # timeout) but never returns to the pool, so it cannot be handed to a request mid-read. The app
+        # gives an unpooled engine (``db.loop_engine``): a reader on the event loop must not wait for a pool.
         conn = self.engine.raw_connection()
         conn.detach()
         driver: Any = conn.dbapi_connection

@@ -292,7 +292,7 @@ def install_page_cache(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     if settings.page_cache_mb <= 0:
         return
-    reader = VersionReader(app.state.engine)
+    reader = VersionReader(app.state.loop_engine)
     app.state.version_reader = reader
     # The app's shutdown closes the reader's connection; an app dropped without one closes it when collected.
     weakref.finalize(app, reader.close)

@@ -244,7 +244,7 @@ def _not_modified_start(message: Message) -> Message:
 
 def install_live_counts(app: FastAPI) -> None:
     """Put live counts outside the page cache (and inside the rate limits)."""
-    reader = TallyReader(app.state.engine)
+    reader = TallyReader(app.state.loop_engine)
     app.state.tally_reader = reader
     weakref.finalize(app, reader.close)  # the app's shutdown closes it; an app dropped without one, when collected
     app.add_middleware(LiveCounts, counts=reader.counts, version=reader.votes_version)
