@@ -28,7 +28,8 @@ from paperstand.dialect import dialect_name, insert_or_ignore, on_sqlite
 from paperstand.errors import BadRequest, NotFound
 from paperstand.papers.models import ExternalSignal
 from paperstand.papers.queries import PaperRef, find_paper_ref, find_paper_refs
-from paperstand.ranking.service import refresh_paper, refresh_papers
+from paperstand.ranking.service import paper_activities, refresh_paper, store_activities
+from paperstand.round_trips import Batch, batch_transaction, one_round_trip
 
 # No paper id is anywhere near this long (old-style ids with a version are about 20 characters);
 # longer ones are refused before any lookup.
@@ -102,26 +103,30 @@ def record_many(session: Session, ballots: Sequence[Ballot], *, now: datetime,
     all of them and is raised, for the caller to record them one by one. With ``wait=False`` it raises
     ``WriteTurnTaken`` at once, writing nothing, when another vote of this process is being written.
     """
-    refs = find_paper_refs(session, [b.public_id for b in ballots if 0 < len(b.public_id) <= MAX_ID])
-    with _write_turn(session, wait=wait):
-        ups: list[dict[str, object]] = []
-        downs: list[dict[str, object]] = []
-        pending: set[tuple[int, int]] = set()
-        for ballot in ballots:
-            ref = refs.get(ballot.public_id)
-            if ref is None:
-                continue
-            key = (ref.id, ballot.member_id)
-            if key in pending:  # the same member's second vote on this paper: the first one goes first
-                _write_all(session, ups, downs)
-                pending.clear()
-            pending.add(key)
-            row: dict[str, object] = {"paper_id": ref.id, "member_id": ballot.member_id}
-            (ups if ballot.up else downs).append({**row, "created_at": now} if ballot.up else row)
-        _write_all(session, ups, downs)
-        counts = {pid: (a.votes, a.hf_upvotes) for pid, a in refresh_papers(
-            session, paper_ids={r.id for r in refs.values()}, now=now).items()}
-        session.commit()
+    with batch_transaction(session) as batch:
+        refs = find_paper_refs(session, [b.public_id for b in ballots if 0 < len(b.public_id) <= MAX_ID])
+        with _write_turn(session, wait=wait):
+            ups: list[dict[str, object]] = []
+            downs: list[dict[str, object]] = []
+            pending: set[tuple[int, int]] = set()
+            for ballot in ballots:
+                ref = refs.get(ballot.public_id)
+                if ref is None:
+                    continue
+                key = (ref.id, ballot.member_id)
+                if key in pending:  # the same member's second vote on this paper: the first one goes first
+                    _write_all(session, batch, ups, downs)
+                    pending.clear()
+                pending.add(key)
+                row: dict[str, object] = {"paper_id": ref.id, "member_id": ballot.member_id}
+                (ups if ballot.up else downs).append({**row, "created_at": now} if ballot.up else row)
+            _write_all(session, batch, ups, downs)
+            touched = {r.id for r in refs.values()}
+            found = paper_activities(session, paper_ids=touched, now=now)
+            with one_round_trip(session):  # the scores and the commit: one round trip on PostgreSQL
+                store_activities(session, found, paper_ids=touched, now=now)
+                batch.commit()
+    counts = {pid: (a.votes, a.hf_upvotes) for pid, a in found.items()}
     answers: list[VoteState | NotFound] = []
     for ballot in ballots:
         ref = refs.get(ballot.public_id)
@@ -133,13 +138,18 @@ def record_many(session: Session, ballots: Sequence[Ballot], *, now: datetime,
     return answers
 
 
-def _write_all(session: Session, ups: list[dict[str, object]], downs: list[dict[str, object]]) -> None:
-    """Run the queued inserts, then the queued deletes (each as one executemany), and empty both queues."""
+def _write_all(session: Session, batch: Batch, ups: list[dict[str, object]], downs: list[dict[str, object]]) -> None:
+    """Run the queued inserts, then the queued deletes (each as one executemany, both in one round trip on
+    PostgreSQL, with the transaction's BEGIN when they are its first writes), and empty both queues."""
+    if not ups and not downs:
+        return
     conn = session.connection()
-    if ups:
-        conn.execute(_insert_statement(session), ups)
-    if downs:
-        conn.execute(_DELETE, downs)
+    with one_round_trip(session):
+        batch.begin()
+        if ups:
+            conn.execute(_insert_statement(session), ups)
+        if downs:
+            conn.execute(_DELETE, downs)
     ups.clear()
     downs.clear()
 
@@ -213,7 +223,9 @@ _INSERTS: dict[str, Executable] = {}
 def _insert_statement(session: Session) -> Executable:
     name = dialect_name(session)
     if name not in _INSERTS:
-        _INSERTS[name] = insert_or_ignore(session, Vote, keys=("paper_id", "member_id"))
+        # inline(): the new row's id is never read back, so PostgreSQL's insert returns no rows and can
+        # share a round trip with other writes (``one_round_trip``).
+        _INSERTS[name] = insert_or_ignore(session, Vote, keys=("paper_id", "member_id")).inline()
     return _INSERTS[name]
 
 

@@ -37,6 +37,7 @@ from paperstand.papers.models import DailyPick, ExternalSignal, Paper
 from paperstand.ranking import store
 from paperstand.ranking.bulk import changed, compute
 from paperstand.ranking.trending import Trending, trending_score, vote_weight
+from paperstand.round_trips import one_round_trip
 
 Progress = Callable[[int, int], None]
 
@@ -149,13 +150,21 @@ def refresh_paper(session: Session, *, paper_id: int, now: datetime) -> Activity
 def refresh_papers(session: Session, *, paper_ids: Collection[int], now: datetime) -> dict[int, Activity]:
     """``refresh_paper`` for several papers at once: one upsert and one delete for all of them."""
     found = paper_activities(session, paper_ids=paper_ids, now=now)
+    with one_round_trip(session):
+        store_activities(session, found, paper_ids=paper_ids, now=now)
+    return found
+
+
+def store_activities(session: Session, found: dict[int, Activity], *, paper_ids: Collection[int],
+                     now: datetime) -> None:
+    """Store the scores ``paper_activities`` read for ``paper_ids``: an upsert, and a delete for papers that
+    stopped trending (or are gone). Neither returns rows, so a caller may send them in one round trip."""
     conn = session.connection()
     trending = [store.one_row(conn, pid, a.trending, now) for pid, a in found.items() if a.trending.trends]
     if trending:
         store.write(conn, trending)
     store.remove_many(conn, paper_ids=[pid for pid in set(paper_ids)
                                        if pid not in found or not found[pid].trending.trends], now=now)
-    return found
 
 
 def recompute_all(session: Session, *, now: datetime, progress: Progress | None = None) -> RecomputeReport:

@@ -18,6 +18,7 @@ from paperstand.accounts.sessions import (
     token_use_is_stale,
     touch_api_token,
 )
+from paperstand.round_trips import reads_without_begin
 
 # The login cookie; the page cache (``web/cache.py``) never serves or stores a request that carries it.
 SESSION_COOKIE = "ps_session"
@@ -72,7 +73,8 @@ def require_api(request: Request, right: str) -> Member:
 def require_api_many(requests: Sequence[Request], right: str, session: Session) -> list[Member | Exception]:
     """``require_api`` for many requests at once (a batch of votes): their tokens looked up in one statement."""
     secrets_ = [_bearer(request) for request in requests]
-    found = api_tokens_use(session, secrets_=[s for s in secrets_ if s])
+    with reads_without_begin(session):  # a batch's transaction begins with its first vote written
+        found = api_tokens_use(session, secrets_=[s for s in secrets_ if s])
     now = datetime.now(UTC)
     stale = [s for s, (_, last_used) in found.items() if token_use_is_stale(last_used, now)]
     for secret in stale:
