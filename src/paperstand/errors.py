@@ -12,11 +12,17 @@ class DomainError(Exception):
 
     status = 400
     title = "Bad request"
+    # Seconds after which trying again may work (sent as ``Retry-After``); None: trying again will not help.
+    retry_after: int | None = None
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+    def headers(self) -> dict[str, str] | None:
+        """The HTTP headers an answer with this error carries (``Retry-After`` when trying later may work)."""
+        return None if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class NotFound(DomainError):

@@ -114,7 +114,7 @@ def test_duplicates_link_the_day_and_offline_says_so(client: TestClient, engine:
     assert f"2503.01234 is already on {TODAY.isoformat()}" in unescape(again.text)
     fake.offline = True
     down = _post(client, bob, "2503.05678")
-    assert down.status_code == 503
+    assert down.status_code == 503 and down.headers["retry-after"] == "120"
     assert "arXiv could not be reached just now; nothing was stored" in unescape(down.text)
     assert paper_ids(engine) == ["2503.01234"]
 
@@ -174,6 +174,7 @@ def test_the_api_needs_a_token_and_a_right(client: TestClient, engine: Engine, f
     fake.offline = True
     down = _api(client, ada, {"paper": "2503.05678"})
     assert down.status_code == 503 and "nothing was stored" in down.json()["error"]
+    assert down.headers["retry-after"] == "120"
 
 
 def test_openapi_documents_the_call(client: TestClient) -> None:

@@ -55,7 +55,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
                 "limit is reached, or submissions are closed today."),
     404: _error("arXiv has no paper with this id."),
     409: _error("The paper is already on a day's list (the message names the day)."),
-    503: _error("arXiv could not be reached; nothing was stored. Try again in a few minutes."),
+    503: _error("arXiv could not be reached; nothing was stored. Try again after `Retry-After` seconds."),
 }
 
 

@@ -48,6 +48,7 @@ class ArxivUnavailable(DomainError):
 
     status = 503
     title = "arXiv unavailable"
+    retry_after = 120  # "try again in a few minutes": a blip has passed by then, and it asks arXiv little
 
 
 class NotOnArxiv(NotFound):

@@ -63,7 +63,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return _unavailable(request, line)  # e.g. the suppression journal on a read-only disk
         if isinstance(exc, LoginRequired):
             return _login_first(request, exc)
-        return error_response(request, exc.status, exc.title, exc.message, exc.hint)
+        return error_response(request, exc.status, exc.title, exc.message, exc.hint, headers=exc.headers())
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(OSError)
