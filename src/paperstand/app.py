@@ -18,6 +18,7 @@ from paperstand import __version__
 from paperstand.api.docs import install_docs
 from paperstand.config import Settings
 from paperstand.db import loop_engine, make_engine, make_sessionmaker, migrate
+from paperstand.exit_wait import exiting, finish_before_exit
 from paperstand.site.service import record_public_url
 from paperstand.web.cache import install_page_cache
 from paperstand.web.errors import install_error_handlers
@@ -157,7 +158,9 @@ def _warm_model(settings: Settings, engine: Engine, worker: bool) -> None:
         with engine.connect() as conn:
             if semantic_coverage(conn).embedded == 0:
                 return
-    threading.Thread(target=_warm, args=(settings,), name="model-warm-up", daemon=True).start()
+    thread = threading.Thread(target=_warm, args=(settings,), name="model-warm-up", daemon=True)
+    thread.start()
+    finish_before_exit(thread)
 
 
 def _warm(settings: Settings) -> None:
@@ -168,6 +171,9 @@ def _warm(settings: Settings) -> None:
     try:
         log.info("embedding model ready in %.1f s", warm_up(embedder_for(settings)))
     except Exception:  # search by meaning then reports itself unavailable; pages keep working
+        if exiting():  # the process is ending: its thread pools refuse work, and nobody needs the model now
+            log.info("embedding model warm-up stopped: the process is exiting")
+            return
         log.exception("the embedding model could not be loaded")
 
 
