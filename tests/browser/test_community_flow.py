@@ -3,8 +3,8 @@ mail (delivered by ``serve``'s outbox job to a real SMTP server), verify, log in
 stored paper, comment on it with Markdown and a script payload, find the comment on the member's page;
 then a moderator hides it and the public moderation log shows the action.
 
-The browser tests run on SQLite; tests/functional/test_community_flow_http.py drives the same flow over
-plain HTTP on SQLite and PostgreSQL."""
+It runs on SQLite and on PostgreSQL; tests/functional/test_community_flow_http.py drives the same flow over
+plain HTTP on both as well."""
 
 from __future__ import annotations
 
@@ -60,9 +60,9 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[LiveServer, Inbox]]:
-    """``serve`` on SQLite with its job threads, mailing a real SMTP server."""
-    with served_with_mail(f"sqlite:///{tmp_path / 'paperstand.db'}", tmp_path / "var") as pair:
+def served(db_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, Inbox]]:
+    """``serve`` (on SQLite, then on PostgreSQL) with its job threads, mailing a real SMTP server."""
+    with served_with_mail(db_url, tmp_path / "var") as pair:
         yield pair
 
 
