@@ -33,9 +33,6 @@ def finish_before_exit(thread: threading.Thread) -> None:
     """Have the process's exit wait (up to ``EXIT_WAIT_S``) for ``thread``, a started daemon thread."""
     with _lock:
         _threads[:] = [t for t in _threads if t.is_alive()]
-        if not _threads:
-            atexit.unregister(_wait_for_all)
-            atexit.register(_wait_for_all)
         _threads.append(thread)
 
 
@@ -46,3 +43,6 @@ def _wait_for_all() -> None:
     for thread in waiting:
         logging.getLogger("paperstand").info("waiting for %s to reach a safe point before exiting", thread.name)
         thread.join(EXIT_WAIT_S)
+
+
+atexit.register(_wait_for_all)

@@ -39,10 +39,8 @@ def _pick_id(text: str) -> int:
 def _page(request: Request, session: Session, day: date, status: int = 200, *, error: DomainError | None = None,
           typed: str = "") -> HTMLResponse:
     shown, hidden = curation.day_entries(session, day)
-    page = render(request, "curate.html", status, day=day, entries=shown, hidden=hidden, error=error, typed=typed,
+    return render(request, "curate.html", status, day=day, entries=shown, hidden=hidden, error=error, typed=typed,
                   removed_reason=curation.REMOVED, moves=curation.MOVES)
-    page.headers.update((error and error.headers()) or {})
-    return page
 
 
 @router.get("/papers/date/{day}/curate", response_class=HTMLResponse)

@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from paperstand.deps import app_settings
-from paperstand.errors import BadRequest, NotFound
+from paperstand.errors import BadRequest, DomainError, NotFound
 from paperstand.papers import periods
 from paperstand.papers.periods import BadPeriod, Period
 from paperstand.papers.queries import PAGE_SORTS, PageSort, PaperCard, PeriodPage
@@ -23,13 +23,16 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     """Render a page template with ``context``, the app's settings as ``site`` and the logged-in ``viewer``.
 
     A member's page holds their forms (votes, comments), so it gets a CSRF token as ``csrf`` and is marked
-    private; an anonymous page carries neither and stays cacheable.
+    private; an anonymous page carries neither and stays cacheable. A page showing a ``DomainError`` as
+    ``error`` carries that error's headers (``Retry-After`` when trying later may work), as its JSON answer does.
     """
     member = viewer(request)
     if member is not None:
         context.setdefault("csrf", csrf_token(request))
+    error = context.get("error")
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, template, {"site": app_settings(request), "viewer": member, **context}, status_code=status)
+        request, template, {"site": app_settings(request), "viewer": member, **context}, status_code=status,
+        headers=error.headers() if isinstance(error, DomainError) else None)
     if member is not None:
         remember_csrf(request, response)
     return response

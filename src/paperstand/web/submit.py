@@ -38,9 +38,7 @@ def logged_in(request: Request) -> Member:
 
 def _form(request: Request, settings: Settings, status: int = 200, *, typed: str = "",
           error: DomainError | None = None) -> HTMLResponse:
-    page = render(request, "submit.html", status, rules=Rules.of(settings).sentences(), typed=typed, error=error)
-    page.headers.update((error and error.headers()) or {})
-    return page
+    return render(request, "submit.html", status, rules=Rules.of(settings).sentences(), typed=typed, error=error)
 
 
 @router.get("/papers/submit", response_class=HTMLResponse)
