@@ -6,8 +6,8 @@ theme announced in March–April; 5 other papers of the theme announced in May a
 then ranks all May papers and keeps its top 20:
 
 * paperstand: the member's taste model (``recommend.learn.train``: a logistic regression over the stored MiniLM
-  vectors and one over the hashed, idf-weighted words of title and abstract, the member's likes against random
-  papers)
+  vectors and one over the hashed, idf-weighted words and word pairs of title and abstract, the member's likes
+  against random papers)
   ranked by ``recommend.learn.rank`` with the category affinity, as ``recommend.service`` trains and scores it;
 * most upvoted: May's most upvoted papers, the votes of a simulated crowd (1,000 visitors, each with a category
   drawn by its share of papers, upvoting 5 May papers of it; the real data carries no votes);
@@ -145,6 +145,8 @@ def make_recommenders(corpus: Corpus, vecs: np.ndarray, x_tfidf, train: np.ndarr
     test_categories = [corpus.categories[r] for r in test]
 
     texts = [f"{t} {a}" for t, a in zip(corpus.titles, corpus.abstracts, strict=True)]
+    # As stored per paper (search.terms): the May papers' word counts hashed once, not once per member.
+    test_words = wordmodel.counts([texts[r] for r in test])
 
     def paperstand(m: Member) -> list[int]:
         rng = np.random.default_rng(seed + m.liked[0])
@@ -157,7 +159,7 @@ def make_recommenders(corpus: Corpus, vecs: np.ndarray, x_tfidf, train: np.ndarr
         # As recommend.service ranks a period's candidates: the model plus the category affinity, the
         # shortlist rescored with the words.
         affinity = learn.category_affinity([corpus.categories[r] for r in m.liked], test_categories)
-        order, _ = learn.rank(taste, vecs[test], affinity, test, lambda rows: [texts[test[r]] for r in rows])
+        order, _ = learn.rank(taste, vecs[test], affinity, test, lambda rows: test_words[rows])
         liked = set(m.liked)
         return [int(test[i]) for i in order if int(test[i]) not in liked][:TOP]
 

@@ -42,6 +42,7 @@ def _papers(conn, n: int, rng: np.random.Generator, now: datetime) -> np.ndarray
     from sqlalchemy import insert
 
     from paperstand.papers.models import Paper
+    from paperstand.search import terms
     from paperstand.search.embed_text import DIM, MODEL_ID
     from paperstand.search.models import PaperEmbedding
 
@@ -62,8 +63,9 @@ def _papers(conn, n: int, rng: np.random.Generator, now: datetime) -> np.ndarray
         v = centres[topics[start:start + len(rows)]] + NOISE * rng.standard_normal((len(rows), DIM)).astype(np.float32)
         v /= np.linalg.norm(v, axis=1, keepdims=True)
         conn.execute(insert(Paper), rows)
+        counts = terms.pack([f"{r['title']} {r['abstract']}" for r in rows])  # as the embedding job stores them
         vecs = [{"paper_id": pid, "model_id": MODEL_ID, "content_hash": "x", "vector": v[i].astype("<f2").tobytes(),
-                 "embedded_at": now, "checked_at": now} for i, pid in enumerate(ids)]
+                 "terms": counts[i], "embedded_at": now, "checked_at": now} for i, pid in enumerate(ids)]
         conn.execute(insert(PaperEmbedding), vecs)
     return topics
 

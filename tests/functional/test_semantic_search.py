@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.orm import Session
 
 from paperstand.papers.models import Paper
 from paperstand.search import ann
@@ -117,6 +118,29 @@ def test_a_paper_is_embedded_once_per_content_change(engine: Engine, tmp_path: P
     assert after[ids[2]] != before[ids[2]] and {k: v for k, v in after.items() if k != ids[2]} == {
         k: v for k, v in before.items() if k != ids[2]}
     assert third.index is not None and third.index.replaced == 1 and third.index.size == 5
+
+
+def test_the_backfill_stores_word_counts_and_adds_them_to_papers_stored_before(engine: Engine,
+                                                                                 tmp_path: Path) -> None:
+    from paperstand.recommend.vectors import word_counts_of
+    from paperstand.search import terms
+
+    ids = add_papers(engine, ["Tactile grasping", "Graph networks"])
+    enc = FakeEncoder()
+    embed_pending(engine, encoder=enc, index_dir=tmp_path)
+    with engine.connect() as conn:
+        kept = dict(conn.execute(select(PaperEmbedding.paper_id, PaperEmbedding.terms)).all())
+    assert (terms.unpack([kept[ids[0]]]) != terms.counts(["Tactile grasping. About tactile grasping."])).nnz == 0
+    # A paper stored before counts were kept: the next run adds them without embedding it again.
+    with engine.begin() as conn:
+        conn.execute(update(PaperEmbedding).where(PaperEmbedding.paper_id == ids[1]).values(terms=None))
+    with Session(engine) as session:  # meanwhile the recommendations hash its text
+        assert (word_counts_of(session, [ids[1], ids[0]]) != terms.unpack([kept[ids[1]], kept[ids[0]]])).nnz == 0
+    before = stored(engine)
+    again = embed_pending(engine, encoder=enc, index_dir=tmp_path)
+    assert again.embedded == 0 and len(enc.texts) == 2 and stored(engine) == before
+    with engine.connect() as conn:
+        assert dict(conn.execute(select(PaperEmbedding.paper_id, PaperEmbedding.terms)).all()) == kept
 
 
 class FakeClock:

@@ -10,13 +10,14 @@ affinity.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from paperstand.recommend import wordmodel
+from paperstand.search import terms
 
 # Below this many positive signals the member's model is the centroid of what they liked. With 1–4 points in
 # 384 dimensions against a hundred random papers, any hyperplane separates them perfectly, and the fitted
@@ -39,7 +40,7 @@ GRADIENT_STEPS = 60
 # In the centroid, how far a 👎 pushes the direction away (a fraction of the positives' mean).
 CENTROID_NEGATIVE_PULL = 0.5
 # Bump when the recipe changes: every stored model's fingerprint changes and the worker retrains everyone.
-RECIPE = "lr-v3-idf"
+RECIPE = f"lr-v4-idf-{terms.VERSION}"
 
 
 @dataclass(frozen=True)
@@ -156,23 +157,25 @@ def category_affinity(liked: list[list[str]], candidates: list[list[str]]) -> np
 
 
 # How much the word model's score adds to the embedding's (both are logits of classifiers of the same papers).
-# Chosen on bench/recommend_quality.py (seed 7, checked on seed 11): 2 lifts word-cluster themes from 0.125 to
-# 0.190 held-out hits and category themes too (0.276 → 0.312); 4–6 pull the list off category themes.
+# Chosen on bench/recommend_quality.py (seeds 7 and 11): beside word pairs 1.5 costs the clusters' in-theme
+# share (0.776 and 0.786 against 0.788 and 0.795), 2.5–3 category themes their hit rate at one seed; before the
+# pairs 2 had lifted word-cluster themes from 0.125 to 0.190 held-out hits, where 4–6 pulled the list off
+# category themes.
 WORD_WEIGHT = 2.0
-# The word model rescores only this many of the best candidates by embedding and category: reading and hashing
-# every abstract of a week would cost a page request most of its time budget, and a paper far down the
-# embedding's ranking is rarely lifted into the top 20 by its words (bench/recommend_quality.py, seed 7: every
-# May paper rescored 0.182 / 0.770 on word clusters, 300 0.190 / 0.763, 150 0.190 / 0.753).
-SHORTLIST = 150
+# The word model rescores this many of the best candidates by embedding and category (their word counts are
+# stored per paper, so the cost is reading and scoring them). On bench/recommend_quality.py, clusters' in-theme
+# share at seeds 7 and 11: 150 rescored 0.779 and 0.767, 600 0.793 and 0.787, 1,000 0.795 and 0.788, every May
+# paper (7,385) 0.796 and 0.789, for four times the time of 1,000.
+SHORTLIST = 1000
 
 
 def rank(taste: Taste, vectors: np.ndarray, affinity: np.ndarray, ids: np.ndarray,
-         texts_of: Callable[[np.ndarray], Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+         words_of: Callable[[np.ndarray], sp.csr_matrix]) -> tuple[np.ndarray, np.ndarray]:
     """The candidates' rows, best first, with their scores: what /for-you, the API and the digests show.
 
-    ``score = taste.score(vector) + CATEGORY_WEIGHT · affinity``, plus ``WORD_WEIGHT · words.score(text)`` for
-    the SHORTLIST best of those (``texts_of(rows)``: title and abstract of those rows); the shortlist comes first,
-    the rest follow in the first score's order. Ties: the higher of ``ids`` (the newer paper) first.
+    ``score = taste.score(vector) + CATEGORY_WEIGHT · affinity``, plus ``WORD_WEIGHT · words.score(counts)`` for
+    the SHORTLIST best of those (``words_of(rows)``: ``wordmodel.counts`` of those rows); the shortlist comes
+    first, the rest follow in the first score's order. Ties: the higher of ``ids`` (the newer paper) first.
     """
     n = len(vectors)
     base = taste.score(vectors) + CATEGORY_WEIGHT * affinity
@@ -182,6 +185,6 @@ def rank(taste: Taste, vectors: np.ndarray, affinity: np.ndarray, ids: np.ndarra
         return order, base.astype(np.float32)
     short = order[:SHORTLIST]
     scores = base.astype(np.float32).copy()
-    scores[short] += WORD_WEIGHT * taste.words.score(wordmodel.counts(texts_of(short)))
+    scores[short] += WORD_WEIGHT * taste.words.score(words_of(short))
     head = short[np.lexsort((-ids[short], -scores[short]))]
     return np.concatenate([head, order[SHORTLIST:]]), scores

@@ -25,6 +25,7 @@ from paperstand.recommend.vectors import (
     latest_day_with_papers,
     period_candidates,
     texts_of,
+    word_counts_of,
 )
 
 if TYPE_CHECKING:
@@ -87,20 +88,13 @@ def _personal(session: Session, member_id: int, cands: Candidates, model: Member
               limit: int) -> ForYou:
     """The candidates ranked by the member's model, the best ``limit`` with their reasons."""
     affinity = learn.category_affinity(categories_of(session, model.liked_ids), cands.categories)
-    texts: dict[int, str] = {}
-
-    def shortlist_texts(rows: np.ndarray) -> list[str]:
-        # Read once: the reasons below use the shown papers' texts too.
-        texts.update(texts_of(session, [cands.ids[i] for i in rows]))
-        return [texts.get(cands.ids[i], "") for i in rows]
-
-    order_all, scores = learn.rank(model.taste, cands.vectors, affinity, np.asarray(cands.ids), shortlist_texts)
+    order_all, scores = learn.rank(model.taste, cands.vectors, affinity, np.asarray(cands.ids),
+                                   lambda rows: word_counts_of(session, [cands.ids[i] for i in rows]))
     order = order_all[:limit]
     top = [cands.ids[i] for i in order]
     sims = cands.vectors[order] @ model.liked_vectors.T if len(order) else np.zeros((0, 0), np.float32)
-    missing = [pid for pid in top if pid not in texts]
-    if missing:
-        texts.update(texts_of(session, missing))
+    # Only the shown papers' texts: the reasons name their words.
+    texts = texts_of(session, top)
     reasons = explain.reasons_for(top, sims, texts, model.liked_ids,
                                   explain.liked_titles(session, model.liked_ids), explain.kinds_of(signals),
                                   explain.follow_reasons(session, member_id, top))

@@ -18,7 +18,7 @@ from paperstand.library.models import Collection
 from paperstand.recommend import learn, wordmodel
 from paperstand.recommend.models import PaperRating, TasteModel
 from paperstand.recommend.signals import Signal, labels, member_signals
-from paperstand.recommend.vectors import random_vectors, texts_of, vectors_of
+from paperstand.recommend.vectors import random_vectors, vectors_of, word_counts_of
 
 # Fewer liked papers than this and the member gets the cold-start list: one or two papers say too little to
 # rank a whole week by (and the first visit asks for a handful of 👍 to get past it).
@@ -49,7 +49,7 @@ class RandomPool:
 
     ids: np.ndarray
     vectors: np.ndarray
-    words: sp.csr_matrix  # wordmodel.counts of the same papers: hashed once per run, not once per member
+    words: sp.csr_matrix  # wordmodel.counts of the same papers: read once per run, not once per member
 
     def draw(self, count: int, seed: int, exclude: dict[int, int]) -> tuple[np.ndarray, sp.csr_matrix]:
         """``count`` of the pool's vectors and word features (a fixed draw per seed), none of ``exclude``."""
@@ -61,8 +61,7 @@ class RandomPool:
 def random_pool(session: Session, size: int = POOL_SIZE) -> RandomPool:
     """A pool of random papers' vectors and word features for ``retrain_all``."""
     ids, vecs = random_vectors(session, size, 0, set())
-    texts = texts_of(session, ids)
-    return RandomPool(np.asarray(ids, dtype=np.int64), vecs, wordmodel.counts([texts.get(p, "") for p in ids]))
+    return RandomPool(np.asarray(ids, dtype=np.int64), vecs, word_counts_of(session, ids))
 
 
 def fit(session: Session, member_id: int, signals: list[Signal], pool: RandomPool | None = None) -> MemberModel | None:
@@ -79,11 +78,8 @@ def fit(session: Session, member_id: int, signals: list[Signal], pool: RandomPoo
         randoms, random_words = pool.draw(learn.RANDOM_NEGATIVES, member_id, labelled)
     else:
         random_ids, randoms = random_vectors(session, learn.RANDOM_NEGATIVES, member_id, labelled)
-        by_id = texts_of(session, random_ids)
-        random_words = wordmodel.counts([by_id.get(p, "") for p in random_ids])
-    texts = texts_of(session, liked_ids + disliked_ids)
-    words = (wordmodel.counts([texts.get(p, "") for p in liked_ids]),
-             wordmodel.counts([texts.get(p, "") for p in disliked_ids]), random_words)
+        random_words = word_counts_of(session, random_ids)
+    words = (word_counts_of(session, liked_ids), word_counts_of(session, disliked_ids), random_words)
     taste = learn.train(liked, disliked, randoms, words)
     return MemberModel(taste, liked_ids, liked, signal_fingerprint(signals))
 

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 import numpy as np
+import scipy.sparse as sp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from paperstand.papers.models import Paper
+from paperstand.search import terms
 from paperstand.search.embed_text import DIM, MODEL_ID
 from paperstand.search.models import PaperEmbedding
 from paperstand.search.vectors import unpack_vectors
@@ -99,8 +101,25 @@ def categories_of(session: Session, paper_ids: Sequence[int]) -> list[list[str]]
     return out
 
 
+def word_counts_of(session: Session, paper_ids: Sequence[int]) -> sp.csr_matrix:
+    """The word model's input for each of ``paper_ids``, in order: the stored counts (``search.terms``), and for a
+    paper stored before they were kept, its text hashed now (an empty row for an unknown id)."""
+    ids = [int(p) for p in paper_ids]
+    stored: dict[int, bytes] = {}
+    for i in range(0, len(ids), CHUNK):
+        stored.update(session.connection().execute(
+            select(PaperEmbedding.paper_id, PaperEmbedding.terms)
+            .where(PaperEmbedding.paper_id.in_(ids[i:i + CHUNK]), PaperEmbedding.terms.is_not(None))).all())
+    missing = [p for p in ids if p not in stored]
+    if missing:
+        texts = texts_of(session, missing)
+        stored.update(zip(missing, terms.pack([texts.get(p, "") for p in missing]), strict=True))
+    return terms.unpack([stored[p] for p in ids])
+
+
 def texts_of(session: Session, paper_ids: Sequence[int]) -> dict[int, str]:
-    """``"title abstract"`` of each of ``paper_ids`` that exists: the word model's input."""
+    """``"title abstract"`` of each of ``paper_ids`` that exists (the reasons' words; hashed for a paper with no
+    stored counts)."""
     out: dict[int, str] = {}
     ids = list(paper_ids)
     for i in range(0, len(ids), CHUNK):

@@ -1,10 +1,11 @@
-"""A member's taste in words: a logistic regression over hashed, idf-weighted word counts of titles and abstracts.
+"""A member's taste in words: a logistic regression over hashed, idf-weighted counts of the words and word pairs
+of titles and abstracts.
 
 The embedding model knows topics; the words know the names a narrow theme goes by (a dataset, a method, an
 object of study) that a 384-d sentence vector blurs into its neighbours. As arxiv-sanity-lite does, the
-features are the words of title and abstract with sublinear term frequency times inverse document frequency,
-rows of unit length; unlike it, they are hashed into a fixed space (no corpus vocabulary to fit and store),
-computed from the text when needed (nothing stored per paper), and the document frequencies come from the
+features are the words of title and abstract and their pairs with sublinear term frequency times inverse
+document frequency, rows of unit length; unlike it, they are hashed into a fixed space (no corpus vocabulary
+to fit and store), stored per paper beside its vector (``search.terms``), and the document frequencies come from the
 member's own random negatives, a sample of the papers: each model carries its vocabulary (the words seen
 among those papers, with their counts, and the words two or more liked papers share), and the learned weights
 only for the words that weigh most.
@@ -17,15 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 
-# Hash buckets: with 1–3 thousand distinct words in a member's training papers, collisions are rare.
-N_FEATURES = 2 ** 20
-# arxiv-sanity-lite's token pattern and English stop words; single words only (word pairs cost twice the
-# time to hash and measured no better, bench/recommend_quality.py).
-_VECTORIZER = HashingVectorizer(n_features=N_FEATURES, alternate_sign=False, norm=None, stop_words="english",
-                                token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b", strip_accents="unicode",
-                                lowercase=True, dtype=np.float32)
+from paperstand.search import terms
+
+N_FEATURES = terms.N_FEATURES
 # L2 penalty, as in ``learn.logistic_regression`` (sample weights summing to one). On the quality bench
 # 0.002–0.05 rank alike; 0.02 keeps the condition number low (κ ≈ 26) and so the fit short.
 L2 = 0.02
@@ -39,12 +35,9 @@ KEEP = 2000
 
 
 def counts(texts: Sequence[str]) -> sp.csr_matrix:
-    """Hashed word counts of each text, sublinear (``1 + ln tf``): the raw material of ``Vocabulary.weigh``."""
-    if not texts:
-        return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
-    x = sp.csr_matrix(_VECTORIZER.transform(list(texts)), dtype=np.float32)
-    x.data = (1.0 + np.log(x.data)).astype(np.float32)
-    return x
+    """Hashed sublinear counts of each text's words and word pairs (``search.terms.counts``): what is stored per
+    paper, made from the texts themselves."""
+    return terms.counts(texts)
 
 
 def _unit_rows(x: sp.csr_matrix) -> sp.csr_matrix:

@@ -1,4 +1,4 @@
-"""The search package's tables: one stored embedding per paper."""
+"""The search package's tables: one stored embedding (and word counts) per paper."""
 
 from __future__ import annotations
 
@@ -27,3 +27,6 @@ class PaperEmbedding(Base):
     embedded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # When the hash was last compared with the paper; NULL forces a comparison (``--rebuild``).
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The same text's hashed word and word-pair counts (``search.terms.pack``), the recommendation word model's
+    # input; NULL for a paper stored before they were kept (the next embedding run adds them).
+    terms: Mapped[bytes | None] = mapped_column(LargeBinary)

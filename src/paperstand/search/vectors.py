@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-from sqlalchemy import Connection, Engine, Table, func, or_, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, func, or_, select, update
 
 from paperstand.dialect import upsert
 from paperstand.papers.models import Paper
+from paperstand.search import terms
 from paperstand.search.embed_text import DIM, MODEL_ID, paper_text
 from paperstand.search.models import PaperEmbedding
 
@@ -100,7 +101,7 @@ P: Table = Paper.__table__  # type: ignore[assignment]
 
 def _pending_condition(model_id: str) -> Any:
     return or_(E.c.paper_id.is_(None), E.c.model_id != model_id, E.c.checked_at.is_(None),
-               P.c.last_changed_at > E.c.checked_at)
+               P.c.last_changed_at > E.c.checked_at, E.c.terms.is_(None))
 
 
 def count_pending(conn: Connection, model_id: str = MODEL_ID) -> int:
@@ -111,7 +112,8 @@ def count_pending(conn: Connection, model_id: str = MODEL_ID) -> int:
 
 
 def _next_pending(conn: Connection, after: int, limit: int, model_id: str) -> list[Any]:
-    stmt = (select(P.c.id, P.c.title, P.c.abstract, E.c.model_id, E.c.content_hash)
+    stmt = (select(P.c.id, P.c.title, P.c.abstract, E.c.model_id, E.c.content_hash,
+                   E.c.terms.is_(None).label("no_terms"))
             .select_from(P.outerjoin(E, E.c.paper_id == P.c.id))
             .where(P.c.id > after, _pending_condition(model_id)).order_by(P.c.id).limit(limit))
     return list(conn.execute(stmt))
@@ -121,7 +123,8 @@ def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     conn.execute(upsert(conn, PaperEmbedding, keys=["paper_id"],
-                        update=["model_id", "content_hash", "vector", "embedded_at", "checked_at"]).values(rows))
+                        update=["model_id", "content_hash", "vector", "terms", "embedded_at", "checked_at"])
+                 .values(rows))
 
 
 def _embed_batch(engine: Engine, rows: list[Any], read_at: datetime, encoder: TextEncoder,
@@ -141,15 +144,22 @@ def _embed_batch(engine: Engine, rows: list[Any], read_at: datetime, encoder: Te
         report.load_seconds = clock() - started
     vectors = (encoder.encode([texts[pid] for pid in todo], progress=tick) if todo
                else np.zeros((0, DIM), np.float32))
+    # The word counts of every paper embedded now, and of unchanged ones stored before counts were kept.
+    counted = todo + [r.id for r in rows if r.id in unchanged and r.no_terms]
+    counts = dict(zip(counted, terms.pack([texts[pid] for pid in counted]), strict=True))
     with engine.begin() as conn:
         # The time is taken inside the writing transaction, just before it commits: the index's watermark
         # relies on rows becoming visible in about the order of their ``embedded_at``.
         now, checked = datetime.now(UTC), read_at - CHECK_SLACK
         _upsert(conn, [{"paper_id": pid, "model_id": encoder.model_id, "content_hash": hashes[pid],
-                        "vector": pack_vector(vec), "embedded_at": now, "checked_at": checked}
+                        "vector": pack_vector(vec), "terms": counts[pid], "embedded_at": now,
+                        "checked_at": checked}
                        for pid, vec in zip(todo, vectors, strict=True)])
         if same:
             conn.execute(update(PaperEmbedding).where(PaperEmbedding.paper_id.in_(same)).values(checked_at=checked))
+        if len(counted) > len(todo):  # one executemany, not a statement a paper
+            conn.execute(update(E).where(E.c.paper_id == bindparam("pid")).values(terms=bindparam("counts")),
+                         [{"pid": pid, "counts": counts[pid]} for pid in counted[len(todo):]])
     report.embedded += len(todo)
     report.unchanged += len(same)
 

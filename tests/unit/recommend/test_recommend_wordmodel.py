@@ -10,11 +10,12 @@ import scipy.sparse as sp
 from paperstand.recommend import learn, wordmodel
 
 
-def test_counts_are_sublinear_counts_of_content_words() -> None:
+def test_counts_are_sublinear_counts_of_content_words_and_their_pairs() -> None:
     x = wordmodel.counts(["Graph graph networks, and the graph.", ""])
     assert x.shape == (2, wordmodel.N_FEATURES)
-    # "graph" three times, "networks" once; "and", "the" are stop words.
-    assert np.allclose(np.sort(x[0].data), [1.0, 1 + math.log(3)])
+    # "graph" three times, "networks" once; "and", "the" are stop words, dropped before pairing: "graph graph",
+    # "graph networks" and "networks graph" once each.
+    assert np.allclose(np.sort(x[0].data), [1.0, 1.0, 1.0, 1.0, 1 + math.log(3)])
     assert x[1].nnz == 0
     assert wordmodel.counts([]).shape == (0, wordmodel.N_FEATURES)
 
@@ -123,7 +124,8 @@ def _taste(words: wordmodel.WordTaste | None) -> learn.Taste:
 def test_rank_without_words_is_the_embedding_and_category_order_newer_first_among_equals() -> None:
     vectors = np.array([[0.1, 0], [0.5, 0], [0.1, 0], [0.3, 0]], np.float32)
     affinity = np.array([0.0, 0.0, 0.0, 1.0], np.float32)
-    order, scores = learn.rank(_taste(None), vectors, affinity, np.array([10, 11, 12, 13]), lambda rows: [])
+    order, scores = learn.rank(_taste(None), vectors, affinity, np.array([10, 11, 12, 13]),
+                               lambda rows: wordmodel.counts([]))
     assert order.tolist() == [3, 1, 2, 0]
     assert np.allclose(scores, [0.1, 0.5, 0.1, 0.3 + learn.CATEGORY_WEIGHT])
 
@@ -137,11 +139,11 @@ def test_rank_rescores_the_shortlist_with_the_words(monkeypatch) -> None:  # typ
     texts = ["language models", "tactile grasping", "tactile grasping"]
     asked: list[list[int]] = []
 
-    def texts_of(rows: np.ndarray) -> list[str]:
+    def words_of(rows: np.ndarray) -> sp.csr_matrix:
         asked.append(rows.tolist())
-        return [texts[r] for r in rows]
+        return wordmodel.counts([texts[r] for r in rows])
 
-    order, scores = learn.rank(_taste(words), vectors, np.zeros(3, np.float32), np.arange(3), texts_of)
+    order, scores = learn.rank(_taste(words), vectors, np.zeros(3, np.float32), np.arange(3), words_of)
     # Only the two best by embedding are read; the words lift row 1 above row 0; row 2 stays after them even
     # though its words would have lifted it too.
     assert asked == [[0, 1]]
