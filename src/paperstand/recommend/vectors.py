@@ -107,9 +107,11 @@ def word_counts_of(session: Session, paper_ids: Sequence[int]) -> sp.csr_matrix:
     ids = [int(p) for p in paper_ids]
     stored: dict[int, bytes] = {}
     for i in range(0, len(ids), CHUNK):
-        stored.update(session.connection().execute(
-            select(PaperEmbedding.paper_id, PaperEmbedding.terms)
-            .where(PaperEmbedding.paper_id.in_(ids[i:i + CHUNK]), PaperEmbedding.terms.is_not(None))).all())
+        for pid, blob in session.connection().execute(
+                select(PaperEmbedding.paper_id, PaperEmbedding.terms)
+                .where(PaperEmbedding.paper_id.in_(ids[i:i + CHUNK]), PaperEmbedding.terms.is_not(None))):
+            if blob is not None:
+                stored[pid] = blob
     missing = [p for p in ids if p not in stored]
     if missing:
         texts = texts_of(session, missing)
