@@ -79,7 +79,8 @@ def fit(session: Session, member_id: int, signals: list[Signal], pool: RandomPoo
     else:
         random_ids, randoms = random_vectors(session, learn.RANDOM_NEGATIVES, member_id, labelled)
         random_words = word_counts_of(session, random_ids)
-    words = (word_counts_of(session, liked_ids), word_counts_of(session, disliked_ids), random_words)
+    signalled = word_counts_of(session, liked_ids + disliked_ids)  # one read for both
+    words = (signalled[:len(liked_ids)], signalled[len(liked_ids):], random_words)
     taste = learn.train(liked, disliked, randoms, words)
     return MemberModel(taste, liked_ids, liked, signal_fingerprint(signals))
 

@@ -56,14 +56,10 @@ def counts(texts: Sequence[str]) -> sp.csr_matrix:
 def pack(texts: Sequence[str]) -> list[bytes]:
     """The stored form of each text's counts."""
     x = raw_counts(texts)
-    out = []
-    for row in range(x.shape[0]):
-        lo, hi = x.indptr[row], x.indptr[row + 1]
-        rec = np.empty(hi - lo, dtype=RECORD)
-        rec["feature"] = x.indices[lo:hi]
-        rec["count"] = np.minimum(x.data[lo:hi], 255)
-        out.append(rec.tobytes())
-    return out
+    rec = np.empty(x.nnz, dtype=RECORD)
+    rec["feature"] = x.indices
+    rec["count"] = np.minimum(x.data, 255)
+    return [rec[lo:hi].tobytes() for lo, hi in zip(x.indptr[:-1], x.indptr[1:], strict=True)]
 
 
 def unpack(blobs: Sequence[bytes]) -> sp.csr_matrix:

@@ -145,7 +145,8 @@ def _embed_batch(engine: Engine, rows: list[Any], read_at: datetime, encoder: Te
     vectors = (encoder.encode([texts[pid] for pid in todo], progress=tick) if todo
                else np.zeros((0, DIM), np.float32))
     # The word counts of every paper embedded now, and of unchanged ones stored before counts were kept.
-    counted = todo + [r.id for r in rows if r.id in unchanged and r.no_terms]
+    backfill = [r.id for r in rows if r.id in unchanged and r.no_terms]
+    counted = todo + backfill
     counts = dict(zip(counted, terms.pack([texts[pid] for pid in counted]), strict=True))
     with engine.begin() as conn:
         # The time is taken inside the writing transaction, just before it commits: the index's watermark
@@ -157,9 +158,9 @@ def _embed_batch(engine: Engine, rows: list[Any], read_at: datetime, encoder: Te
                        for pid, vec in zip(todo, vectors, strict=True)])
         if same:
             conn.execute(update(PaperEmbedding).where(PaperEmbedding.paper_id.in_(same)).values(checked_at=checked))
-        if len(counted) > len(todo):  # one executemany, not a statement a paper
+        if backfill:  # one executemany, not a statement a paper
             conn.execute(update(E).where(E.c.paper_id == bindparam("pid")).values(terms=bindparam("counts")),
-                         [{"pid": pid, "counts": counts[pid]} for pid in counted[len(todo):]])
+                         [{"pid": pid, "counts": counts[pid]} for pid in backfill])
     report.embedded += len(todo)
     report.unchanged += len(same)
 
